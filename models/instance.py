@@ -1,0 +1,125 @@
+"""The solver-neutral covering instance every formulation is built from.
+
+Indices: sites j (candidate spaces), services s, options o = eligible pairs
+(j, s), demand items k = (demand point or merged group of points, service)
+pairs still to be covered. ``cover`` is the sparse item x option incidence
+a_ko = 1 when option o reaches item k within the service's threshold.
+
+The pure single-service MCLP/LSCP of the literature is the special case of
+one service, unit site costs, no fit-out cost, no areas and budget = p.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupCap:
+    """A cap on the sites of one group (a street): number of sites and/or spending."""
+
+    group: int
+    max_sites: int | None = None
+    max_cost: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Instance:
+    site_cost: np.ndarray  # c_j, conversion cost (>= 0)
+    site_area: np.ndarray  # A_j (np.inf = no area limit)
+    site_group: np.ndarray  # street index of site j (for caps), int
+    service_cost: np.ndarray  # f_s, fit-out cost per service (>= 0)
+    service_area: np.ndarray  # r_s, area a service needs
+    opt_site: np.ndarray  # site of option o
+    opt_service: np.ndarray  # service of option o
+    item_weight: np.ndarray  # objective weight of item k (w_s * households)
+    item_service: np.ndarray  # service of item k
+    item_must: np.ndarray  # bool: item k must be covered (hard constraint)
+    cover: csr_matrix  # items x options, a_ko in {0, 1}
+    budget: float | None = None
+    group_caps: tuple[GroupCap, ...] = ()
+    must_open: dict[int, int] = field(default_factory=dict)  # service -> minimum number of options
+
+    @property
+    def n_sites(self) -> int:
+        return len(self.site_cost)
+
+    @property
+    def n_options(self) -> int:
+        return len(self.opt_site)
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_weight)
+
+    @property
+    def n_services(self) -> int:
+        return len(self.service_cost)
+
+    @property
+    def option_cost(self) -> np.ndarray:
+        """Fit-out cost of each option."""
+        return self.service_cost[self.opt_service]
+
+    @property
+    def option_area(self) -> np.ndarray:
+        return self.service_area[self.opt_service]
+
+    def plan_cost(self, x: np.ndarray) -> float:
+        """Total cost of an option selection ``x`` (bool per option)."""
+        u = np.zeros(self.n_sites, dtype=bool)
+        u[self.opt_site[x]] = True
+        return float(self.site_cost[u].sum() + self.option_cost[x].sum())
+
+    def covered_items(self, x: np.ndarray) -> np.ndarray:
+        """Bool per item: reached by at least one selected option."""
+        return (self.cover @ x.astype(np.int64)) > 0
+
+    def coverage_value(self, x: np.ndarray) -> float:
+        return float(self.item_weight[self.covered_items(x)].sum())
+
+    def feasibility_problems(self, x: np.ndarray, *, tol: float = 1e-6) -> list[str]:
+        """Constraint violations of an option selection (empty list = feasible)."""
+        out: list[str] = []
+        u = np.zeros(self.n_sites, dtype=bool)
+        u[self.opt_site[x]] = True
+        used_area = np.bincount(self.opt_site[x], weights=self.option_area[x], minlength=self.n_sites)
+        over = np.flatnonzero(used_area > self.site_area + tol)
+        out += [f"site {j}: area {used_area[j]:g} > {self.site_area[j]:g}" for j in over]
+        cost = self.plan_cost(x)
+        if self.budget is not None and cost > self.budget * (1 + 1e-9) + tol:
+            out.append(f"cost {cost:,.0f} > budget {self.budget:,.0f}")
+        site_spend = self.site_cost * u + np.bincount(self.opt_site[x], weights=self.option_cost[x],
+                                                      minlength=self.n_sites)
+        for cap in self.group_caps:
+            in_group = self.site_group == cap.group
+            if cap.max_sites is not None and int(u[in_group].sum()) > cap.max_sites:
+                out.append(f"group {cap.group}: {int(u[in_group].sum())} sites > {cap.max_sites}")
+            if cap.max_cost is not None and site_spend[in_group].sum() > cap.max_cost + tol:
+                out.append(f"group {cap.group}: spend {site_spend[in_group].sum():,.0f} > {cap.max_cost:,.0f}")
+        for s, need in self.must_open.items():
+            have = int(x[self.opt_service == s].sum())
+            if have < need:
+                out.append(f"service {s}: {have} sites opened < {need} required")
+        missing = np.flatnonzero(self.item_must & ~self.covered_items(x))
+        out += [f"must-cover item {k} not covered" for k in missing[:20]]
+        return out
+
+
+def pure_instance(cover: csr_matrix, demand: np.ndarray, *, p: int | None) -> Instance:
+    """The textbook single-service instance: customers x sites incidence, unit site costs, budget p.
+
+    ``p=None`` gives the LSCP (cover every coverable customer with the fewest sites).
+    """
+    cover = csr_matrix(cover)
+    n_items, n_sites = cover.shape
+    return Instance(
+        site_cost=np.ones(n_sites), site_area=np.full(n_sites, np.inf),
+        site_group=np.zeros(n_sites, dtype=np.int64), service_cost=np.zeros(1), service_area=np.zeros(1),
+        opt_site=np.arange(n_sites, dtype=np.int64), opt_service=np.zeros(n_sites, dtype=np.int64),
+        item_weight=np.asarray(demand, dtype=float), item_service=np.zeros(n_items, dtype=np.int64),
+        item_must=np.zeros(n_items, dtype=bool), cover=cover, budget=None if p is None else float(p),
+    )

@@ -1,0 +1,91 @@
+"""Budgeted multi-service maximal covering location model (MCLP), in two stages.
+
+Sets: items k (a demand point, or a group of points with identical reach, for
+one service s(k)), options o = (space j, service s) that are eligible, spaces j.
+
+Data: a_ko = 1 when option o reaches item k within the threshold T_s(k) (the
+sparse ``cover`` matrix); weight W_k = w_s * h_k (service weight x households);
+conversion cost c_j, fit-out cost f_s, area A_j, area need r_s, budget B.
+
+Variables: x_o in {0,1} (open option o), u_j in {0,1} (convert space j; equal
+to x_o for a space with a single option), y_k in [0,1] (item k covered).
+
+Stage 1 — maximise coverage:
+
+    max   sum_k W_k y_k
+    s.t.  y_k - sum_o a_ko x_o <= 0                 for every item k
+          y_k = 1                                   for must-cover items
+          plan rows of models/structure.py          (linking, area, budget,
+                                                     street caps, must-open)
+
+Stage 2 — the cheapest plan with that coverage (lexicographic second objective):
+
+    min   sum_j c_j u_j + sum_o f_s(o) x_o (+ tie-break)
+    s.t.  sum_k W_k y_k >= Z*                       (Z* = stage-1 value)
+          the rows of stage 1
+
+The tie-break, when given, adds t_o x_o with small non-negative integer t
+scaled below the cost unit, so that among equal-cost plans the same one is
+always chosen. y_k may stay continuous: for fixed x the optimum sets
+y_k = min(1, sum_o a_ko x_o), which is integral.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .instance import Instance
+from .linear import LinearModel, RowBuilder
+from .structure import cost_coefficients, plan_layout, plan_rows
+
+
+def _coverage_rows(inst: Instance, rb: RowBuilder, y0: int) -> None:
+    C = inst.cover.tocoo()
+    k = np.arange(inst.n_items)
+    rows = np.concatenate([k, C.row])
+    cols = np.concatenate([y0 + k, C.col])
+    vals = np.concatenate([np.ones(inst.n_items), -np.ones(C.nnz)])
+    rb.add("coverage", rows, cols, vals, np.full(inst.n_items, -np.inf), np.zeros(inst.n_items))
+
+
+def _base(inst: Instance, name: str, *, min_coverage: float | None) -> tuple:
+    layout = plan_layout(inst)
+    y0 = layout.n_plan_vars
+    n = y0 + inst.n_items
+    rb = RowBuilder(n)
+    _coverage_rows(inst, rb, y0)
+    plan_rows(inst, layout, rb, budget=inst.budget)
+    if min_coverage is not None:
+        k = np.flatnonzero(inst.item_weight)
+        rb.add("min_coverage", np.zeros(len(k)), y0 + k, inst.item_weight[k], [min_coverage], [np.inf])
+    A, rlb, rub = rb.build()
+    lb = np.zeros(n)
+    ub = np.ones(n)
+    lb[y0 + np.flatnonzero(inst.item_must)] = 1.0
+    integer = np.zeros(n, dtype=bool)
+    integer[:y0] = True
+    blocks = {"x": (0, layout.n_x), "u": (layout.n_x, y0), "y": (y0, n)}
+    return layout, n, A, rlb, rub, lb, ub, integer, blocks, rb.blocks
+
+
+def build_max_coverage(inst: Instance) -> LinearModel:
+    """Stage 1: maximise weighted coverage within budget, area, caps and must-constraints."""
+    layout, n, A, rlb, rub, lb, ub, integer, blocks, rblocks = _base(inst, "mclp", min_coverage=None)
+    c = np.zeros(n)
+    c[layout.n_plan_vars:] = inst.item_weight
+    return LinearModel(name="mclp_max_coverage", objective=c, maximize=True, lb=lb, ub=ub,
+                       integer=integer, A=A, row_lb=rlb, row_ub=rub, blocks=blocks, row_blocks=rblocks)
+
+
+def build_min_cost(inst: Instance, *, min_coverage: float, tie_break: np.ndarray | None = None) -> LinearModel:
+    """Stage 2: the cheapest plan that keeps weighted coverage >= ``min_coverage``.
+
+    ``tie_break`` (per option, small non-negative) is added to the fit-out cost
+    of each x_o; pass values whose total stays below the smallest cost step.
+    """
+    layout, n, A, rlb, rub, lb, ub, integer, blocks, rblocks = _base(inst, "mclp", min_coverage=min_coverage)
+    c = cost_coefficients(inst, layout, n)
+    if tie_break is not None:
+        c[: layout.n_x] += tie_break
+    return LinearModel(name="mclp_min_cost", objective=c, maximize=False, lb=lb, ub=ub,
+                       integer=integer, A=A, row_lb=rlb, row_ub=rub, blocks=blocks, row_blocks=rblocks)

@@ -1,0 +1,196 @@
+"""The independent checker: recompute a plan's coverage and cost from the inputs.
+
+It shares nothing with the model pipeline beyond the validated input tables
+and the scenario: it builds its own adjacency lists from the raw edge table,
+snaps points with its own KD-tree, runs its own (pure Python, heap-based)
+Dijkstra from every opened space and every existing facility, re-evaluates the
+space-type rules, and re-adds the costs. The pipeline's claims (households
+covered per service, cost, feasibility) must agree, or :class:`CheckError`.
+
+A pair lying within 1 mm of a threshold may fall either side depending on the
+order of floating-point additions; the checker therefore computes coverage at
+the threshold -1 mm and +1 mm and accepts any claim between the two.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .catalogue import ineligibility_reason
+from .errors import CheckError
+from .scenario import Scenario
+from .tables import District
+
+EPS_M = 1e-3
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckReport:
+    """What the checker recomputed."""
+
+    cost: float
+    covered_before: dict[str, int]  # households covered by existing facilities, per service
+    covered_after: dict[str, int]  # (interval midpoint is not used: low bound)
+    covered_after_high: dict[str, int]
+    total_households: int
+    violations: list[str] = field(default_factory=list)
+
+
+class _Walk:
+    """Adjacency lists and snapping built from the raw tables (independent of solver.network)."""
+
+    def __init__(self, scenario: Scenario, district: District):
+        self.scenario = scenario
+        self.district = district
+        hh = district.households
+        if district.nodes is None:
+            self.adj = None
+            self.hh_xy = np.column_stack([hh["x"].to_numpy(), hh["y"].to_numpy()])
+            self.hh_tree = cKDTree(self.hh_xy)
+            return
+        ids = district.nodes["id"].tolist()
+        pos = {nid: k for k, nid in enumerate(ids)}
+        adj: list[list[tuple[int, float]]] = [[] for _ in ids]
+        for u, v, w in zip(district.edges["u"], district.edges["v"], district.edges["length_m"]):
+            a, b = pos[u], pos[v]
+            adj[a].append((b, float(w)))
+            adj[b].append((a, float(w)))
+        self.adj = adj
+        tree = cKDTree(np.column_stack([district.nodes["x"].to_numpy(), district.nodes["y"].to_numpy()]))
+        self.node_tree = tree
+        d, n = tree.query(np.column_stack([hh["x"].to_numpy(), hh["y"].to_numpy()]))
+        self.hh_node, self.hh_access = n, d
+        self.hh_at_node: dict[int, list[int]] = defaultdict(list)
+        for i, node in enumerate(n.tolist()):
+            self.hh_at_node[node].append(i)
+
+    def households_within(self, x: float, y: float, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
+        """Households reachable from point (x, y) and their walking distances (<= limit_m)."""
+        if self.adj is None:
+            det = self.scenario.detour_factor
+            idx = np.array(self.hh_tree.query_ball_point([x, y], r=limit_m / det + 1e-9), dtype=np.int64)
+            d = np.hypot(self.hh_xy[idx, 0] - x, self.hh_xy[idx, 1] - y) * det
+            ok = d <= limit_m
+            return idx[ok], d[ok]
+        a, start = self.node_tree.query([x, y])
+        best: dict[int, float] = {}
+        heap = [(float(a), int(start))]
+        while heap:
+            d, node = heapq.heappop(heap)
+            if node in best:
+                continue
+            best[node] = d
+            for nb, w in self.adj[node]:
+                nd = d + w
+                if nd <= limit_m and nb not in best:
+                    heapq.heappush(heap, (nd, nb))
+        out_i, out_d = [], []
+        for node, d in best.items():
+            for i in self.hh_at_node.get(node, ()):
+                total = d + self.hh_access[i]
+                if total <= limit_m:
+                    out_i.append(i)
+                    out_d.append(total)
+        return np.array(out_i, dtype=np.int64), np.array(out_d, dtype=float)
+
+
+def check_plan(scenario: Scenario, district: District, plan: list[tuple[str, str]], *,
+               claimed_after: dict[str, int] | None = None, claimed_cost: float | None = None,
+               budget: float | None = None) -> CheckReport:
+    """Recompute ``plan`` (a list of (candidate id, service key)) from the inputs.
+
+    Raises CheckError when the plan breaks a rule or disagrees with the claims.
+    """
+    walk = _Walk(scenario, district)
+    hh = district.households
+    cand = district.candidates.set_index("id")
+    h = hh["households"].to_numpy(dtype=np.int64)
+    violations: list[str] = []
+    services = list(scenario.services)
+    speed = scenario.speed_m_per_min
+
+    # Cost and rules.
+    cost = 0.0
+    by_space: dict[str, list[str]] = defaultdict(list)
+    for cid, key in plan:
+        by_space[cid].append(key)
+    for cid, keys in by_space.items():
+        if cid not in cand.index:
+            violations.append(f"space {cid} is not a candidate")
+            continue
+        row = cand.loc[cid]
+        if len(set(keys)) != len(keys):
+            violations.append(f"space {cid}: a service opened twice")
+        cost += float(row["conversion_cost"])
+        need = 0.0
+        for key in keys:
+            svc = scenario.services[key]
+            cost += svc.fit_out_cost
+            need += svc.area_m2
+            why = ineligibility_reason(svc, space_type=row["space_type"], floor=int(row["floor"]), gas=row["gas"])
+            if why:
+                violations.append(f"space {cid}: {key} not allowed ({why})")
+        if need > float(row["area_m2"]) + 1e-9:
+            violations.append(f"space {cid}: services need {need:g} m2 > {float(row['area_m2']):g} m2")
+    if budget is not None and cost > budget + 1e-6:
+        violations.append(f"cost {cost:,.0f} exceeds the budget {budget:,.0f}")
+    for street in sorted(set(cand.loc[list(by_space), "street"])) if by_space else []:
+        cap = scenario.cap_for(street)
+        if cap is None:
+            continue
+        spaces = [c for c in by_space if cand.loc[c, "street"] == street]
+        spend = sum(float(cand.loc[c, "conversion_cost"]) + sum(scenario.services[k].fit_out_cost
+                                                                for k in by_space[c]) for c in spaces)
+        if cap.max_sites is not None and len(spaces) > cap.max_sites:
+            violations.append(f"street {street}: {len(spaces)} spaces > cap {cap.max_sites}")
+        if cap.max_yuan is not None and spend > cap.max_yuan + 1e-6:
+            violations.append(f"street {street}: spend {spend:,.0f} > cap {cap.max_yuan:,.0f}")
+    for key, need in scenario.must_open.items():
+        have = sum(1 for _, k in plan if k == key)
+        if have < need:
+            violations.append(f"service {key}: {have} opened < {need} required")
+
+    # Coverage, per service, at threshold -/+ 1 mm.
+    before_lo, after_lo, after_hi, before_hi = {}, {}, {}, {}
+    ex = district.existing
+    cov_sets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for key in services:
+        limit = speed * scenario.services[key].threshold_min
+        lo = np.zeros(len(hh), dtype=bool)
+        hi = np.zeros(len(hh), dtype=bool)
+        for x, y in zip(ex.loc[ex["service"] == key, "x"], ex.loc[ex["service"] == key, "y"]):
+            idx, d = walk.households_within(float(x), float(y), limit + EPS_M)
+            hi[idx] = True
+            lo[idx[d <= limit - EPS_M]] = True
+        before_lo[key], before_hi[key] = int(h[lo].sum()), int(h[hi].sum())
+        for cid, keys in by_space.items():
+            if key not in keys or cid not in cand.index:
+                continue
+            idx, d = walk.households_within(float(cand.loc[cid, "x"]), float(cand.loc[cid, "y"]), limit + EPS_M)
+            hi[idx] = True
+            lo[idx[d <= limit - EPS_M]] = True
+        after_lo[key], after_hi[key] = int(h[lo].sum()), int(h[hi].sum())
+        cov_sets[key] = (lo, hi)
+    # Must-cover households.
+    for i, keys in enumerate(hh["must_cover"]):
+        for key in keys:
+            if not cov_sets[key][1][i]:
+                violations.append(f"household {hh['id'].iat[i]}: must be covered for {key} but is not")
+    if claimed_after is not None:
+        for key in services:
+            c = claimed_after.get(key)
+            if c is None or not (after_lo[key] <= c <= after_hi[key]):
+                violations.append(f"{key}: pipeline claims {c} households covered, checker finds "
+                                  f"{after_lo[key]}..{after_hi[key]}")
+    if claimed_cost is not None and abs(claimed_cost - cost) > 1e-6 * max(1.0, cost):
+        violations.append(f"pipeline claims cost {claimed_cost:,.2f}, checker finds {cost:,.2f}")
+    report = CheckReport(cost=cost, covered_before=before_lo, covered_after=after_lo,
+                         covered_after_high=after_hi, total_households=int(h.sum()), violations=violations)
+    if violations:
+        raise CheckError("independent check failed:\n  - " + "\n  - ".join(violations[:50]))
+    return report

@@ -1,0 +1,1 @@
+"""The `siting` command line: one module per command, thin wrappers over the pipeline."""

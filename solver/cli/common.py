@@ -1,0 +1,73 @@
+"""Shared CLI helpers: consoles, error printing, progress display."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from enum import Enum
+
+import typer
+from rich.console import Console
+
+from ..errors import CheckError, InputError
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Backend(str, Enum):
+    ortools = "ortools"
+    pulp = "pulp"
+
+
+class Engine(str, Enum):
+    scip = "scip"
+    highs = "highs"
+    cpsat = "cpsat"
+
+
+class ModeChoice(str, Enum):
+    max_coverage = "max_coverage"
+    cover = "cover"
+
+
+@contextmanager
+def handled_errors():
+    """Turn known failures into a message and an exit code, never a traceback."""
+    from .app import EXIT_CHECK, EXIT_INPUT
+
+    try:
+        yield
+    except InputError as exc:
+        err_console.print(f"[bold red]error:[/] {exc.render()}", markup=True)
+        raise typer.Exit(EXIT_INPUT)
+    except CheckError as exc:
+        err_console.print(f"[bold red]internal error:[/] {exc}", markup=True)
+        raise typer.Exit(EXIT_CHECK)
+
+
+class StageProgress:
+    """A spinner naming the running stage (only on an interactive terminal)."""
+
+    LABELS = {"load": "reading inputs", "network": "building the walking network",
+              "coverage": "computing walking-time coverage", "model": "building the model",
+              "solve": "solving", "check": "independent check", "rank": "ranking sites",
+              "uncovered": "analysing uncovered households"}
+
+    def __init__(self, quiet: bool):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.status = None
+
+    def __enter__(self):
+        if self.enabled:
+            self.status = err_console.status("starting")
+            self.status.__enter__()
+        return self
+
+    def __call__(self, stage: str) -> None:
+        if self.status is not None:
+            self.status.update(self.LABELS.get(stage, stage) + " ...")
+
+    def __exit__(self, *exc):
+        if self.status is not None:
+            self.status.__exit__(*exc)

@@ -1,0 +1,89 @@
+"""`siting solve`: solve one scenario and write its outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from ..outputs import write_outputs
+from ..pipeline import RunOptions, run
+from ..scenario import Mode, load_scenario
+from .common import Backend, Engine, ModeChoice, StageProgress, console, handled_errors
+
+DEFAULT_SCENARIO = Path("scenarios/demo.toml")
+
+
+def solve(
+    scenario: Path = typer.Argument(DEFAULT_SCENARIO, help="Scenario file (TOML).", show_default=True),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder [default: out/<scenario name>]."),
+    mode: Optional[ModeChoice] = typer.Option(None, help="max_coverage (needs a budget) or cover (min cost, full coverage)."),
+    budget: Optional[float] = typer.Option(None, help="Budget in yuan (overrides the scenario)."),
+    backend: Optional[Backend] = typer.Option(None, help="ortools (default) or pulp (CBC, for cross-checks)."),
+    engine: Engine = typer.Option(Engine.scip, help="OR-Tools engine."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole solve."),
+    gap: Optional[float] = typer.Option(None, help="Relative optimality gap to stop at (0 = prove optimal)."),
+    threads: Optional[int] = typer.Option(None, help="Solver threads."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
+) -> None:
+    """Solve a scenario: choose spaces and services, check the plan, write ranked lists and coverage."""
+    from .app import EXIT_NO_SOLUTION
+
+    if gap is not None and not 0 <= gap <= 1:
+        raise typer.BadParameter(f"must be between 0 and 1; got {gap}", param_hint="--gap")
+    if time_limit is not None and time_limit <= 0:
+        raise typer.BadParameter(f"must be > 0; got {time_limit}", param_hint="--time-limit")
+    with handled_errors():
+        sc = load_scenario(scenario)
+        options = RunOptions(mode=Mode(mode.value) if mode else None, budget_yuan=budget,
+                             backend=backend.value if backend else None, engine=engine.value,
+                             time_limit_s=time_limit, relative_gap=gap, threads=threads)
+        with StageProgress(quiet) as progress:
+            result = run(sc, options=options, progress=progress)
+        out_dir = out if out is not None else (sc.output_dir or Path("out") / sc.name)
+        files = write_outputs(result, out_dir)
+    if quiet:
+        console.print(str(out_dir))
+    else:
+        print_run(result, out_dir, files)
+    if not result.result.termination.has_solution:
+        raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+def print_run(result, out_dir: Path, files: list[Path]) -> None:
+    res = result.result
+    sc = result.scenario
+    d = result.district
+    console.print(f"[bold]{sc.name}[/]: {len(d.households):,} demand points, {d.total_households:,} households, "
+                  f"{len(d.candidates):,} candidate spaces, {len(d.existing):,} existing facilities; "
+                  f"travel: {result.geometry.method.replace('_', ' ')}")
+    if result.geometry.method != "network":
+        console.print(f"[yellow]note:[/] no walking network given: straight-line distance x {sc.detour_factor:g}")
+    z = res.sizes
+    if z:
+        console.print(f"model: {z['items_before']:,} items -> {z['items_after']:,} after aggregation; "
+                      f"{z['sites_before']:,} spaces -> {z['sites_after']:,}; "
+                      f"{z['options_before']:,} options -> {z['options_after']:,}")
+    gap = "-" if res.gap is None else f"{100 * res.gap:.3f}%"
+    budget = "none" if result.budget is None else f"{result.budget:,.0f}"
+    console.print(f"mode {result.mode.value}, budget {budget} yuan, solver {res.solver}: "
+                  f"[bold]{res.termination.value}[/], gap {gap}, {res.wall_s:.1f} s")
+    if res.message:
+        console.print(f"[yellow]{res.message}[/]")
+    table = Table(title="coverage (households within the walking threshold)")
+    for col in ("service", "threshold", "before", "after", "% before", "% after"):
+        table.add_column(col, justify="right" if col != "service" else "left")
+    cov = result.coverage_table[result.coverage_table["street"] == "ALL"]
+    for _, row in cov.iterrows():
+        thr = sc.services[row["service"]].threshold_min
+        table.add_row(row["service"], f"{thr:g} min", f"{row['covered_before']:,}", f"{row['covered_after']:,}",
+                      f"{row['pct_before']:.1f}", f"{row['pct_after']:.1f}")
+    console.print(table)
+    if res.cost is not None:
+        console.print(f"plan: {len({c for c, _ in result.plan})} spaces, {len(result.plan)} services, "
+                      f"cost {res.cost:,.0f} yuan" + ("; independent check agrees" if result.check else ""))
+    console.print(f"outputs in {out_dir}:")
+    for f in files:
+        console.print(f"  {f}")

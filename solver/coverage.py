@@ -1,0 +1,200 @@
+"""From walking distances to the sparse coverage relation of the model.
+
+For each service s with threshold T_s (minutes) and walking speed v (m/min),
+a household point i is reached by candidate space j when the walking distance
+d_ij <= v * T_s and j is eligible for s (space type, floor, gas, and enough
+area for the service alone). Gap filling (缺什么补什么): (i, s) pairs already
+reached by an existing facility of s are counted as covered and removed
+before solving. The remaining pairs with households > 0 are the model's items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+
+from models.instance import GroupCap, Instance
+
+from .catalogue import eligible
+from .network import Network, Snap, build_network, check_snaps, snap
+from .errors import Problems
+from .scenario import Mode, Scenario
+from .tables import District
+from .travel import Reach, nearest_site_distance, network_reach, straight_reach
+
+
+@dataclass(frozen=True, kw_only=True)
+class Geometry:
+    """How points join the walking network (or that there is none)."""
+
+    network: Network | None
+    households: Snap | None
+    candidates: Snap | None
+    existing: Snap | None
+    method: str  # "network" | "straight_line"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Coverage:
+    services: tuple[str, ...]
+    limit_m: np.ndarray  # per service: speed * threshold
+    eligible: np.ndarray  # candidates x services, bool
+    reach: Reach  # candidates -> households within the largest limit
+    covered_before: np.ndarray  # households x services, bool (by existing facilities)
+    method: str
+
+    def candidate_pairs(self, s: int) -> tuple[np.ndarray, np.ndarray]:
+        """(candidate, household) pairs that reach within service s's limit (eligibility ignored)."""
+        keep = self.reach.dist_m <= self.limit_m[s]
+        return self.reach.src[keep], self.reach.dst[keep]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Items:
+    """The model instance plus the maps from its indices back to the district."""
+
+    instance: Instance
+    option_candidate: np.ndarray
+    option_service: np.ndarray
+    item_household: np.ndarray
+    item_service: np.ndarray
+    streets: tuple[str, ...]
+
+
+def build_geometry(scenario: Scenario, district: District) -> Geometry:
+    """Snap points to the network and check the snapping (all problems at once)."""
+    if district.nodes is None:
+        return Geometry(network=None, households=None, candidates=None, existing=None, method="straight_line")
+    net = build_network(district.nodes, district.edges)
+    hh = snap(net, district.households["x"].to_numpy(), district.households["y"].to_numpy())
+    cand = snap(net, district.candidates["x"].to_numpy(), district.candidates["y"].to_numpy())
+    ex = snap(net, district.existing["x"].to_numpy(), district.existing["y"].to_numpy())
+    problems = Problems()
+    check_snaps(network=net, snaps={scenario.households.name: (district.households, hh),
+                                    scenario.candidates.name: (district.candidates, cand),
+                                    **({scenario.existing.name: (district.existing, ex)}
+                                       if scenario.existing is not None else {})},
+                household_key=scenario.households.name, max_snap_m=scenario.max_snap_m, problems=problems)
+    problems.raise_if_any()
+    return Geometry(network=net, households=hh, candidates=cand, existing=ex, method="network")
+
+
+def eligibility(scenario: Scenario, candidates: pd.DataFrame) -> np.ndarray:
+    services = list(scenario.services.values())
+    out = np.zeros((len(candidates), len(services)), dtype=bool)
+    types = candidates["space_type"].to_numpy()
+    floors = candidates["floor"].to_numpy()
+    gas = candidates["gas"].to_numpy()
+    area = candidates["area_m2"].to_numpy(dtype=float)
+    for s, svc in enumerate(services):
+        out[:, s] = [eligible(svc, space_type=t, floor=int(f), gas=g) and svc.area_m2 <= a
+                     for t, f, g, a in zip(types, floors, gas, area)]
+    return out
+
+
+def site_reach(geometry: Geometry, scenario: Scenario, district: District, sites: pd.DataFrame,
+               site_snap: Snap | None, *, limit_m: float) -> Reach:
+    """Sparse walking distances from ``sites`` to households within ``limit_m``."""
+    if geometry.method == "network":
+        return network_reach(geometry.network, site_snap, geometry.households, limit_m=limit_m)
+    hh = district.households
+    return straight_reach(sites["x"].to_numpy(), sites["y"].to_numpy(), hh["x"].to_numpy(), hh["y"].to_numpy(),
+                          limit_m=limit_m, detour=scenario.detour_factor)
+
+
+def compute_coverage(scenario: Scenario, district: District, geometry: Geometry) -> Coverage:
+    services = tuple(scenario.services)
+    limits = np.array([scenario.speed_m_per_min * scenario.services[s].threshold_min for s in services])
+    reach = site_reach(geometry, scenario, district, district.candidates, geometry.candidates,
+                       limit_m=float(limits.max()))
+    n_hh = len(district.households)
+    before = np.zeros((n_hh, len(services)), dtype=bool)
+    ex = district.existing
+    if len(ex):
+        ex_reach = site_reach(geometry, scenario, district, ex, geometry.existing, limit_m=float(limits.max()))
+        ex_service = ex["service"].to_numpy()
+        for s, key in enumerate(services):
+            ok = (ex_service[ex_reach.src] == key) & (ex_reach.dist_m <= limits[s])
+            before[ex_reach.dst[ok], s] = True
+    return Coverage(services=services, limit_m=limits, eligible=eligibility(scenario, district.candidates),
+                    reach=reach, covered_before=before, method=geometry.method)
+
+
+def build_items(scenario: Scenario, district: District, coverage: Coverage, *,
+                budget: float | None) -> Items:
+    """The model instance: options = eligible (space, service); items = uncovered (household, service)."""
+    hh = district.households
+    cand = district.candidates
+    services = list(coverage.services)
+    n_s = len(services)
+    opt_c, opt_s = np.nonzero(coverage.eligible)  # row-major: by candidate, then service
+    opt_index = np.full(coverage.eligible.shape, -1, dtype=np.int64)
+    opt_index[opt_c, opt_s] = np.arange(len(opt_c))
+    weights_h = hh["households"].to_numpy(dtype=np.int64)
+    need = (weights_h[:, None] > 0) & ~coverage.covered_before
+    item_h, item_s = np.nonzero(need)
+    item_index = np.full(need.shape, -1, dtype=np.int64)
+    item_index[item_h, item_s] = np.arange(len(item_h))
+    rows, cols = [], []
+    for s in range(n_s):
+        c, h = coverage.candidate_pairs(s)
+        k = item_index[h, s]
+        o = opt_index[c, s]
+        ok = (k >= 0) & (o >= 0)
+        rows.append(k[ok])
+        cols.append(o[ok])
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    cover = csr_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(len(item_h), len(opt_c)))
+    cover.sum_duplicates()
+    cover.data[:] = 1
+    svc = [scenario.services[s] for s in services]
+    w_s = np.array([x.weight for x in svc])
+    must = np.array([services[s] in hh["must_cover"].iat[i] for i, s in zip(item_h, item_s)], dtype=bool)
+    streets = tuple(sorted(set(cand["street"])))
+    street_idx = pd.Index(streets).get_indexer(cand["street"].to_numpy())
+    caps = []
+    for g, name in enumerate(streets):
+        cap = scenario.cap_for(name)
+        if cap is not None and (cap.max_sites is not None or cap.max_yuan is not None):
+            caps.append(GroupCap(group=g, max_sites=cap.max_sites, max_cost=cap.max_yuan))
+    must_open = {services.index(k): v for k, v in scenario.must_open.items() if v > 0}
+    inst = Instance(
+        site_cost=cand["conversion_cost"].to_numpy(dtype=float),
+        site_area=cand["area_m2"].to_numpy(dtype=float),
+        site_group=street_idx.astype(np.int64),
+        service_cost=np.array([x.fit_out_cost for x in svc]),
+        service_area=np.array([x.area_m2 for x in svc]),
+        opt_site=opt_c.astype(np.int64), opt_service=opt_s.astype(np.int64),
+        item_weight=w_s[item_s] * weights_h[item_h], item_service=item_s.astype(np.int64), item_must=must,
+        cover=cover, budget=budget, group_caps=tuple(caps),
+        must_open=must_open,
+    )
+    return Items(instance=inst, option_candidate=opt_c, option_service=opt_s, item_household=item_h,
+                 item_service=item_s, streets=streets)
+
+
+def nearest_distances(scenario: Scenario, district: District, geometry: Geometry,
+                      coverage: Coverage) -> tuple[np.ndarray, np.ndarray]:
+    """Per household: distance to the nearest candidate of any kind, and per service to the
+    nearest eligible candidate (metres; inf when none can be reached)."""
+    cand = district.candidates
+    hh = district.households
+    any_d = _nearest(geometry, scenario, cand, np.ones(len(cand), dtype=bool), hh)
+    per = np.column_stack([_nearest(geometry, scenario, cand, coverage.eligible[:, s], hh)
+                           for s in range(len(coverage.services))])
+    return any_d, per
+
+
+def _nearest(geometry: Geometry, scenario: Scenario, sites: pd.DataFrame, mask: np.ndarray,
+             hh: pd.DataFrame) -> np.ndarray:
+    if geometry.method == "network":
+        sub = Snap(node=geometry.candidates.node[mask], access_m=geometry.candidates.access_m[mask])
+        return nearest_site_distance(geometry.network, sub, geometry.households)
+    return nearest_site_distance(None, None, None,
+                                 site_xy=(sites["x"].to_numpy()[mask], sites["y"].to_numpy()[mask]),
+                                 point_xy=(hh["x"].to_numpy(), hh["y"].to_numpy()),
+                                 detour=scenario.detour_factor)

@@ -1,0 +1,97 @@
+"""The walking network: a sparse graph, snapping of points, connectivity checks.
+
+Points (households, candidate spaces, existing facilities) are snapped to the
+nearest network node with a KD-tree; the straight access leg from the point
+to that node counts as walking distance. Snapping problems (a point farther
+than ``max_snap_m`` from the network, a candidate on a piece of network that
+no household can reach) are input problems, reported all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from .errors import Problems
+
+
+@dataclass(frozen=True, kw_only=True)
+class Network:
+    """Undirected walking graph as a symmetric CSR matrix of edge lengths (metres)."""
+
+    graph: csr_matrix
+    node_ids: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    component: np.ndarray  # connected-component label per node
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_ids)
+
+    @property
+    def n_edges(self) -> int:
+        return self.graph.nnz // 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class Snap:
+    """Where each point joins the network: node index and access leg (metres)."""
+
+    node: np.ndarray
+    access_m: np.ndarray
+
+
+def build_network(nodes: pd.DataFrame, edges: pd.DataFrame) -> Network:
+    """Build the graph; parallel edges keep the shortest length."""
+    ids = nodes["id"].to_numpy()
+    index = pd.Index(ids)
+    u = index.get_indexer(edges["u"].to_numpy())
+    v = index.get_indexer(edges["v"].to_numpy())
+    w = edges["length_m"].to_numpy(dtype=float)
+    n = len(ids)
+    rows = np.concatenate([u, v])
+    cols = np.concatenate([v, u])
+    data = np.concatenate([w, w])
+    # Keep the minimum over parallel edges: sort by (row, col, length), take firsts.
+    order = np.lexsort((data, cols, rows))
+    rows, cols, data = rows[order], cols[order], data[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    graph = csr_matrix((data[first], (rows[first], cols[first])), shape=(n, n))
+    graph.sort_indices()
+    _, labels = connected_components(graph, directed=False)
+    return Network(graph=graph, node_ids=ids, x=nodes["x"].to_numpy(dtype=float),
+                   y=nodes["y"].to_numpy(dtype=float), component=labels)
+
+
+def snap(network: Network, x: np.ndarray, y: np.ndarray) -> Snap:
+    tree = cKDTree(np.column_stack([network.x, network.y]))
+    dist, idx = tree.query(np.column_stack([x, y]), k=1)
+    return Snap(node=idx.astype(np.int64), access_m=dist.astype(float))
+
+
+def check_snaps(*, network: Network, snaps: dict[str, tuple[pd.DataFrame, Snap]], household_key: str,
+                max_snap_m: float, problems: Problems) -> None:
+    """Report points too far from the network and candidates/facilities cut off from households."""
+    for file, (table, s) in snaps.items():
+        far = s.access_m > max_snap_m
+        for k in np.flatnonzero(far):
+            problems.add(file, f"point is {s.access_m[k]:.0f} m from the nearest network node "
+                         f"(walking.max_snap_m = {max_snap_m:g})", field="x,y",
+                         row=int(table["src_row"].iloc[k]), value=str(table["id"].iloc[k]))
+    hh_table, hh_snap = snaps[household_key]
+    hh_components = np.unique(network.component[hh_snap.node])
+    for file, (table, s) in snaps.items():
+        if file == household_key:
+            continue
+        cut = ~np.isin(network.component[s.node], hh_components)
+        for k in np.flatnonzero(cut):
+            problems.add(file, "disconnected: it snaps to a part of the walking network that no "
+                         "household can reach", field="x,y", row=int(table["src_row"].iloc[k]),
+                         value=str(table["id"].iloc[k]))

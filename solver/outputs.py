@@ -1,0 +1,177 @@
+"""Writing a run's files, atomically.
+
+Everything is written into a fresh temporary folder beside the target and
+moved into place only when every file is complete, so an error never leaves
+half-written outputs (and a previous run's folder is replaced whole).
+
+Files: ranked_sites.csv / .geojson (+ by_street/<street>.csv), coverage.csv,
+uncovered.csv, plan.csv (one row per opened (space, service)) and
+summary.json. GeoJSON is written in WGS84 lon/lat as RFC 7946 requires.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from .geo import project
+from .pipeline import Run
+
+FLOAT_FORMAT = "%.6g"
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.10g")
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"python": platform.python_version()}
+    for pkg in ("siting", "ortools", "pulp", "numpy", "scipy", "pandas", "geopandas", "pyproj"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _num(v):
+    if v is None:
+        return None
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
+        return v if np.isfinite(v) else None
+    return v
+
+
+def summary(run: Run) -> dict:
+    sc = run.scenario
+    res = run.result
+    services = list(run.coverage.services)
+    cov = run.coverage_table[run.coverage_table["street"] == "ALL"].set_index("service")
+    out = {
+        "scenario": {"name": sc.name, "file": str(sc.path), "description": sc.description},
+        "inputs": {"fingerprints_sha256": run.district.fingerprints, "input_crs": sc.crs,
+                   "working_crs": run.district.crs.to_string(),
+                   "households_rows": len(run.district.households),
+                   "total_households": run.district.total_households,
+                   "candidates": len(run.district.candidates), "existing_facilities": len(run.district.existing)},
+        "travel": {
+            "method": run.geometry.method,
+            "note": ("walking distances over the network; access legs from points to their nearest node count "
+                     "as walking" if run.geometry.method == "network" else
+                     f"NO NETWORK GIVEN: straight-line distance x detour factor {sc.detour_factor:g}"),
+            "speed_m_per_min": sc.speed_m_per_min,
+            "network_nodes": run.geometry.network.n_nodes if run.geometry.network is not None else 0,
+            "network_edges": run.geometry.network.n_edges if run.geometry.network is not None else 0,
+            "reach_pairs": run.coverage.reach.nnz,
+        },
+        "parameters": {
+            "mode": run.mode.value, "budget_yuan": run.budget, "backend": run.backend,
+            "engine": run.engine if run.backend == "ortools" else "cbc",
+            "time_limit_s": run.params.time_limit_s, "relative_gap": run.params.relative_gap,
+            "threads": run.params.threads, "seed": run.params.seed,
+            "services": {k: {"threshold_min": s.threshold_min, "weight": s.weight,
+                             "fit_out_cost": s.fit_out_cost, "area_m2": s.area_m2, "category": s.category,
+                             "min_floor": s.min_floor}
+                         for k, s in sc.services.items()},
+            "street_caps": {k: {"max_sites": v.max_sites, "max_yuan": v.max_yuan} for k, v in sc.street_caps.items()},
+            "default_street_cap": (None if sc.default_street_cap is None else
+                                   {"max_sites": sc.default_street_cap.max_sites,
+                                    "max_yuan": sc.default_street_cap.max_yuan}),
+            "must_open": sc.must_open,
+        },
+        "result": {
+            "status": res.termination.value,
+            "message": res.message,
+            "objective": _num(res.objective),
+            "objective_sense": "max weighted households covered" if run.mode.value == "max_coverage"
+            else "min cost (yuan) of full coverage",
+            "best_bound": _num(res.best_bound),
+            "gap": _num(res.gap),
+            "weighted_coverage": _num(res.coverage),
+            "cost_yuan": _num(res.cost),
+            "spaces_opened": len({c for c, _ in run.plan}),
+            "services_opened": len(run.plan),
+            "heuristic_value": _num(res.heuristic_value),
+            "solve_wall_s": round(res.wall_s, 4),
+            "stages": [{"name": s.name, "status": s.termination.value, "objective": _num(s.objective),
+                        "best_bound": _num(s.best_bound), "gap": _num(s.gap), "wall_s": round(s.wall_s, 4),
+                        "solver": s.solver} for s in res.stages],
+        },
+        "coverage": {k: {"households": int(cov.loc[k, "households"]),
+                         "covered_before": int(cov.loc[k, "covered_before"]),
+                         "covered_after": int(cov.loc[k, "covered_after"]),
+                         "pct_before": float(cov.loc[k, "pct_before"]),
+                         "pct_after": float(cov.loc[k, "pct_after"])} for k in services},
+        "reduction": res.sizes,
+        "check": (None if run.check is None else {
+            "agrees": True, "cost_yuan": run.check.cost, "covered_after": run.check.covered_after,
+            "covered_before": run.check.covered_before}),
+        "timings_s": {**run.timings, **{f"solve.{k}": round(v, 4) for k, v in res.timings.items()}},
+        "versions": _versions(),
+    }
+    return out
+
+
+def _geojson(table: pd.DataFrame, crs: CRS) -> dict:
+    if len(table):
+        lon, lat = project(crs, CRS.from_epsg(4326), table["x"].to_numpy(), table["y"].to_numpy())
+    else:
+        lon = lat = np.zeros(0)
+    feats = []
+    for k, (_, row) in enumerate(table.iterrows()):
+        props = {c: _num(row[c]) if not isinstance(row[c], str) else row[c] for c in table.columns if c not in ("x", "y")}
+        feats.append({"type": "Feature", "properties": props,
+                      "geometry": {"type": "Point", "coordinates": [round(float(lon[k]), 7), round(float(lat[k]), 7)]}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _safe_name(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text) or "street"
+
+
+def write_outputs(run: Run, out_dir: Path) -> list[Path]:
+    """Write every output file of ``run`` into ``out_dir`` (replaced atomically)."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        ranked = run.ranked_table
+        _csv(ranked, tmp / "ranked_sites.csv")
+        with open(tmp / "ranked_sites.geojson", "w", encoding="utf-8") as fh:
+            json.dump(_geojson(ranked, run.district.crs), fh, ensure_ascii=False, indent=1)
+        by_street = tmp / "by_street"
+        by_street.mkdir()
+        for street, part in ranked.groupby("street", sort=True):
+            part = part.copy()
+            part.insert(1, "street_rank", np.arange(1, len(part) + 1))
+            _csv(part, by_street / f"{_safe_name(str(street))}.csv")
+        _csv(run.coverage_table, tmp / "coverage.csv")
+        _csv(run.uncovered_table, tmp / "uncovered.csv")
+        plan = pd.DataFrame(run.plan, columns=["id", "service"])
+        _csv(plan, tmp / "plan.csv")
+        with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
+            json.dump(summary(run), fh, ensure_ascii=False, indent=2)
+        old = None
+        if out_dir.exists():
+            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+            os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return sorted(p for p in out_dir.rglob("*") if p.is_file())

@@ -1,0 +1,387 @@
+"""Scenario files (TOML): loading and validation into a :class:`Scenario`.
+
+A scenario names its data files and rules. Paths are relative to the
+scenario file. Every problem in the file (unknown keys, wrong types,
+out-of-range values, missing files) is collected and raised at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from .catalogue import CATEGORIES, DEFAULT_SERVICES, SERVICE_FIELDS, SPACE_TYPES, Service
+from .errors import InputError, Problem, Problems
+
+
+class Mode(str, Enum):
+    """What the solve optimises."""
+
+    MAX_COVERAGE = "max_coverage"  # budgeted maximal covering
+    COVER = "cover"  # minimum-cost full coverage (set covering)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreetCap:
+    max_sites: int | None = None
+    max_yuan: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SolveOptions:
+    backend: str = "ortools"
+    time_limit_s: float = 120.0
+    relative_gap: float = 0.0
+    threads: int = 2
+    seed: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """A validated scenario: data locations, services, rules and solve options."""
+
+    name: str
+    path: Path
+    description: str
+    crs: str
+    households: Path
+    candidates: Path
+    existing: Path | None
+    network_nodes: Path | None
+    network_edges: Path | None
+    services: dict[str, Service]
+    speed_m_per_min: float
+    detour_factor: float
+    max_snap_m: float
+    budget_yuan: float | None
+    mode: Mode
+    conversion_cost_default: dict[str, float]
+    street_caps: dict[str, StreetCap]
+    default_street_cap: StreetCap | None
+    must_open: dict[str, int]
+    solve: SolveOptions
+    output_dir: Path | None
+    raw: dict = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def has_network(self) -> bool:
+        return self.network_nodes is not None
+
+    def cap_for(self, street: str) -> StreetCap | None:
+        return self.street_caps.get(street, self.default_street_cap)
+
+    @property
+    def max_threshold_min(self) -> float:
+        return max(s.threshold_min for s in self.services.values())
+
+
+TOP_KEYS = {
+    "name", "description", "crs", "mode", "budget_yuan", "data", "walking",
+    "conversion_cost_default", "services", "street_caps", "must_open", "solve", "output",
+}
+DATA_KEYS = {"households", "candidates", "existing", "network_nodes", "network_edges"}
+WALKING_KEYS = {"speed_m_per_min", "detour_factor", "max_snap_m"}
+SOLVE_KEYS = {"backend", "time_limit_s", "relative_gap", "threads", "seed"}
+CAP_KEYS = {"max_sites", "max_yuan"}
+BACKENDS = ("ortools", "pulp")
+
+
+def _unknown(problems: Problems, file: str, section: str, keys, allowed) -> None:
+    for key in keys:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.add(file, f"unknown key{hint}; allowed: {', '.join(sorted(allowed))}",
+                         field=f"{section}{key}", value=key, show_value=False)
+
+
+def _number(problems: Problems, file: str, fld: str, value: Any, *, minimum: float | None = None,
+            strict: bool = False, integer: bool = False, maximum: float | None = None) -> float | None:
+    """Validate a number; record a problem and return None when it is not acceptable."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        problems.add(file, "must be a number", field=fld, value=value)
+        return None
+    if not math.isfinite(value):
+        problems.add(file, "must be finite", field=fld, value=value)
+        return None
+    if integer and float(value) != int(value):
+        problems.add(file, "must be a whole number", field=fld, value=value)
+        return None
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        problems.add(file, f"must be {'>' if strict else '>='} {minimum:g}", field=fld, value=value)
+        return None
+    if maximum is not None and value > maximum:
+        problems.add(file, f"must be <= {maximum:g}", field=fld, value=value)
+        return None
+    return value
+
+
+def read_toml(path: Path) -> dict:
+    """Read a TOML file; a syntax error becomes an InputError naming line and column."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError([Problem(file=str(path), rule="scenario file not found", show_value=False)])
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([Problem(file=str(path), rule=f"not valid TOML: {exc}", show_value=False)])
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file; raise InputError listing every problem."""
+    path = Path(path)
+    raw = read_toml(path)
+    return build_scenario(raw, path=path)
+
+
+def _services(raw_services: Any, problems: Problems, file: str) -> dict[str, Service]:
+    if raw_services is None:
+        raw_services = {}
+    if not isinstance(raw_services, dict):
+        problems.add(file, "must be a table of services", field="services", value=raw_services)
+        raw_services = {}
+    merged: dict[str, dict] = {k: dict(v) for k, v in DEFAULT_SERVICES.items()}
+    enabled: dict[str, bool] = {k: True for k in DEFAULT_SERVICES}
+    for key, over in raw_services.items():
+        fld = f"services.{key}"
+        if not isinstance(over, dict):
+            problems.add(file, "must be a table", field=fld, value=over)
+            continue
+        _unknown(problems, file, fld + ".", over.keys(), set(SERVICE_FIELDS) | {"enabled"})
+        base = merged.get(key, {})
+        if key not in merged:
+            missing = [f for f in ("category", "threshold_min", "fit_out_cost", "area_m2")
+                       if f not in over]
+            if missing:
+                problems.add(file, f"a new service needs {', '.join(missing)}", field=fld,
+                             show_value=False)
+        merged[key] = {**base, **{k: v for k, v in over.items() if k != "enabled"}}
+        enabled[key] = over.get("enabled", True)
+        if not isinstance(enabled[key], bool):
+            problems.add(file, "must be true or false", field=f"{fld}.enabled", value=enabled[key])
+            enabled[key] = True
+    out: dict[str, Service] = {}
+    for key, spec in merged.items():
+        if not enabled[key]:
+            continue
+        fld = f"services.{key}"
+        category = spec.get("category", "service")
+        if category not in CATEGORIES:
+            problems.add(file, f"unknown category; allowed: {', '.join(CATEGORIES)}",
+                         field=f"{fld}.category", value=category)
+            continue
+        rule = CATEGORIES[category]
+        thr = _number(problems, file, f"{fld}.threshold_min", spec.get("threshold_min", 15.0),
+                      minimum=0, strict=True)
+        weight = _number(problems, file, f"{fld}.weight", spec.get("weight", 1.0), minimum=0)
+        fit = _number(problems, file, f"{fld}.fit_out_cost", spec.get("fit_out_cost", 0.0), minimum=0)
+        area = _number(problems, file, f"{fld}.area_m2", spec.get("area_m2", 0.0), minimum=0)
+        min_floor = spec.get("min_floor", rule.min_floor)
+        if min_floor is not None:
+            min_floor = _number(problems, file, f"{fld}.min_floor", min_floor, integer=True)
+        allowed = spec.get("allowed_space_types", list(SPACE_TYPES))
+        if not isinstance(allowed, (list, tuple)) or any(a not in SPACE_TYPES for a in allowed):
+            problems.add(file, f"must be a list of space types from: {', '.join(SPACE_TYPES)}",
+                         field=f"{fld}.allowed_space_types", value=allowed)
+            allowed = list(SPACE_TYPES)
+        gas = spec.get("no_bottled_gas_underground", rule.no_bottled_gas_underground)
+        if not isinstance(gas, bool):
+            problems.add(file, "must be true or false", field=f"{fld}.no_bottled_gas_underground",
+                         value=gas)
+            gas = rule.no_bottled_gas_underground
+        if None in (thr, weight, fit, area):
+            continue
+        out[key] = Service(
+            key=key, name_en=str(spec.get("name_en", key)), name_zh=str(spec.get("name_zh", key)),
+            category=category, threshold_min=float(thr), weight=float(weight),
+            fit_out_cost=float(fit), area_m2=float(area),
+            min_floor=None if min_floor is None else int(min_floor),
+            no_bottled_gas_underground=gas, allowed_space_types=tuple(allowed),
+        )
+    if not out and not problems.items:
+        problems.add(file, "at least one service must be enabled", field="services", show_value=False)
+    return out
+
+
+def _cap(problems: Problems, file: str, fld: str, spec: Any) -> StreetCap | None:
+    if not isinstance(spec, dict):
+        problems.add(file, "must be a table with max_sites and/or max_yuan", field=fld, value=spec)
+        return None
+    _unknown(problems, file, fld + ".", spec.keys(), CAP_KEYS)
+    sites = spec.get("max_sites")
+    yuan = spec.get("max_yuan")
+    if sites is not None:
+        sites = _number(problems, file, f"{fld}.max_sites", sites, minimum=0, integer=True)
+    if yuan is not None:
+        yuan = _number(problems, file, f"{fld}.max_yuan", yuan, minimum=0)
+    return StreetCap(max_sites=None if sites is None else int(sites),
+                     max_yuan=None if yuan is None else float(yuan))
+
+
+def build_scenario(raw: dict, *, path: Path) -> Scenario:
+    """Validate a raw scenario mapping (as read from TOML) into a Scenario."""
+    file = str(path)
+    base = path.parent
+    problems = Problems()
+    _unknown(problems, file, "", raw.keys(), TOP_KEYS)
+
+    data = raw.get("data", {})
+    if not isinstance(data, dict):
+        problems.add(file, "must be a table", field="data", value=data)
+        data = {}
+    _unknown(problems, file, "data.", data.keys(), DATA_KEYS)
+    paths: dict[str, Path | None] = {}
+    for key in sorted(DATA_KEYS):
+        value = data.get(key)
+        if value is None:
+            paths[key] = None
+            if key in ("households", "candidates"):
+                problems.add(file, "is required", field=f"data.{key}", show_value=False)
+            continue
+        if not isinstance(value, str):
+            problems.add(file, "must be a file path", field=f"data.{key}", value=value)
+            paths[key] = None
+            continue
+        p = (base / value).resolve()
+        if not p.is_file():
+            problems.add(file, "file not found", field=f"data.{key}", value=str(p))
+        paths[key] = p
+    if (paths["network_nodes"] is None) != (paths["network_edges"] is None):
+        problems.add(file, "network_nodes and network_edges must be given together",
+                     field="data", show_value=False)
+
+    crs = raw.get("crs")
+    if not isinstance(crs, str) or not crs:
+        problems.add(file, "is required: the CRS of the input coordinates (e.g. 'EPSG:4326')",
+                     field="crs", value=crs)
+        crs = ""
+    else:
+        from .geo import parse_crs
+
+        try:
+            parse_crs(crs)
+        except ValueError as exc:
+            problems.add(file, str(exc), field="crs", value=crs)
+
+    walking = raw.get("walking", {})
+    if not isinstance(walking, dict):
+        problems.add(file, "must be a table", field="walking", value=walking)
+        walking = {}
+    _unknown(problems, file, "walking.", walking.keys(), WALKING_KEYS)
+    speed = _number(problems, file, "walking.speed_m_per_min", walking.get("speed_m_per_min", 60.0),
+                    minimum=0, strict=True)
+    detour = _number(problems, file, "walking.detour_factor", walking.get("detour_factor", 1.3),
+                     minimum=1.0)
+    snap = _number(problems, file, "walking.max_snap_m", walking.get("max_snap_m", 500.0),
+                   minimum=0, strict=True)
+
+    services = _services(raw.get("services"), problems, file)
+
+    budget = raw.get("budget_yuan")
+    if budget is not None:
+        budget = _number(problems, file, "budget_yuan", budget, minimum=0)
+    mode_raw = raw.get("mode")
+    if mode_raw is None:
+        mode = Mode.MAX_COVERAGE if budget is not None else Mode.COVER
+    else:
+        try:
+            mode = Mode(mode_raw)
+        except ValueError:
+            problems.add(file, f"must be one of: {', '.join(m.value for m in Mode)}", field="mode",
+                         value=mode_raw)
+            mode = Mode.COVER
+    if mode is Mode.MAX_COVERAGE and budget is None and "budget_yuan" not in raw:
+        problems.add(file, "mode 'max_coverage' needs budget_yuan", field="budget_yuan",
+                     show_value=False)
+
+    conv = raw.get("conversion_cost_default", {})
+    conv_out: dict[str, float] = {}
+    if not isinstance(conv, dict):
+        problems.add(file, "must be a table of space type = yuan", field="conversion_cost_default",
+                     value=conv)
+        conv = {}
+    _unknown(problems, file, "conversion_cost_default.", conv.keys(), set(SPACE_TYPES))
+    for key, value in conv.items():
+        v = _number(problems, file, f"conversion_cost_default.{key}", value, minimum=0)
+        if v is not None and key in SPACE_TYPES:
+            conv_out[key] = float(v)
+
+    caps_raw = raw.get("street_caps", {})
+    caps: dict[str, StreetCap] = {}
+    default_cap = None
+    if not isinstance(caps_raw, dict):
+        problems.add(file, "must be a table", field="street_caps", value=caps_raw)
+        caps_raw = {}
+    for street, spec in caps_raw.items():
+        cap = _cap(problems, file, f"street_caps.{street}", spec)
+        if cap is None:
+            continue
+        if street == "default":
+            default_cap = cap
+        else:
+            caps[str(street)] = cap
+
+    must_raw = raw.get("must_open", {})
+    must: dict[str, int] = {}
+    if not isinstance(must_raw, dict):
+        problems.add(file, "must be a table of service = minimum number of sites", field="must_open",
+                     value=must_raw)
+        must_raw = {}
+    for key, value in must_raw.items():
+        if key not in services:
+            problems.add(file, f"unknown service; known: {', '.join(services)}",
+                         field=f"must_open.{key}", value=key)
+            continue
+        v = _number(problems, file, f"must_open.{key}", value, minimum=0, integer=True)
+        if v is not None:
+            must[key] = int(v)
+
+    solve_raw = raw.get("solve", {})
+    if not isinstance(solve_raw, dict):
+        problems.add(file, "must be a table", field="solve", value=solve_raw)
+        solve_raw = {}
+    _unknown(problems, file, "solve.", solve_raw.keys(), SOLVE_KEYS)
+    backend = solve_raw.get("backend", "ortools")
+    if backend not in BACKENDS:
+        problems.add(file, f"must be one of: {', '.join(BACKENDS)}", field="solve.backend",
+                     value=backend)
+        backend = "ortools"
+    tl = _number(problems, file, "solve.time_limit_s", solve_raw.get("time_limit_s", 120.0),
+                 minimum=0, strict=True)
+    gap = _number(problems, file, "solve.relative_gap", solve_raw.get("relative_gap", 0.0),
+                  minimum=0, maximum=1)
+    threads = _number(problems, file, "solve.threads", solve_raw.get("threads", 2), minimum=1,
+                      integer=True)
+    seed = _number(problems, file, "solve.seed", solve_raw.get("seed", 0), minimum=0, integer=True)
+
+    out_raw = raw.get("output", {})
+    out_dir = None
+    if not isinstance(out_raw, dict) or set(out_raw) - {"dir"}:
+        problems.add(file, "must be a table with only 'dir'", field="output", value=out_raw)
+    elif "dir" in out_raw:
+        out_dir = (base / str(out_raw["dir"])).resolve()
+
+    name = raw.get("name", path.stem)
+    if not isinstance(name, str) or not name or any(c in name for c in "/\\"):
+        problems.add(file, "must be a non-empty name without slashes", field="name", value=name)
+        name = path.stem
+
+    problems.raise_if_any()
+    return Scenario(
+        name=name, path=path.resolve(), description=str(raw.get("description", "")), crs=crs,
+        households=paths["households"], candidates=paths["candidates"],
+        existing=paths["existing"], network_nodes=paths["network_nodes"],
+        network_edges=paths["network_edges"], services=services,
+        speed_m_per_min=float(speed), detour_factor=float(detour), max_snap_m=float(snap),
+        budget_yuan=None if budget is None else float(budget), mode=mode,
+        conversion_cost_default=conv_out, street_caps=caps, default_street_cap=default_cap,
+        must_open=must,
+        solve=SolveOptions(backend=backend, time_limit_s=float(tl), relative_gap=float(gap),
+                           threads=int(threads), seed=int(seed)),
+        output_dir=out_dir, raw=raw,
+    )

@@ -1,0 +1,187 @@
+"""Solving a covering instance: reduce, warm-start, solve in lexicographic stages, map back.
+
+    solve_instance(instance, mode=..., params=SolveParameters(...)) -> PlanResult
+
+Max-coverage mode runs stage 1 (maximise weighted coverage) and stage 2 (the
+cheapest plan with that coverage); cover mode runs the minimum-cost full
+coverage model. A greedy plan is given to the solver as a hint. The plan is
+returned in the indices of the instance passed in, with its coverage and cost
+recomputed from that instance (never read off solver variables).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.instance import Instance
+from models.lscp import build_cover
+from models.mclp import build_max_coverage, build_min_cost
+from models.structure import plan_layout
+
+from .backends import solve_linear
+from .heuristics import greedy_cover, greedy_max_coverage
+from .reduce import Reduction, reduce_instance
+from .result import BackendResult, SolveParameters, Termination, relative_gap
+from .scenario import Mode
+
+DEFAULT_ENGINE = "scip"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageReport:
+    name: str
+    termination: Termination
+    objective: float | None
+    best_bound: float | None
+    wall_s: float
+    solver: str
+
+    @property
+    def gap(self) -> float | None:
+        return relative_gap(self.objective, self.best_bound)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanResult:
+    """Outcome of a solve; ``x`` is a bool per option of the instance given to solve_instance."""
+
+    termination: Termination
+    mode: Mode
+    x: np.ndarray | None
+    coverage: float | None  # weighted coverage of x (max-coverage objective)
+    cost: float | None
+    best_bound: float | None  # bound on the primary objective (coverage, or cost in cover mode)
+    wall_s: float
+    stages: list[StageReport]
+    sizes: dict[str, int]
+    solver: str
+    heuristic_value: float | None = None
+    message: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def objective(self) -> float | None:
+        return self.coverage if self.mode is Mode.MAX_COVERAGE else self.cost
+
+    @property
+    def gap(self) -> float | None:
+        return relative_gap(self.objective, self.best_bound)
+
+
+def full_vector(inst: Instance, x: np.ndarray, *, with_items: bool) -> np.ndarray:
+    """Variable values (x, u[, y]) of the models for an option selection x."""
+    layout = plan_layout(inst)
+    open_site = np.zeros(inst.n_sites, dtype=bool)
+    open_site[inst.opt_site[x]] = True
+    parts = [x.astype(float), open_site[layout.u_sites].astype(float)]
+    if with_items:
+        parts.append(inst.covered_items(x).astype(float))
+    return np.concatenate(parts)
+
+
+def _read_x(model, values: np.ndarray) -> np.ndarray:
+    return model.block(values, "x") > 0.5
+
+
+def _stage(name: str, res: BackendResult) -> StageReport:
+    return StageReport(name=name, termination=res.termination, objective=res.objective,
+                       best_bound=res.best_bound, wall_s=res.wall_s, solver=res.solver)
+
+
+def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backend: str = "ortools",
+                   engine: str = DEFAULT_ENGINE, reduce: bool = True, warm_start: bool = True,
+                   cheapest: bool = True) -> PlanResult:
+    """Solve ``inst`` exactly (within the time limit and gap) and return the plan.
+
+    ``cheapest=False`` skips stage 2 (the cheapest plan among those with maximal
+    coverage), which the textbook MCLP does not ask for.
+    """
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    cover_mode = mode is Mode.COVER
+    if reduce:
+        red = reduce_instance(inst, cover_mode=cover_mode)
+    else:
+        red = Reduction(instance=inst, item_map=np.arange(inst.n_items), option_keep=np.arange(inst.n_options),
+                        site_keep=np.arange(inst.n_sites), sizes={})
+    timings["reduce"] = time.perf_counter() - t0
+    r = red.instance
+    sizes = dict(red.sizes)
+    unreachable_must = int(np.sum(inst.item_must & (red.item_map == -1)))
+    if unreachable_must:
+        return PlanResult(termination=Termination.INFEASIBLE, mode=mode, x=None, coverage=None, cost=None,
+                          best_bound=None, wall_s=time.perf_counter() - t0, stages=[], sizes=sizes,
+                          solver="", timings=timings,
+                          message=f"{unreachable_must} must-cover item(s) cannot be reached by any option")
+    t1 = time.perf_counter()
+    hint_x = None
+    if warm_start:
+        hint_x = greedy_cover(r) if cover_mode else greedy_max_coverage(r)
+    timings["heuristic"] = time.perf_counter() - t1
+    heuristic_value = None
+    if hint_x is not None:
+        heuristic_value = r.plan_cost(hint_x) if cover_mode else r.coverage_value(hint_x)
+    deadline = t0 + params.time_limit_s
+    stages: list[StageReport] = []
+
+    def remaining(share: float = 1.0) -> float:
+        return max(1.0, (deadline - time.perf_counter()) * share)
+
+    def run(model, hint, share=1.0):
+        p = SolveParameters(time_limit_s=remaining(share), relative_gap=params.relative_gap,
+                            threads=params.threads, seed=params.seed, log=params.log)
+        return solve_linear(model, p, backend=backend, engine=engine, hint=hint)
+
+    if cover_mode:
+        model = build_cover(r)
+        res = run(model, None if hint_x is None else full_vector(r, hint_x, with_items=False))
+        stages.append(_stage("min_cost_full_coverage", res))
+        x_red = _read_x(model, res.values) if res.termination.has_solution else None
+        term, bound = res.termination, res.best_bound
+    else:
+        model = build_max_coverage(r)
+        res = run(model, None if hint_x is None else full_vector(r, hint_x, with_items=True), share=0.8)
+        stages.append(_stage("max_coverage", res))
+        term, bound = res.termination, res.best_bound
+        x_red = None
+        if res.termination.has_solution:
+            x_red = _read_x(model, res.values)
+            z = r.coverage_value(x_red)
+            if hint_x is not None and r.coverage_value(hint_x) > z:
+                x_red, z = hint_x, r.coverage_value(hint_x)
+        if res.termination.has_solution and cheapest:
+            # Stage 2: the cheapest plan keeping coverage z.
+            tol = 1e-9 * max(abs(z), 1.0)
+            model2 = build_min_cost(r, min_coverage=z - tol)
+            res2 = run(model2, full_vector(r, x_red, with_items=True))
+            stages.append(_stage("min_cost_at_max_coverage", res2))
+            if res2.termination.has_solution:
+                x2 = _read_x(model2, res2.values)
+                if r.coverage_value(x2) >= z - tol and r.plan_cost(x2) <= r.plan_cost(x_red) + 1e-9 \
+                        and not r.feasibility_problems(x2):
+                    x_red = x2
+        elif hint_x is not None and res.termination is Termination.NO_SOLUTION:
+            x_red, term = hint_x, Termination.FEASIBLE
+    wall = time.perf_counter() - t0
+    timings["solve"] = wall - timings["reduce"] - timings["heuristic"]
+    solver = stages[0].solver if stages else ""
+    if x_red is None:
+        return PlanResult(termination=term, mode=mode, x=None, coverage=None, cost=None, best_bound=bound,
+                          wall_s=wall, stages=stages, sizes=sizes, solver=solver,
+                          heuristic_value=heuristic_value, timings=timings)
+    x = red.expand_x(x_red, inst.n_options)
+    problems = inst.feasibility_problems(x)
+    if problems:
+        raise AssertionError("solver returned an infeasible plan: " + "; ".join(problems[:5]))
+    coverage = inst.coverage_value(x)
+    cost = inst.plan_cost(x)
+    if cover_mode:
+        uncovered = (red.item_map != -1) & ~inst.covered_items(x)
+        if uncovered.any():
+            raise AssertionError(f"cover plan leaves {int(uncovered.sum())} coverable items uncovered")
+    return PlanResult(termination=term, mode=mode, x=x, coverage=coverage, cost=cost,
+                      best_bound=bound, wall_s=wall, stages=stages, sizes=sizes, solver=solver,
+                      heuristic_value=heuristic_value, timings=timings)
