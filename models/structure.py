@@ -71,9 +71,10 @@ def plan_rows(inst: Instance, layout: Layout, rb: RowBuilder, *, budget: float |
     rb.add("link", np.concatenate([k, k]), np.concatenate([link, layout.site_var[inst.opt_site[link]]]),
            np.concatenate([np.ones(len(link)), -np.ones(len(link))]),
            np.full(len(link), -np.inf), np.zeros(len(link)))
-    # area, only where the eligible services could exceed the space
+    # area, only where the eligible services could exceed the space (for a single-option
+    # site the row reads (r_s - A_j) x_o <= 0: the option cannot open if it does not fit)
     need = np.bincount(inst.opt_site, weights=inst.option_area, minlength=inst.n_sites)
-    tight = np.flatnonzero(has_u & (need > inst.site_area + 1e-9))
+    tight = np.flatnonzero(need > inst.site_area + 1e-9)
     if len(tight):
         row_of = np.full(inst.n_sites, -1)
         row_of[tight] = np.arange(len(tight))

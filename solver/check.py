@@ -139,11 +139,12 @@ def check_plan(scenario: Scenario, district: District, plan: list[tuple[str, str
             violations.append(f"space {cid}: services need {need:g} m2 > {float(row['area_m2']):g} m2")
     if budget is not None and cost > budget + 1e-6:
         violations.append(f"cost {cost:,.0f} exceeds the budget {budget:,.0f}")
-    for street in sorted(set(cand.loc[list(by_space), "street"])) if by_space else []:
+    known = [c for c in by_space if c in cand.index]
+    for street in sorted(set(cand.loc[known, "street"])):
         cap = scenario.cap_for(street)
         if cap is None:
             continue
-        spaces = [c for c in by_space if cand.loc[c, "street"] == street]
+        spaces = [c for c in known if cand.loc[c, "street"] == street]
         spend = sum(float(cand.loc[c, "conversion_cost"]) + sum(scenario.services[k].fit_out_cost
                                                                 for k in by_space[c]) for c in spaces)
         if cap.max_sites is not None and len(spaces) > cap.max_sites:

@@ -2,35 +2,94 @@
 
 Validation never stops at the first problem: each check appends a
 :class:`Problem` to a :class:`Problems` collector, and the stage raises one
-:class:`InputError` listing every problem found (file, row/field, rule, value).
+:class:`InputError` listing every problem found.
+
+Every message has one format::
+
+    <file>, row <n>, field '<f>': <rule>; got <value>
+
+``row`` is the line number in a CSV file (the header is line 1) or the
+feature number in a GeoPackage / GeoJSON file; a TOML file names ``line`` and
+``column`` instead. Parts that do not apply are left out (a missing column has
+no row; a missing file has no field).
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
+
+
+def did_you_mean(word: Any, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or ``''``."""
+    choices = [str(c) for c in choices]
+    text = str(word)
+    folded = {c.lower(): c for c in choices}
+    if text.strip().lower() in folded and folded[text.strip().lower()] != text:
+        return f" (did you mean '{folded[text.strip().lower()]}'?)"
+    close = difflib.get_close_matches(text, choices, n=1)
+    if not close:
+        close = difflib.get_close_matches(text.lower(), list(folded), n=1)
+        close = [folded[c] for c in close]
+    if not close:  # 'budjet' -> 'budget_yuan': compare with the first word of each choice
+        heads: dict[str, str] = {}
+        for c in choices:
+            heads.setdefault(c.split("_")[0].lower(), c)
+        close = difflib.get_close_matches(text.lower().split("_")[0], list(heads), n=1, cutoff=0.75)
+        close = [heads[c] for c in close]
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python scalars, so messages read ``-5`` and not ``np.int64(-5)``."""
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "shape", None) == ():
+        try:
+            return item()
+        except (TypeError, ValueError):
+            return value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True, kw_only=True)
 class Problem:
-    """One thing wrong with the input."""
+    """One thing wrong with the input.
+
+    ``value`` is shown with ``repr`` (so text reads ``'abc'`` and empty text
+    ``''``); ``value_text`` replaces it verbatim (e.g. ``812 m``).
+    """
 
     file: str
     rule: str
     field: str | None = None
     row: int | None = None
+    line: int | None = None
+    column: int | None = None
     value: Any = None
+    value_text: str | None = None
     show_value: bool = True
 
-    def __str__(self) -> str:
-        where = [self.file]
+    def where(self) -> str:
+        parts = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            parts.append(f"row {self.row}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.column is not None:
+            parts.append(f"column {self.column}")
         if self.field is not None:
-            where.append(f"field '{self.field}'")
-        text = f"{', '.join(where)}: {self.rule}"
-        if self.show_value:
-            text += f"; got {self.value!r}"
+            parts.append(f"field '{self.field}'")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        text = f"{self.where()}: {self.rule}"
+        if self.value_text is not None:
+            text += f"; got {self.value_text}"
+        elif self.show_value:
+            text += f"; got {_plain(self.value)!r}"
         return text
 
 
@@ -41,15 +100,20 @@ class Problems:
     items: list[Problem] = field(default_factory=list)
 
     def add(self, file: str, rule: str, *, field: str | None = None, row: int | None = None,
-            value: Any = None, show_value: bool = True) -> None:
-        self.items.append(Problem(file=file, rule=rule, field=field, row=row, value=value,
-                                  show_value=show_value))
+            value: Any = None, show_value: bool = True, value_text: str | None = None,
+            line: int | None = None, column: int | None = None) -> None:
+        self.items.append(Problem(file=file, rule=rule, field=field, row=row, value=_plain(value),
+                                  show_value=show_value, value_text=value_text, line=line,
+                                  column=column))
 
-    def extend(self, other: "Problems") -> None:
-        self.items.extend(other.items)
+    def extend(self, other: "Problems | Iterable[Problem]") -> None:
+        self.items.extend(other.items if isinstance(other, Problems) else other)
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
 
     def raise_if_any(self) -> None:
         if self.items:

@@ -172,9 +172,10 @@ def greedy_max_coverage(inst: Instance) -> np.ndarray | None:
 
 
 def greedy_cover(inst: Instance) -> np.ndarray | None:
-    """A selection covering every item (Chvátal's greedy + redundancy removal), or None."""
+    """A selection covering every reachable item (Chvátal's greedy + redundancy removal), or None."""
     state = _State(inst)
-    ones = np.ones(inst.n_items)
+    reachable = np.diff(inst.cover.tocsr().indptr) > 0
+    ones = reachable.astype(float)
     all_opts = np.arange(inst.n_options)
     for s, need in sorted(inst.must_open.items()):
         opts_s = all_opts[inst.opt_service == s]
@@ -184,8 +185,8 @@ def greedy_cover(inst: Instance) -> np.ndarray | None:
                 break
             if state.feasible(o):
                 state.add(o)
-    _greedy_fill(state, ones, all_opts, stop_when=lambda: bool(state.covered.all()))
-    if not state.covered.all():
+    _greedy_fill(state, ones, all_opts, stop_when=lambda: bool(state.covered[reachable].all()))
+    if not state.covered[reachable].all():
         return None
     x = state.x.copy()
     # Drop redundant options, most expensive first.

@@ -78,20 +78,35 @@ def snap(network: Network, x: np.ndarray, y: np.ndarray) -> Snap:
 
 def check_snaps(*, network: Network, snaps: dict[str, tuple[pd.DataFrame, Snap]], household_key: str,
                 max_snap_m: float, problems: Problems) -> None:
-    """Report points too far from the network and candidates/facilities cut off from households."""
+    """Report points too far from the network and candidates/facilities cut off from households.
+
+    ``snaps`` maps a file name to (its validated table, its snap); rows are the
+    table's ``src_row`` (CSV line number or GeoPackage fid), so messages point
+    at the row the user can find.
+    """
     for file, (table, s) in snaps.items():
+        if len(table) == 0:
+            continue
+        rows = table["src_row"].to_numpy()
+        ids = table["id"].astype(str).to_numpy()
         far = s.access_m > max_snap_m
         for k in np.flatnonzero(far):
-            problems.add(file, f"point is {s.access_m[k]:.0f} m from the nearest network node "
-                         f"(walking.max_snap_m = {max_snap_m:g})", field="x,y",
-                         row=int(table["src_row"].iloc[k]), value=str(table["id"].iloc[k]))
+            problems.add(file, f"'{ids[k]}' must lie within walking.max_snap_m = {max_snap_m:g} m of a "
+                         f"network node (nearest: '{network.node_ids[s.node[k]]}')", field="x,y",
+                         row=int(rows[k]), value_text=f"{s.access_m[k]:.0f} m")
     hh_table, hh_snap = snaps[household_key]
     hh_components = np.unique(network.component[hh_snap.node])
+    sizes = np.bincount(network.component, minlength=int(network.component.max()) + 1)
     for file, (table, s) in snaps.items():
-        if file == household_key:
+        if file == household_key or len(table) == 0:
             continue
-        cut = ~np.isin(network.component[s.node], hh_components)
+        rows = table["src_row"].to_numpy()
+        ids = table["id"].astype(str).to_numpy()
+        comp = network.component[s.node]
+        cut = ~np.isin(comp, hh_components)
         for k in np.flatnonzero(cut):
-            problems.add(file, "disconnected: it snaps to a part of the walking network that no "
-                         "household can reach", field="x,y", row=int(table["src_row"].iloc[k]),
-                         value=str(table["id"].iloc[k]))
+            problems.add(file, f"'{ids[k]}' is disconnected: it snaps to node "
+                         f"'{network.node_ids[s.node[k]]}' on a separate piece of the walking network "
+                         f"({sizes[comp[k]]} node{'s' if sizes[comp[k]] != 1 else ''}) that no "
+                         "household reaches; connect that piece or move the point", field="x,y",
+                         row=int(rows[k]), value_text=f"{s.access_m[k]:.0f} m from that node")

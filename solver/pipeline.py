@@ -106,8 +106,15 @@ def coverage_by_street(district: District, services: list[str], before: np.ndarr
 
 
 def uncovered_households(scenario: Scenario, district: District, geometry: Geometry, coverage: Coverage,
-                         after: np.ndarray) -> pd.DataFrame:
-    """(household, service) pairs not covered after the plan, with the nearest space and why."""
+                         after: np.ndarray, *, mode: Mode) -> pd.DataFrame:
+    """(household, service) pairs not covered after the plan, with the nearest space and why.
+
+    Reasons: ``unreachable`` (no candidate space within the threshold), ``not_eligible``
+    (spaces within reach, none allowed to host the service), ``budget`` (an eligible
+    space is within reach but the budget went elsewhere; includes area and street caps),
+    ``capacity`` (full-coverage mode: space areas or street caps forbid covering it
+    together with the rest).
+    """
     hh = district.households
     h = hh["households"].to_numpy(dtype=np.int64)
     services = list(coverage.services)
@@ -121,7 +128,9 @@ def uncovered_households(scenario: Scenario, district: District, geometry: Geome
     lim = coverage.limit_m[s_idx]
     d_any = any_d[i_idx]
     d_el = per[i_idx, s_idx]
-    reason = np.where(d_el <= lim + 1e-9, "budget", np.where(d_any <= lim + 1e-9, "not_eligible", "unreachable"))
+    chosen_elsewhere = "budget" if mode is Mode.MAX_COVERAGE else "capacity"
+    reason = np.where(d_el <= lim + 1e-9, chosen_elsewhere,
+                      np.where(d_any <= lim + 1e-9, "not_eligible", "unreachable"))
     return pd.DataFrame({
         "id": hh["id"].to_numpy()[i_idx], "street": hh["street"].to_numpy()[i_idx],
         "community": hh["community"].to_numpy()[i_idx], "service": np.array(services, dtype=object)[s_idx],
@@ -186,7 +195,7 @@ def run(scenario: Scenario, *, options: RunOptions = RunOptions(), progress: Pro
     with _timed(timings, "uncovered", progress):
         cov_table = coverage_by_street(district, services, coverage.covered_before, after)
         unc = uncovered_households(scenario, district, geometry, coverage,
-                                   after if after is not None else coverage.covered_before)
+                                   after if after is not None else coverage.covered_before, mode=mode)
     return Run(scenario=scenario, district=district, geometry=geometry, coverage=coverage, items=items,
                mode=mode, budget=budget, params=params, backend=backend, engine=options.engine, result=result,
                plan=plan, covered_after=after, check=report, ranked=ranked, ranked_table=table,

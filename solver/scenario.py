@@ -7,8 +7,8 @@ out-of-range values, missing files) is collected and raised at once.
 
 from __future__ import annotations
 
-import difflib
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from enum import Enum
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalogue import CATEGORIES, DEFAULT_SERVICES, SERVICE_FIELDS, SPACE_TYPES, Service
-from .errors import InputError, Problem, Problems
+from .errors import InputError, Problem, Problems, did_you_mean
 
 
 class Mode(str, Enum):
@@ -94,10 +94,12 @@ BACKENDS = ("ortools", "pulp")
 def _unknown(problems: Problems, file: str, section: str, keys, allowed) -> None:
     for key in keys:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(key, sorted(allowed))
+            if section and not section.startswith("services.") and key in TOP_KEYS and not hint:
+                hint = (f" (a top-level key: put it above the first [table] of the file, "
+                        f"not under [{section.rstrip('.')}])")
             problems.add(file, f"unknown key{hint}; allowed: {', '.join(sorted(allowed))}",
-                         field=f"{section}{key}", value=key, show_value=False)
+                         field=f"{section}{key}", show_value=False)
 
 
 def _number(problems: Problems, file: str, fld: str, value: Any, *, minimum: float | None = None,
@@ -121,25 +123,73 @@ def _number(problems: Problems, file: str, fld: str, value: Any, *, minimum: flo
     return value
 
 
+TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
+
+
 def read_toml(path: Path) -> dict:
-    """Read a TOML file; a syntax error becomes an InputError naming line and column."""
+    """Read a TOML file; a syntax error becomes an InputError naming line and column.
+
+    UTF-8 (with or without the BOM Notepad writes) is read; a file saved as
+    GB18030/GBK (Chinese Windows' "ANSI") is read too, since planners edit these
+    files by hand.
+    """
+    file = str(path)
+
+    def fail(rule: str, **kw) -> InputError:
+        return InputError([Problem(file=file, rule=rule, **kw)])
+
+    if path.is_dir():
+        raise fail("is a folder, not a scenario file", show_value=False)
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise InputError([Problem(file=str(path), rule="scenario file not found", show_value=False)])
+        raise fail("scenario file not found", show_value=False) from None
+    except OSError as exc:
+        raise fail(f"cannot be read ({exc.strerror or exc})", show_value=False) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            line = data[:exc.start].count(b"\n") + 1
+            raise fail("cannot be read as text: neither UTF-8 nor GB18030/GBK; save it as UTF-8",
+                       line=line, value_text=f"byte 0x{data[exc.start]:02x}") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError([Problem(file=str(path), rule=f"not valid TOML: {exc}", show_value=False)])
+        msg = str(exc)
+        if "Illegal character '\\n'" in msg:
+            msg = msg.replace("Illegal character '\\n'", "line break inside a string (a missing "
+                              "closing quote?)")
+        m = TOML_POSITION.search(msg)
+        if m:
+            line, column = int(m.group(1)), int(m.group(2))
+            lines = text.splitlines()
+            shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+            raise fail(f"not valid TOML: {msg[:m.start()]}", line=line, column=column,
+                       value=shown) from None
+        if TOML_END.search(msg):
+            n = len(text.splitlines())
+            raise fail(f"not valid TOML: {TOML_END.sub('', msg)} (at the end of the file)",
+                       line=n, show_value=False) from None
+        raise fail(f"not valid TOML: {msg}", show_value=False) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario file; raise InputError listing every problem."""
+    """Load and validate a scenario file; raise InputError listing every problem.
+
+    When the scenario itself has problems, its data files are checked too (as
+    far as the scenario allows) so that one error lists everything wrong.
+    """
     path = Path(path)
     raw = read_toml(path)
-    return build_scenario(raw, path=path)
+    return build_scenario(raw, path=path, check_tables_on_error=True)
 
 
-def _services(raw_services: Any, problems: Problems, file: str) -> dict[str, Service]:
+def _services(raw_services: Any, problems: Problems, file: str) -> tuple[dict[str, Service], tuple[str, ...]]:
+    """Validated enabled services, and the keys of every enabled service (valid or not)."""
     if raw_services is None:
         raw_services = {}
     if not isinstance(raw_services, dict):
@@ -158,8 +208,10 @@ def _services(raw_services: Any, problems: Problems, file: str) -> dict[str, Ser
             missing = [f for f in ("category", "threshold_min", "fit_out_cost", "area_m2")
                        if f not in over]
             if missing:
-                problems.add(file, f"a new service needs {', '.join(missing)}", field=fld,
-                             show_value=False)
+                hint = did_you_mean(key, list(merged))
+                what = (f"unknown service{hint}: a new service needs" if hint else
+                        "a new service needs")
+                problems.add(file, f"{what} {', '.join(missing)}", field=fld, show_value=False)
         merged[key] = {**base, **{k: v for k, v in over.items() if k != "enabled"}}
         enabled[key] = over.get("enabled", True)
         if not isinstance(enabled[key], bool):
@@ -171,7 +223,7 @@ def _services(raw_services: Any, problems: Problems, file: str) -> dict[str, Ser
             continue
         fld = f"services.{key}"
         category = spec.get("category", "service")
-        if category not in CATEGORIES:
+        if not isinstance(category, str) or category not in CATEGORIES:
             problems.add(file, f"unknown category; allowed: {', '.join(CATEGORIES)}",
                          field=f"{fld}.category", value=category)
             continue
@@ -184,11 +236,18 @@ def _services(raw_services: Any, problems: Problems, file: str) -> dict[str, Ser
         min_floor = spec.get("min_floor", rule.min_floor)
         if min_floor is not None:
             min_floor = _number(problems, file, f"{fld}.min_floor", min_floor, integer=True)
+            if min_floor == 0:
+                problems.add(file, "floor 0 does not exist: use 1 for the ground floor, -1 for B1",
+                             field=f"{fld}.min_floor", value=min_floor)
         allowed = spec.get("allowed_space_types", list(SPACE_TYPES))
-        if not isinstance(allowed, (list, tuple)) or any(a not in SPACE_TYPES for a in allowed):
+        if not isinstance(allowed, (list, tuple)):
             problems.add(file, f"must be a list of space types from: {', '.join(SPACE_TYPES)}",
                          field=f"{fld}.allowed_space_types", value=allowed)
             allowed = list(SPACE_TYPES)
+        for a in [a for a in allowed if not isinstance(a, str) or a not in SPACE_TYPES]:
+            problems.add(file, f"unknown space type{did_you_mean(a, SPACE_TYPES)}; allowed: "
+                         f"{', '.join(SPACE_TYPES)}", field=f"{fld}.allowed_space_types", value=a)
+        allowed = [a for a in allowed if isinstance(a, str) and a in SPACE_TYPES]
         gas = spec.get("no_bottled_gas_underground", rule.no_bottled_gas_underground)
         if not isinstance(gas, bool):
             problems.add(file, "must be true or false", field=f"{fld}.no_bottled_gas_underground",
@@ -205,7 +264,8 @@ def _services(raw_services: Any, problems: Problems, file: str) -> dict[str, Ser
         )
     if not out and not problems.items:
         problems.add(file, "at least one service must be enabled", field="services", show_value=False)
-    return out
+    declared = tuple(k for k in merged if enabled[k])
+    return out, declared
 
 
 def _cap(problems: Problems, file: str, fld: str, spec: Any) -> StreetCap | None:
@@ -223,8 +283,13 @@ def _cap(problems: Problems, file: str, fld: str, spec: Any) -> StreetCap | None
                      max_yuan=None if yuan is None else float(yuan))
 
 
-def build_scenario(raw: dict, *, path: Path) -> Scenario:
-    """Validate a raw scenario mapping (as read from TOML) into a Scenario."""
+def build_scenario(raw: dict, *, path: Path, check_tables_on_error: bool = False) -> Scenario:
+    """Validate a raw scenario mapping (as read from TOML) into a Scenario.
+
+    With ``check_tables_on_error``, a scenario with problems still has its data
+    files checked (with what the scenario gives), and the raised InputError
+    lists the scenario's problems followed by the tables' problems.
+    """
     file = str(path)
     base = path.parent
     problems = Problems()
@@ -248,8 +313,11 @@ def build_scenario(raw: dict, *, path: Path) -> Scenario:
             paths[key] = None
             continue
         p = (base / value).resolve()
-        if not p.is_file():
-            problems.add(file, "file not found", field=f"data.{key}", value=str(p))
+        if p.is_dir():
+            problems.add(file, "is a folder, not a data file", field=f"data.{key}", value=value)
+        elif not p.is_file():
+            problems.add(file, "file not found (paths are relative to the scenario file)",
+                         field=f"data.{key}", value_text=f"{value!r} (looked for {p})")
         paths[key] = p
     if (paths["network_nodes"] is None) != (paths["network_edges"] is None):
         problems.add(file, "network_nodes and network_edges must be given together",
@@ -280,7 +348,7 @@ def build_scenario(raw: dict, *, path: Path) -> Scenario:
     snap = _number(problems, file, "walking.max_snap_m", walking.get("max_snap_m", 500.0),
                    minimum=0, strict=True)
 
-    services = _services(raw.get("services"), problems, file)
+    services, declared_services = _services(raw.get("services"), problems, file)
 
     budget = raw.get("budget_yuan")
     if budget is not None:
@@ -334,8 +402,15 @@ def build_scenario(raw: dict, *, path: Path) -> Scenario:
         must_raw = {}
     for key, value in must_raw.items():
         if key not in services:
-            problems.add(file, f"unknown service; known: {', '.join(services)}",
-                         field=f"must_open.{key}", value=key)
+            if key in declared_services:
+                continue  # the service itself has a problem, reported above
+            if key in DEFAULT_SERVICES or (isinstance(raw.get("services"), dict)
+                                           and key in raw["services"]):
+                rule = "service is disabled in this scenario (enabled = false)"
+            else:
+                rule = (f"unknown service{did_you_mean(key, declared_services)}; known: "
+                        f"{', '.join(declared_services)}")
+            problems.add(file, rule, field=f"must_open.{key}", value=key)
             continue
         v = _number(problems, file, f"must_open.{key}", value, minimum=0, integer=True)
         if v is not None:
@@ -361,16 +436,24 @@ def build_scenario(raw: dict, *, path: Path) -> Scenario:
 
     out_raw = raw.get("output", {})
     out_dir = None
-    if not isinstance(out_raw, dict) or set(out_raw) - {"dir"}:
+    if not isinstance(out_raw, dict):
         problems.add(file, "must be a table with only 'dir'", field="output", value=out_raw)
-    elif "dir" in out_raw:
-        out_dir = (base / str(out_raw["dir"])).resolve()
+    else:
+        _unknown(problems, file, "output.", out_raw.keys(), {"dir"})
+        if "dir" in out_raw:
+            if isinstance(out_raw["dir"], str) and out_raw["dir"].strip():
+                out_dir = (base / out_raw["dir"]).resolve()
+            else:
+                problems.add(file, "must be a folder path", field="output.dir", value=out_raw["dir"])
 
     name = raw.get("name", path.stem)
     if not isinstance(name, str) or not name or any(c in name for c in "/\\"):
         problems.add(file, "must be a non-empty name without slashes", field="name", value=name)
         name = path.stem
 
+    if problems and check_tables_on_error:
+        _check_tables_anyway(problems, file=file, paths=paths, crs=crs, services=declared_services,
+                             raw=raw, conversion=conv, caps=caps)
     problems.raise_if_any()
     return Scenario(
         name=name, path=path.resolve(), description=str(raw.get("description", "")), crs=crs,
@@ -385,3 +468,37 @@ def build_scenario(raw: dict, *, path: Path) -> Scenario:
                            threads=int(threads), seed=int(seed)),
         output_dir=out_dir, raw=raw,
     )
+
+
+def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Path | None], crs: str,
+                         services: tuple[str, ...], raw: dict, conversion: dict, caps: dict) -> None:
+    """Add the data files' problems to a scenario that has problems of its own.
+
+    Only what the scenario gives reliably is used: files that exist, the crs when
+    it parses, every enabled service (also those whose settings are wrong) and
+    every conversion_cost_default key that names a space type.
+    """
+    from .geo import parse_crs
+    from .tables import TableSources, check_tables
+
+    usable = {k: (p if p is not None and p.is_file() else None) for k, p in paths.items()}
+    if usable["households"] is None and usable["candidates"] is None:
+        return
+    if (usable["network_nodes"] is None) != (usable["network_edges"] is None):
+        usable["network_nodes"] = usable["network_edges"] = None
+    try:
+        in_crs = parse_crs(crs) if crs else None
+    except ValueError:
+        in_crs = None
+    raw_services = raw.get("services") if isinstance(raw.get("services"), dict) else {}
+    disabled = tuple(sorted((set(DEFAULT_SERVICES) | set(raw_services)) - set(services)))
+    conv = {k: 0.0 for k in (conversion if isinstance(conversion, dict) else {}) if k in SPACE_TYPES}
+    src = TableSources(scenario_file=file, households=usable["households"],
+                       candidates=usable["candidates"], existing=usable["existing"],
+                       network_nodes=usable["network_nodes"], network_edges=usable["network_edges"],
+                       crs=in_crs, services=services, disabled_services=disabled,
+                       conversion_cost_default=conv, street_caps=tuple(caps))
+    try:
+        check_tables(src, problems)
+    except Exception:  # a best-effort extra; the scenario's own problems are raised regardless
+        return

@@ -135,24 +135,61 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
                             threads=params.threads, seed=params.seed, log=params.log)
         return solve_linear(model, p, backend=backend, engine=engine, hint=hint)
 
+    message = ""
     if cover_mode:
         model = build_cover(r)
-        res = run(model, None if hint_x is None else full_vector(r, hint_x, with_items=False))
+        res = run(model, None if hint_x is None else full_vector(r, hint_x, with_items=False), share=0.5)
         stages.append(_stage("min_cost_full_coverage", res))
         x_red = _read_x(model, res.values) if res.termination.has_solution else None
         term, bound = res.termination, res.best_bound
+        if term is Termination.INFEASIBLE:
+            # Space areas or street caps forbid covering everything at once: cover as much
+            # as possible, then as cheaply as possible (the max-coverage stages, no budget).
+            message = ("full coverage is impossible within the space areas / street caps; the plan covers "
+                       "the most that can be covered together, at least cost")
+            # (row dominance is exact only for full coverage: reduce afresh without it)
+            red = reduce_instance(Instance(**{**inst.__dict__, "budget": None}), cover_mode=False)
+            r = red.instance
+            x_red, term, _ = _two_stage(r, greedy_max_coverage(r), run, stages, cheapest=True)
+            last = stages[-1]
+            bound = last.best_bound if last.name == "min_cost_at_max_coverage" else None
     else:
-        model = build_max_coverage(r)
-        res = run(model, None if hint_x is None else full_vector(r, hint_x, with_items=True), share=0.8)
-        stages.append(_stage("max_coverage", res))
-        term, bound = res.termination, res.best_bound
-        x_red = None
-        if res.termination.has_solution:
-            x_red = _read_x(model, res.values)
-            z = r.coverage_value(x_red)
-            if hint_x is not None and r.coverage_value(hint_x) > z:
-                x_red, z = hint_x, r.coverage_value(hint_x)
-        if res.termination.has_solution and cheapest:
+        x_red, term, bound = _two_stage(r, hint_x, run, stages, cheapest=cheapest)
+    wall = time.perf_counter() - t0
+    timings["solve"] = wall - timings["reduce"] - timings["heuristic"]
+    solver = stages[0].solver if stages else ""
+    if x_red is None:
+        return PlanResult(termination=term, mode=mode, x=None, coverage=None, cost=None, best_bound=bound,
+                          wall_s=wall, stages=stages, sizes=sizes, solver=solver,
+                          heuristic_value=heuristic_value, timings=timings, message=message)
+    x = red.expand_x(x_red, inst.n_options)
+    problems = inst.feasibility_problems(x)
+    if problems:
+        raise AssertionError("solver returned an infeasible plan: " + "; ".join(problems[:5]))
+    coverage = inst.coverage_value(x)
+    cost = inst.plan_cost(x)
+    if cover_mode and not message:
+        uncovered = (red.item_map != -1) & ~inst.covered_items(x)
+        if uncovered.any():
+            raise AssertionError(f"cover plan leaves {int(uncovered.sum())} coverable items uncovered")
+    return PlanResult(termination=term, mode=mode, x=x, coverage=coverage, cost=cost,
+                      best_bound=bound, wall_s=wall, stages=stages, sizes=sizes, solver=solver,
+                      heuristic_value=heuristic_value, timings=timings, message=message)
+
+
+def _two_stage(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool):
+    """Stage 1 (max coverage) then stage 2 (cheapest at that coverage); returns (x, status, bound)."""
+    model = build_max_coverage(r)
+    res = run(model, None if hint_x is None else full_vector(r, hint_x, with_items=True), share=0.8)
+    stages.append(_stage("max_coverage", res))
+    term, bound = res.termination, res.best_bound
+    x_red = None
+    if res.termination.has_solution:
+        x_red = _read_x(model, res.values)
+        z = r.coverage_value(x_red)
+        if hint_x is not None and r.coverage_value(hint_x) > z:
+            x_red, z = hint_x, r.coverage_value(hint_x)
+        if cheapest:
             # Stage 2: the cheapest plan keeping coverage z.
             tol = 1e-9 * max(abs(z), 1.0)
             model2 = build_min_cost(r, min_coverage=z - tol)
@@ -163,25 +200,6 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
                 if r.coverage_value(x2) >= z - tol and r.plan_cost(x2) <= r.plan_cost(x_red) + 1e-9 \
                         and not r.feasibility_problems(x2):
                     x_red = x2
-        elif hint_x is not None and res.termination is Termination.NO_SOLUTION:
-            x_red, term = hint_x, Termination.FEASIBLE
-    wall = time.perf_counter() - t0
-    timings["solve"] = wall - timings["reduce"] - timings["heuristic"]
-    solver = stages[0].solver if stages else ""
-    if x_red is None:
-        return PlanResult(termination=term, mode=mode, x=None, coverage=None, cost=None, best_bound=bound,
-                          wall_s=wall, stages=stages, sizes=sizes, solver=solver,
-                          heuristic_value=heuristic_value, timings=timings)
-    x = red.expand_x(x_red, inst.n_options)
-    problems = inst.feasibility_problems(x)
-    if problems:
-        raise AssertionError("solver returned an infeasible plan: " + "; ".join(problems[:5]))
-    coverage = inst.coverage_value(x)
-    cost = inst.plan_cost(x)
-    if cover_mode:
-        uncovered = (red.item_map != -1) & ~inst.covered_items(x)
-        if uncovered.any():
-            raise AssertionError(f"cover plan leaves {int(uncovered.sum())} coverable items uncovered")
-    return PlanResult(termination=term, mode=mode, x=x, coverage=coverage, cost=cost,
-                      best_bound=bound, wall_s=wall, stages=stages, sizes=sizes, solver=solver,
-                      heuristic_value=heuristic_value, timings=timings)
+    elif hint_x is not None and res.termination is Termination.NO_SOLUTION:
+        x_red, term = hint_x, Termination.FEASIBLE
+    return x_red, term, bound

@@ -6,34 +6,51 @@ table is read without modifying the file, checked row by row (vectorised), and
 every problem is collected; :func:`load_district` raises one InputError that
 lists all of them. Coordinates are returned in the metric working CRS.
 
-Row numbers in messages are line numbers in a CSV file (the header is line 1)
-and 1-based feature numbers in a GeoPackage / GeoJSON file.
+Row numbers in messages are line numbers in a CSV file (the header is line 1;
+blank lines and quoted line breaks are counted, so the number is the line an
+editor shows), the fid in a GeoPackage, and 1-based feature numbers in other
+vector files (GeoJSON).
+
+What a CSV may be (what Excel and WPS produce): UTF-8 with or without a BOM,
+or GB18030/GBK (what Chinese Excel saves as "CSV"), or UTF-16 with a BOM
+(Excel's "Unicode text", tab separated); comma or tab separated. Numbers may
+use full-width digits (``１２``), exponents (``1e5``) and thousands separators
+(``1,000`` in quotes). Fully empty rows (``,,,,``) are skipped.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
-from dataclasses import dataclass
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .catalogue import GAS_SUPPLY, SPACE_TYPES
-from .errors import Problems
-from .geo import outside_area_of_use, parse_crs, project, working_crs
+from .catalogue import DEFAULT_SERVICES, GAS_SUPPLY, SPACE_TYPES
+from .errors import Problems, did_you_mean
+from .geo import (area_of_use_text, coordinate_hints, outside_area_of_use, parse_crs, project,
+                  working_crs)
 from .scenario import Scenario
 
-TRUE_WORDS = {"true", "1", "yes", "y", "t", "all"}
-FALSE_WORDS = {"", "false", "0", "no", "n", "f", "none", "nan"}
+TRUE_WORDS = {"true", "1", "yes", "y", "t", "all", "是"}
+FALSE_WORDS = {"", "false", "0", "no", "n", "f", "none", "nan", "否"}
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb"}
+LIST_SEPARATORS = re.compile(r"[,;，；、\s]+")
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+BASEMENT = re.compile(r"[Bb](\d+)")  # B1 = -1
+STOREY = re.compile(r"(?:[Ff](\d+)|(\d+)[Ff])")  # F1 / 1F = 1
 
 
 @dataclass(frozen=True, kw_only=True)
 class Column:
     name: str
-    kind: str  # id | str | int | float | enum | bool
+    kind: str  # id | str | int | float | enum | floor
     required: bool = True
     minimum: float | None = None
     strict: bool = False
@@ -73,7 +90,7 @@ CANDIDATE_COLUMNS = (
     Column(name="name", kind="str"),
     Column(name="space_type", kind="enum", choices=tuple(SPACE_TYPES)),
     Column(name="area_m2", kind="float", minimum=0, strict=True),
-    Column(name="floor", kind="int"),
+    Column(name="floor", kind="floor"),
     Column(name="street", kind="str"),
     Column(name="conversion_cost", kind="float", required=False, minimum=0),
     Column(name="community", kind="str", required=False),
@@ -100,163 +117,452 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _read_raw(path: Path, problems: Problems) -> tuple[pd.DataFrame | None, CRS | None, bool]:
-    """Read a file into strings (CSV) or a GeoDataFrame; returns (frame, file CRS, is_vector)."""
-    suffix = path.suffix.lower()
+# ------------------------------------------------------------------------------------------
+# reading
+
+
+@dataclass(kw_only=True)
+class _Raw:
+    """A table as read: stripped text per column, source row numbers, geometry (vector files)."""
+
+    file: str
+    columns: list[str]
+    text: dict[str, np.ndarray]
+    rows: np.ndarray
+    vector: bool = False
+    file_crs: CRS | None = None
+    geometry: object = None  # GeoSeries for vector files
+    bad_rows: int = 0  # rows left out because they could not be split into the header's columns
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+
+def _decode(data: bytes, file: str, problems: Problems) -> str | None:
+    """Text of a CSV file: UTF-16 (with BOM), UTF-8 (BOM optional), else GB18030 (GBK)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
-        if suffix in VECTOR_SUFFIXES:
-            import geopandas as gpd
-
-            gdf = gpd.read_file(path)
-            return gdf, (CRS.from_user_input(gdf.crs) if gdf.crs is not None else None), True
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        frame.columns = [str(c).strip() for c in frame.columns]
-        return frame, None, False
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        problems.add(path.name, f"cannot read: not UTF-8 text ({exc.reason})", show_value=False)
-    except pd.errors.EmptyDataError:
-        problems.add(path.name, "file is empty", show_value=False)
-    except Exception as exc:  # any parser failure is a problem with this file
-        problems.add(path.name, f"cannot read: {exc}", show_value=False)
-    return None, None, False
+        first = exc
+    lenient = data.decode("utf-8", errors="replace")
+    broken = lenient.count("\ufffd")
+    good = sum(1 for ch in lenient if ord(ch) > 127) - broken
+    if good > 4 * broken:
+        # mostly UTF-8 with a few bytes that are not: mixed encodings, never guessed around
+        line = data[:first.start].count(b"\n") + 1
+        problems.add(file, "is UTF-8 text with bytes that are not UTF-8 (pasted from a file in another "
+                     "encoding?); fix or retype that line and save it as UTF-8", row=line,
+                     value_text=f"byte 0x{data[first.start]:02x} on line {line}")
+        return None
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        line = data[:first.start].count(b"\n") + 1
+        problems.add(file, "cannot be read as text: neither UTF-8 nor GB18030/GBK (the encodings "
+                     "accepted); save it as 'CSV UTF-8' (Excel) and try again", row=line,
+                     value_text=f"byte 0x{data[first.start]:02x} on line {line}")
+        return None
 
 
-def _row_numbers(n: int, is_vector: bool) -> np.ndarray:
-    return np.arange(1, n + 1) if is_vector else np.arange(2, n + 2)
+def _read_csv(path: Path, file: str, problems: Problems) -> _Raw | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.add(file, f"cannot be read ({exc.strerror or exc})", show_value=False)
+        return None
+    if not data.strip():
+        problems.add(file, "file is empty: it needs a header line and at least one row",
+                     show_value=False)
+        return None
+    text = _decode(data, file, problems)
+    if text is None:
+        return None
+    first_line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    delimiter = "\t" if "," not in first_line and "\t" in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    header_line = 1
+    records: list[list[str]] = []
+    rows: list[int] = []
+    prev = 0
+    bad_rows = 0
+    try:
+        for rec in reader:
+            start, prev = prev + 1, reader.line_num
+            if not any(c.strip() for c in rec):
+                continue
+            if header is None:
+                header = [c.strip().lstrip("\ufeff").strip() for c in rec]
+                header_line = start
+                continue
+            if len(rec) > len(header):
+                extra = rec[len(header):]
+                if any(c.strip() for c in extra):
+                    problems.add(file, f"has {len(rec)} values but the header has {len(header)} "
+                                 "columns (a comma inside a value must be quoted)", row=start,
+                                 value_text=", ".join(repr(c.strip()) for c in extra if c.strip()))
+                    bad_rows += 1
+                    continue
+                rec = rec[:len(header)]
+            elif len(rec) < len(header):
+                rec = rec + [""] * (len(header) - len(rec))
+            records.append(rec)
+            rows.append(start)
+    except csv.Error as exc:
+        problems.add(file, f"cannot be parsed as CSV ({exc})", row=reader.line_num, show_value=False)
+        return None
+    if header is None:
+        problems.add(file, "file is empty: it needs a header line and at least one row",
+                     show_value=False)
+        return None
+    columns: list[str] = []
+    index: list[int] = []
+    for k, name in enumerate(header):
+        if not name:
+            continue
+        if name in columns:
+            problems.add(file, "duplicate column name", row=header_line, field=name, value=name)
+            continue
+        columns.append(name)
+        index.append(k)
+    text_cols: dict[str, np.ndarray] = {}
+    for name, k in zip(columns, index):
+        col = np.empty(len(records), dtype=object)
+        col[:] = [rec[k].strip() for rec in records]
+        text_cols[name] = col
+    return _Raw(file=file, columns=columns, text=text_cols, rows=np.asarray(rows, dtype=np.int64),
+                bad_rows=bad_rows)
+
+
+def _as_text(series: pd.Series) -> np.ndarray:
+    """Attribute values of a vector file as stripped text ('' for missing)."""
+    missing = series.isna().to_numpy()
+    if pd.api.types.is_bool_dtype(series.dtype):
+        out = np.where(series.to_numpy(dtype=bool), "true", "false").astype(object)
+    elif pd.api.types.is_float_dtype(series.dtype):
+        vals = series.to_numpy(dtype=float)
+        fin = np.isfinite(vals)
+        if fin.any() and np.all(vals[fin] == np.round(vals[fin])) and np.all(np.abs(vals[fin]) < 2 ** 53):
+            # whole numbers stored as float (a column with gaps): ids read "12", not "12.0"
+            out = np.array([str(int(v)) if f else str(v) for v, f in zip(vals, fin)], dtype=object)
+        else:
+            out = np.array([repr(float(v)) for v in vals], dtype=object)
+    else:
+        out = np.array([str(v).strip() for v in series.to_numpy(dtype=object)], dtype=object)
+    out[missing] = ""
+    return out
+
+
+def _read_vector(path: Path, file: str, problems: Problems) -> _Raw | None:
+    import geopandas as gpd
+    import pyogrio
+
+    try:
+        gpkg = path.suffix.lower() == ".gpkg"
+        gdf = pyogrio.read_dataframe(path, fid_as_index=gpkg)
+    except Exception as exc:  # any driver failure is a problem with this file
+        problems.add(file, f"cannot be read as a vector file ({str(exc).strip() or type(exc).__name__})",
+                     show_value=False)
+        return None
+    if not isinstance(gdf, gpd.GeoDataFrame) or getattr(gdf, "_geometry_column_name", None) not in gdf:
+        problems.add(file, "has no geometry: a vector file needs point features", show_value=False)
+        return None
+    rows = (np.asarray(gdf.index, dtype=np.int64) if gpkg else np.arange(1, len(gdf) + 1, dtype=np.int64))
+    columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    text = {c: _as_text(gdf[c]) for c in columns}
+    file_crs = CRS.from_user_input(gdf.crs) if gdf.crs is not None else None
+    return _Raw(file=file, columns=columns, text=text, rows=rows, vector=True, file_crs=file_crs,
+                geometry=gdf.geometry)
+
+
+def _read_raw(path: Path, problems: Problems) -> _Raw | None:
+    if path.suffix.lower() in VECTOR_SUFFIXES:
+        return _read_vector(path, path.name, problems)
+    return _read_csv(path, path.name, problems)
+
+
+# ------------------------------------------------------------------------------------------
+# checking
+
+
+def parse_numbers(text: np.ndarray) -> np.ndarray:
+    """Numbers from text: full-width digits and signs, exponents, quoted thousands separators.
+
+    Empty or unparseable text gives NaN; 'inf' / 'nan' parse as such (and fail finiteness checks).
+    """
+    s = pd.Series(np.asarray(text, dtype=object), dtype=object)
+    if len(s) == 0:
+        return np.zeros(0, dtype=float)
+    s = s.fillna("").astype(object)
+    wide = ~s.map(str.isascii).astype(bool)
+    if wide.any():
+        s[wide] = s[wide].map(lambda v: unicodedata.normalize("NFKC", v).strip().replace("\u2212", "-"))
+    sep = s.str.fullmatch(THOUSANDS).fillna(False).astype(bool)
+    if sep.any():
+        s[sep] = s[sep].str.replace(",", "", regex=False)
+    return pd.to_numeric(s.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+
+
+def _isin(values: np.ndarray, choices) -> np.ndarray:
+    """Hash-based membership for text (np.isin on object arrays is quadratic)."""
+    return pd.Series(np.asarray(values, dtype=object), dtype=object).isin(list(choices)).to_numpy(dtype=bool)
+
+
+def parse_floors(text: np.ndarray) -> np.ndarray:
+    """Floor numbers: ``1`` (ground), ``-1`` / ``B1`` (first basement), ``F2`` / ``2F``."""
+    text = np.asarray(text, dtype=object).copy()
+    for k, v in enumerate(text):
+        v = unicodedata.normalize("NFKC", v).strip() if not v.isascii() else v
+        m = BASEMENT.fullmatch(v)
+        if m:
+            text[k] = f"-{m.group(1)}"
+            continue
+        m = STOREY.fullmatch(v)
+        if m:
+            text[k] = m.group(1) or m.group(2)
+    return parse_numbers(text)
 
 
 def _report(problems: Problems, file: str, rows: np.ndarray, mask: np.ndarray, fld: str, rule: str,
             values) -> None:
     idx = np.flatnonzero(mask)
+    if len(idx) == 0:
+        return
     vals = np.asarray(values, dtype=object)
     for k in idx:
         problems.add(file, rule, field=fld, row=int(rows[k]), value=vals[k])
 
 
-def _coordinates(frame: pd.DataFrame, file: str, rows: np.ndarray, is_vector: bool, file_crs: CRS | None,
-                 scenario_crs: CRS, problems: Problems) -> tuple[np.ndarray, np.ndarray] | None:
-    """x, y in the scenario's input CRS, or None when the location columns are unusable."""
-    n = len(frame)
-    if is_vector:
-        if file_crs is not None and file_crs != scenario_crs:
-            problems.add(file, f"file CRS differs from the scenario's crs ({scenario_crs.to_string()}); "
-                         "reproject the file or change the scenario's crs (never done silently)",
-                         field="crs", value=file_crs.to_string())
-            return None
-        geom = frame.geometry
-        types = np.asarray(geom.geom_type.fillna("None"), dtype=object)
-        bad = types != "Point"
-        _report(problems, file, rows, bad, "geometry", "must be a Point", types)
-        x = np.full(n, np.nan)
-        y = np.full(n, np.nan)
-        ok = ~bad
-        if ok.any():
-            x[ok] = geom[ok].x.to_numpy()
-            y[ok] = geom[ok].y.to_numpy()
-        return x, y
-    cols = set(frame.columns)
-    if {"x", "y"} <= cols:
-        xs, ys = "x", "y"
-    elif {"lon", "lat"} <= cols:
-        xs, ys = "lon", "lat"
-        if not scenario_crs.is_geographic:
-            problems.add(file, "lon/lat columns need a geographic scenario crs (e.g. 'EPSG:4326'); "
-                         "mismatched CRSs are never reprojected silently",
-                         field="crs", value=scenario_crs.to_string())
-            return None
-    else:
-        problems.add(file, "missing location columns: need x,y or lon,lat", field="x,y",
-                     value=sorted(cols))
-        return None
-    x = pd.to_numeric(frame[xs].str.strip(), errors="coerce").to_numpy(dtype=float)
-    y = pd.to_numeric(frame[ys].str.strip(), errors="coerce").to_numpy(dtype=float)
-    _report(problems, file, rows, ~np.isfinite(x), xs, "must be a finite number", frame[xs])
-    _report(problems, file, rows, ~np.isfinite(y), ys, "must be a finite number", frame[ys])
-    return x, y
+def _report_choices(problems: Problems, file: str, rows: np.ndarray, mask: np.ndarray, fld: str,
+                    rule: str, values: np.ndarray, choices) -> None:
+    """Like :func:`_report` with a did-you-mean per value (``{hint}`` in ``rule``)."""
+    hints: dict[str, str] = {}
+    for k in np.flatnonzero(mask):
+        v = str(values[k])
+        if v not in hints:
+            hints[v] = did_you_mean(v, choices)
+        problems.add(file, rule.format(hint=hints[v]), field=fld, row=int(rows[k]), value=values[k])
 
 
-def _typed_columns(frame: pd.DataFrame, spec: tuple[Column, ...], file: str, rows: np.ndarray,
-                   problems: Problems) -> dict[str, np.ndarray]:
+def _typed_columns(raw: _Raw, spec: tuple[Column, ...], problems: Problems) -> dict[str, np.ndarray]:
+    """Typed values of the columns of ``spec`` that exist (NaN where a number is not valid)."""
     out: dict[str, np.ndarray] = {}
-    n = len(frame)
+    file, rows, n = raw.file, raw.rows, raw.n
     for col in spec:
-        if col.name not in frame.columns:
+        if col.name not in raw.text:
             if col.required:
-                problems.add(file, "required column is missing", field=col.name,
-                             value=sorted(map(str, frame.columns)))
+                problems.add(file, f"required column is missing{did_you_mean(col.name, raw.columns)}",
+                             field=col.name, value_text="columns " + ", ".join(raw.columns))
             continue
-        series = frame[col.name]
-        text = series.astype(str).str.strip().to_numpy(dtype=object)
-        text[series.isna().to_numpy()] = ""
-        if col.kind in ("id", "str", "enum", "bool"):
-            empty = text == ""
-            if col.kind == "id":
-                _report(problems, file, rows, empty, col.name, "must not be empty", text)
-                dup = pd.Series(text).duplicated(keep="first").to_numpy() & ~empty
-                _report(problems, file, rows, dup, col.name, "duplicate id", text)
-            elif col.kind == "enum":
-                if not col.required:
-                    text[empty] = col.choices[0]
-                    empty = np.zeros(n, dtype=bool)
-                bad = ~np.isin(text, col.choices)
-                _report(problems, file, rows, bad, col.name,
-                        f"must be one of: {', '.join(col.choices)}", text)
-            elif col.kind == "str" and col.required:
+        text = raw.text[col.name]
+        empty = text == ""
+        if col.kind == "id":
+            _report(problems, file, rows, empty, col.name, "must not be empty", text)
+            codes, uniques = pd.factorize(pd.Series(text, dtype=object))
+            _, first = np.unique(codes, return_index=True)
+            first_of = first[codes]
+            dup = (first_of != np.arange(n)) & ~empty
+            for k in np.flatnonzero(dup):
+                problems.add(file, f"duplicate id (first on row {int(rows[first_of[k]])})",
+                             field=col.name, row=int(rows[k]), value=text[k])
+            out[col.name] = text
+        elif col.kind == "enum":
+            text = text.copy()
+            if not col.required:
+                text[empty] = col.choices[0]
+            bad = ~_isin(text, col.choices)
+            _report_choices(problems, file, rows, bad, col.name,
+                            "unknown value{hint}; must be one of: " + ", ".join(col.choices), text,
+                            col.choices)
+            out[col.name] = text
+        elif col.kind == "str":
+            if col.required:
                 _report(problems, file, rows, empty, col.name, "must not be empty", text)
             out[col.name] = text
-            continue
-        num = pd.to_numeric(pd.Series(text).replace("", np.nan), errors="coerce").to_numpy(dtype=float)
-        missing = text == ""
-        if col.required:
-            _report(problems, file, rows, missing, col.name, "must not be empty", text)
-        bad_num = ~missing & ~np.isfinite(num)
-        _report(problems, file, rows, bad_num, col.name, "must be a finite number", text)
-        ok = np.isfinite(num)
-        if col.kind == "int":
-            frac = ok & (num != np.round(num))
-            _report(problems, file, rows, frac, col.name, "must be a whole number", text)
-        if col.minimum is not None:
-            low = ok & ((num <= col.minimum) if col.strict else (num < col.minimum))
-            _report(problems, file, rows, low, col.name,
-                    f"must be {'>' if col.strict else '>='} {col.minimum:g}", text)
-        out[col.name] = num
+        else:
+            num = parse_floors(text) if col.kind == "floor" else parse_numbers(text)
+            if col.required:
+                _report(problems, file, rows, empty, col.name, "must not be empty", text)
+            bad_num = ~empty & ~np.isfinite(num)
+            _report(problems, file, rows, bad_num, col.name,
+                    "must be a floor number (1 = ground floor, -1 or B1 = first basement)"
+                    if col.kind == "floor" else "must be a finite number", text)
+            ok = np.isfinite(num)
+            if col.kind in ("int", "floor"):
+                frac = ok & (num != np.round(num))
+                _report(problems, file, rows, frac, col.name, "must be a whole number", text)
+                num = np.where(frac, np.nan, num)
+                ok &= ~frac
+            if col.minimum is not None:
+                low = ok & ((num <= col.minimum) if col.strict else (num < col.minimum))
+                _report(problems, file, rows, low, col.name,
+                        f"must be {'>' if col.strict else '>='} {col.minimum:g}", text)
+                num = np.where(low, np.nan, num)
+            out[col.name] = num
     return out
 
 
-def _read_table(path: Path, spec: tuple[Column, ...], scenario_crs: CRS, problems: Problems, *,
-                located: bool = True) -> pd.DataFrame | None:
-    file = path.name
-    frame, file_crs, is_vector = _read_raw(path, problems)
-    if frame is None:
+def _fmt(v: float) -> str:
+    return f"{v:.10g}"
+
+
+def _coordinates(raw: _Raw, crs: CRS | None, problems: Problems) -> tuple[np.ndarray, np.ndarray] | None:
+    """x, y in the scenario's input CRS (NaN where invalid), or None when no location is usable."""
+    file, rows, n = raw.file, raw.rows, raw.n
+    if raw.vector:
+        if crs is not None and raw.file_crs is not None and not raw.file_crs.equals(
+                crs, ignore_axis_order=True):
+            problems.add(file, f"the file's CRS differs from the scenario's crs ({crs.to_string()}): "
+                         "reproject the file or change the scenario's crs (never done silently)",
+                         value_text=raw.file_crs.to_string())
+            return None
+        geom = raw.geometry
+        types = np.asarray(geom.geom_type, dtype=object)
+        types = np.where(pd.isna(types), "no geometry", types)
+        is_point = types == "Point"
+        x = np.full(n, np.nan)
+        y = np.full(n, np.nan)
+        if is_point.any():
+            pts = geom[is_point]
+            x[is_point] = pts.x.to_numpy(dtype=float)
+            y[is_point] = pts.y.to_numpy(dtype=float)
+        empty = is_point & ~(np.isfinite(x) & np.isfinite(y))
+        types = np.where(empty, "empty Point", types)
+        _report(problems, file, rows, ~is_point | empty, "geometry", "must be a (non-empty) Point",
+                types)
+        shown_x = np.array([_fmt(v) for v in x], dtype=object)
+        shown_y = np.array([_fmt(v) for v in y], dtype=object)
+        label = "geometry"
+    else:
+        cols = set(raw.text)
+        if {"x", "y"} <= cols:
+            xs, ys = "x", "y"
+        elif {"lon", "lat"} <= cols:
+            xs, ys = "lon", "lat"
+            if crs is not None and not crs.is_geographic:
+                problems.add(file, "lon/lat columns need a geographic scenario crs (e.g. 'EPSG:4326'), "
+                             f"but the scenario's crs is {crs.to_string()} (metres); use x,y columns "
+                             "or change the crs (never reprojected silently)", field="lon,lat",
+                             value_text=crs.to_string())
+                return None
+        else:
+            hints = [did_you_mean(c, raw.columns) for c in ("x", "y")]
+            hint = "".join(h for h in hints if h)
+            problems.add(file, f"location columns are missing: need x,y or lon,lat{hint}", field="x,y",
+                         value_text="columns " + ", ".join(raw.columns))
+            return None
+        shown_x, shown_y = raw.text[xs], raw.text[ys]
+        label = f"{xs},{ys}"
+        x = parse_numbers(shown_x)
+        y = parse_numbers(shown_y)
+        _report(problems, file, rows, ~np.isfinite(x), xs, "must be a finite number", shown_x)
+        _report(problems, file, rows, ~np.isfinite(y), ys, "must be a finite number", shown_y)
+    if crs is None:
+        return x, y
+    finite = np.isfinite(x) & np.isfinite(y)
+    out = np.zeros(n, dtype=bool)
+    if finite.any():
+        out[finite] = outside_area_of_use(crs, x[finite], y[finite])
+    if out.any():
+        hints = np.full(n, "", dtype=object)
+        hints[out] = coordinate_hints(crs, x[out], y[out])
+        where = area_of_use_text(crs)
+        shown = np.array([f"({a}, {b})" for a, b in zip(shown_x, shown_y)], dtype=object)
+        if out.all() and n > 1:
+            hint = hints[0] if (hints == hints[0]).all() and hints[0] else "a different CRS?"
+            problems.add(file, f"all {n} rows lie outside the area of use of {where} ({hint})",
+                         field=label, value_text=f"{shown[0]} on row {int(rows[0])}")
+        else:
+            for k in np.flatnonzero(out):
+                hint = hints[k] or "swapped axes or a different CRS?"
+                problems.add(file, f"lies outside the area of use of {where} ({hint})", field=label,
+                             row=int(rows[k]), value_text=shown[k])
+        x = np.where(out, np.nan, x)
+        y = np.where(out, np.nan, y)
+    return x, y
+
+
+@dataclass(kw_only=True)
+class _Table:
+    raw: _Raw
+    values: dict[str, np.ndarray]
+    x: np.ndarray | None = None
+    y: np.ndarray | None = None
+    crs: CRS | None = None
+
+    @property
+    def file(self) -> str:
+        return self.raw.file
+
+    @property
+    def rows(self) -> np.ndarray:
+        return self.raw.rows
+
+    def has(self, *cols: str) -> bool:
+        return all(c in self.values for c in cols)
+
+
+def _read_table(path: Path, spec: tuple[Column, ...], crs: CRS | None, problems: Problems, *,
+                located: bool = True, allow_empty: bool = False) -> _Table | None:
+    raw = _read_raw(path, problems)
+    if raw is None:
         return None
-    if len(frame) == 0:
-        problems.add(file, "has no rows", show_value=False)
-        return None
-    rows = _row_numbers(len(frame), is_vector)
-    before = len(problems)
-    cols = _typed_columns(frame, spec, file, rows, problems)
-    if located:
-        xy = _coordinates(frame, file, rows, is_vector, file_crs, scenario_crs, problems)
+    if raw.n == 0:
+        if raw.bad_rows:
+            return None
+        if not allow_empty:
+            problems.add(raw.file, "has no features" if raw.vector else "has no data rows (only a header)",
+                         show_value=False)
+            return None
+    table = _Table(raw=raw, values=_typed_columns(raw, spec, problems), crs=crs)
+    if located and raw.n:
+        xy = _coordinates(raw, crs, problems)
         if xy is not None:
-            x, y = xy
-            finite = np.isfinite(x) & np.isfinite(y)
-            out = np.zeros(len(x), dtype=bool)
-            if finite.any():
-                out[finite] = outside_area_of_use(scenario_crs, x[finite], y[finite])
-            _report(problems, file, rows, out, "x,y",
-                    f"coordinates lie outside the area of use of {scenario_crs.to_string()} "
-                    "(swapped axes or a different CRS?)",
-                    [f"({a}, {b})" for a, b in zip(x, y)])
-            cols["x"], cols["y"] = x, y
-    if len(problems) > before:
-        return None
-    table = pd.DataFrame(cols)
-    table["src_row"] = rows
+            table.x, table.y = xy
     return table
 
 
-def _must_cover_sets(values: np.ndarray, services: list[str], file: str, rows: np.ndarray,
-                     problems: Problems) -> list[tuple[str, ...]]:
+# ------------------------------------------------------------------------------------------
+# the district
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableSources:
+    """What table validation needs from a scenario (also usable with a scenario that has problems)."""
+
+    scenario_file: str
+    households: Path | None
+    candidates: Path | None
+    existing: Path | None
+    network_nodes: Path | None
+    network_edges: Path | None
+    crs: CRS | None
+    services: tuple[str, ...]
+    disabled_services: tuple[str, ...] = ()
+    conversion_cost_default: dict[str, float] = field(default_factory=dict)
+    street_caps: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> "TableSources":
+        raw_services = scenario.raw.get("services", {}) if isinstance(scenario.raw, dict) else {}
+        declared = set(DEFAULT_SERVICES) | (set(raw_services) if isinstance(raw_services, dict) else set())
+        return cls(scenario_file=str(scenario.path), households=scenario.households,
+                   candidates=scenario.candidates, existing=scenario.existing,
+                   network_nodes=scenario.network_nodes, network_edges=scenario.network_edges,
+                   crs=parse_crs(scenario.crs), services=tuple(scenario.services),
+                   disabled_services=tuple(sorted(declared - set(scenario.services))),
+                   conversion_cost_default=dict(scenario.conversion_cost_default),
+                   street_caps=tuple(scenario.street_caps))
+
+
+def _must_cover_sets(values: np.ndarray, services: list[str], disabled: set[str], file: str,
+                     rows: np.ndarray, problems: Problems) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     for k, raw in enumerate(values):
         word = str(raw).strip().lower()
@@ -265,88 +571,200 @@ def _must_cover_sets(values: np.ndarray, services: list[str], file: str, rows: n
         elif word in TRUE_WORDS:
             out.append(tuple(services))
         else:
-            keys = tuple(s.strip() for s in str(raw).replace(",", ";").split(";") if s.strip())
-            unknown = [s for s in keys if s not in services]
+            keys = [s for s in LIST_SEPARATORS.split(str(raw).strip()) if s]
+            unknown = [s for s in keys if s not in services and s not in disabled]
             if unknown:
-                problems.add(file, f"must be true/false/all or services from: {', '.join(services)}",
+                hint = did_you_mean(unknown[0], services)
+                problems.add(file, f"unknown service '{unknown[0]}'{hint}: must be true/false/all or "
+                             f"a list of services from: {', '.join(services)}",
                              field="must_cover", row=int(rows[k]), value=raw)
             out.append(tuple(s for s in services if s in keys))
     return out
+
+
+@dataclass(kw_only=True)
+class _Checked:
+    hh: _Table | None
+    cand: _Table | None
+    existing: _Table | None
+    nodes: _Table | None
+    edges: _Table | None
+    must_cover: list[tuple[str, ...]] | None = None
+    conversion_cost: np.ndarray | None = None
+    cost_source: np.ndarray | None = None
+
+
+def check_tables(src: TableSources, problems: Problems) -> _Checked:
+    """Read and check every table named by ``src``; add every problem to ``problems``."""
+    start = len(problems.items)
+    try:
+        return _check_tables(src, problems)
+    finally:
+        # each file's problems in row order (file-level problems first), files in reading order
+        mine = problems.items[start:]
+        order = {f: k for k, f in reversed(list(enumerate(p.file for p in mine)))}
+        mine.sort(key=lambda p: (order[p.file], p.row if p.row is not None else -1))
+        problems.items[start:] = mine
+
+
+def _check_tables(src: TableSources, problems: Problems) -> _Checked:
+    crs = src.crs
+    services = list(src.services)
+    disabled = set(src.disabled_services)
+
+    def read(path, spec, **kw):
+        return _read_table(path, spec, crs, problems, **kw) if path is not None else None
+
+    out = _Checked(hh=read(src.households, HOUSEHOLD_COLUMNS),
+                   cand=read(src.candidates, CANDIDATE_COLUMNS),
+                   existing=read(src.existing, EXISTING_COLUMNS, allow_empty=True),
+                   nodes=read(src.network_nodes, NODE_COLUMNS),
+                   edges=read(src.network_edges, EDGE_COLUMNS, located=False))
+
+    hh = out.hh
+    if hh is not None:
+        if "must_cover" in hh.values:
+            out.must_cover = _must_cover_sets(hh.values["must_cover"], services, disabled, hh.file,
+                                              hh.rows, problems)
+        if "households" in hh.values:
+            h = hh.values["households"]
+            if np.isfinite(h).all() and h.sum() == 0:
+                problems.add(hh.file, "total households is 0: nothing to cover", field="households",
+                             value_text="0 in every row")
+    cand = out.cand
+    if cand is not None:
+        v = cand.values
+        if "floor" in v:
+            zero = v["floor"] == 0
+            _report(problems, cand.file, cand.rows, zero, "floor",
+                    "floor 0 does not exist: use 1 for the ground floor, -1 for B1", cand.raw.text["floor"])
+        if "space_type" in v:
+            types = v["space_type"]
+            known = _isin(types, tuple(SPACE_TYPES))
+            text = cand.raw.text.get("conversion_cost")
+            missing = (text == "") if text is not None else np.ones(cand.raw.n, dtype=bool)
+            defaults = np.array([src.conversion_cost_default.get(t, np.nan) for t in types], dtype=float)
+            no_default = missing & known & ~np.isfinite(defaults)
+            for k in np.flatnonzero(no_default):
+                problems.add(cand.file, "is empty and the scenario has no conversion_cost_default for "
+                             f"space type '{types[k]}' (add [conversion_cost_default] {types[k]} = ... "
+                             "or fill the cell)", field="conversion_cost", row=int(cand.rows[k]),
+                             value="" if text is not None else None,
+                             value_text=None if text is not None else "no conversion_cost column")
+            cost = v.get("conversion_cost", np.full(cand.raw.n, np.nan))
+            out.conversion_cost = np.where(missing, defaults, cost)
+            out.cost_source = np.where(missing, "default", "table")
+        if src.street_caps and "street" in v:
+            streets = sorted(set(v["street"]) - {""})
+            for name in src.street_caps:
+                if name not in streets:
+                    shown = ", ".join(streets[:12]) + (" ..." if len(streets) > 12 else "")
+                    problems.add(src.scenario_file, f"no candidate space lies in this street"
+                                 f"{did_you_mean(name, streets)}; streets in {cand.file}: {shown}",
+                                 field=f"street_caps.{name}", value=name)
+    ex = out.existing
+    if ex is not None and "service" in ex.values:
+        svc = ex.values["service"]
+        bad = ~_isin(svc, services) & ~_isin(svc, list(disabled)) & (svc != "")
+        _report_choices(problems, ex.file, ex.rows, bad, "service",
+                        "unknown service{hint}; known: " + ", ".join(services), svc, services)
+    nodes, edges = out.nodes, out.edges
+    if edges is not None:
+        v = edges.values
+        if nodes is not None and "id" in nodes.values:
+            known = nodes.values["id"]
+            for end in ("u", "v"):
+                if end in v:
+                    bad = ~_isin(v[end], known) & (v[end] != "")
+                    _report(problems, edges.file, edges.rows, bad, end,
+                            f"edge refers to a node that is not in {nodes.file}", v[end])
+            if edges.has("u", "v", "length_m") and nodes.x is not None:
+                _check_edge_lengths(nodes, edges, problems)
+        if edges.has("u", "v"):
+            loop = (v["u"] == v["v"]) & (v["u"] != "")
+            _report(problems, edges.file, edges.rows, loop, "u,v", "edge from a node to itself", v["u"])
+    return out
+
+
+def _check_edge_lengths(nodes: _Table, edges: _Table, problems: Problems) -> None:
+    """Lengths shorter than the straight line between their nodes: wrong units (km?) or wrong nodes."""
+    ix = pd.Index(nodes.values["id"])
+    if not ix.is_unique:
+        return
+    x, y = nodes.x, nodes.y
+    fin = np.isfinite(x) & np.isfinite(y)
+    u = ix.get_indexer(edges.values["u"])
+    v = ix.get_indexer(edges.values["v"])
+    ok = (u >= 0) & (v >= 0) & np.isfinite(edges.values["length_m"])
+    ok[ok] &= fin[u[ok]] & fin[v[ok]]
+    if not ok.any():
+        return
+    if nodes.crs is not None and nodes.crs.is_geographic:
+        try:
+            work = working_crs(nodes.crs, x[fin], y[fin])
+        except ValueError:
+            return
+        x, y = project(nodes.crs, work, x, y)
+    d = np.hypot(x[u[ok]] - x[v[ok]], y[u[ok]] - y[v[ok]])
+    length = edges.values["length_m"][ok]
+    short = length < 0.9 * d - 1.0
+    for k, dist in zip(np.flatnonzero(ok)[short], d[short]):
+        problems.add(edges.file, f"is shorter than the straight line between its nodes ({dist:.0f} m): "
+                     "lengths must be in metres along the path", field="length_m",
+                     row=int(edges.rows[k]), value=edges.raw.text["length_m"][k])
+
+
+def _frame(table: _Table, spec: tuple[Column, ...], *, located: bool = True) -> pd.DataFrame:
+    cols = {c.name: table.values[c.name] for c in spec if c.name in table.values}
+    frame = pd.DataFrame(cols)
+    if located:
+        frame["x"] = table.x if table.x is not None else np.zeros(table.raw.n)
+        frame["y"] = table.y if table.y is not None else np.zeros(table.raw.n)
+    frame["src_row"] = table.rows
+    return frame
 
 
 def load_district(scenario: Scenario) -> District:
     """Read and validate every input table of ``scenario``; raise InputError listing all problems."""
     problems = Problems()
     in_crs = parse_crs(scenario.crs)
-    services = list(scenario.services)
+    src = TableSources.of(scenario)
+    checked = check_tables(src, problems)
+    problems.raise_if_any()
 
-    hh = _read_table(scenario.households, HOUSEHOLD_COLUMNS, in_crs, problems)
-    cand = _read_table(scenario.candidates, CANDIDATE_COLUMNS, in_crs, problems)
-    existing = (_read_table(scenario.existing, EXISTING_COLUMNS, in_crs, problems)
-                if scenario.existing is not None else None)
-    nodes = edges = None
-    if scenario.network_nodes is not None:
-        nodes = _read_table(scenario.network_nodes, NODE_COLUMNS, in_crs, problems)
-        edges = _read_table(scenario.network_edges, EDGE_COLUMNS, in_crs, problems, located=False)
+    hh = _frame(checked.hh, HOUSEHOLD_COLUMNS)
+    hh["must_cover"] = checked.must_cover if checked.must_cover is not None else [()] * len(hh)
+    hh["households"] = hh["households"].astype(np.int64)
+    for opt in ("name", "population", "elderly"):
+        if opt not in hh:
+            hh[opt] = "" if opt == "name" else np.nan
 
-    if hh is not None:
-        file = scenario.households.name
-        if "must_cover" in hh:
-            hh["must_cover"] = _must_cover_sets(hh["must_cover"].to_numpy(), services, file,
-                                                hh["src_row"].to_numpy(), problems)
-        else:
-            hh["must_cover"] = [()] * len(hh)
-        hh["households"] = hh["households"].astype(np.int64)
-        if int(hh["households"].sum()) == 0:
-            problems.add(file, "total households is 0: nothing to cover", field="households",
-                         show_value=False)
-        for opt in ("name", "population", "elderly"):
-            if opt not in hh:
-                hh[opt] = "" if opt == "name" else np.nan
-    if cand is not None:
-        file = scenario.candidates.name
-        cand["floor"] = cand["floor"].astype(np.int64)
-        zero = cand["floor"].to_numpy() == 0
-        _report(problems, file, cand["src_row"].to_numpy(), zero, "floor",
-                "floor 0 does not exist: use 1 for the ground floor, -1 for B1", cand["floor"])
-        if "gas" not in cand:
-            cand["gas"] = GAS_SUPPLY[0]
-        if "community" not in cand:
-            cand["community"] = ""
-        cost = cand["conversion_cost"].to_numpy() if "conversion_cost" in cand else np.full(len(cand), np.nan)
-        defaults = cand["space_type"].map(scenario.conversion_cost_default).to_numpy(dtype=float)
-        missing = ~np.isfinite(cost)
-        no_default = missing & ~np.isfinite(defaults)
-        _report(problems, file, cand["src_row"].to_numpy(), no_default, "conversion_cost",
-                "is empty and the scenario has no conversion_cost_default for this space type",
-                cand["space_type"])
-        cand["conversion_cost"] = np.where(missing, defaults, cost)
-        cand["cost_source"] = np.where(missing, "default", "table")
-    if existing is not None:
-        file = scenario.existing.name
-        bad = ~np.isin(existing["service"].to_numpy(), services)
-        _report(problems, file, existing["src_row"].to_numpy(), bad, "service",
-                f"unknown service; known: {', '.join(services)}", existing["service"])
+    cand = _frame(checked.cand, CANDIDATE_COLUMNS)
+    cand["floor"] = cand["floor"].astype(np.int64)
+    if "gas" not in cand:
+        cand["gas"] = GAS_SUPPLY[0]
+    if "community" not in cand:
+        cand["community"] = ""
+    cand["conversion_cost"] = checked.conversion_cost
+    cand["cost_source"] = checked.cost_source
+
+    if checked.existing is not None and checked.existing.raw.n:
+        existing = _frame(checked.existing, EXISTING_COLUMNS)
         if "name" not in existing:
             existing["name"] = ""
     else:
-        existing = pd.DataFrame({"id": pd.Series(dtype=str), "service": pd.Series(dtype=str),
-                                 "name": pd.Series(dtype=str), "x": pd.Series(dtype=float),
-                                 "y": pd.Series(dtype=float), "src_row": pd.Series(dtype=int)})
-    if nodes is not None and edges is not None:
-        file = scenario.network_edges.name
-        known = set(nodes["id"])
-        rows = edges["src_row"].to_numpy()
-        for end in ("u", "v"):
-            bad = ~edges[end].isin(known).to_numpy()
-            _report(problems, file, rows, bad, end,
-                    f"edge refers to a node not in {scenario.network_nodes.name}", edges[end])
-        loop = (edges["u"] == edges["v"]).to_numpy()
-        _report(problems, file, rows, loop, "u,v", "edge from a node to itself", edges["u"])
+        existing = pd.DataFrame({"id": pd.Series(dtype=object), "service": pd.Series(dtype=object),
+                                 "name": pd.Series(dtype=object), "x": pd.Series(dtype=float),
+                                 "y": pd.Series(dtype=float), "src_row": pd.Series(dtype=np.int64)})
+    nodes = _frame(checked.nodes, NODE_COLUMNS) if checked.nodes is not None else None
+    edges = _frame(checked.edges, EDGE_COLUMNS, located=False) if checked.edges is not None else None
 
-    problems.raise_if_any()
-
-    work = working_crs(in_crs, hh["x"].to_numpy(), hh["y"].to_numpy())
+    try:
+        work = working_crs(in_crs, hh["x"].to_numpy(), hh["y"].to_numpy())
+    except ValueError as exc:
+        problems.add(str(scenario.households.name), f"no metric working CRS for these coordinates ({exc})",
+                     field="x,y", show_value=False)
+        problems.raise_if_any()
     for table in (hh, cand, existing, nodes):
         if table is not None and len(table):
             table["x"], table["y"] = project(in_crs, work, table["x"].to_numpy(), table["y"].to_numpy())

@@ -82,3 +82,43 @@ def write_case(folder: Path, tables: dict[str, pd.DataFrame], *, scenario: str =
     path = folder / "scenario.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def random_instance(*, seed: int, n_sites: int = 12, n_items: int = 40, n_services: int = 2,
+                    density: float = 0.2, areas: bool = True, caps: bool = False, budget_share: float = 0.3,
+                    must: int = 0, must_open: bool = False):
+    """A random multi-service covering instance (models.Instance) with known structure."""
+    from scipy.sparse import random as sprandom
+
+    from models.instance import GroupCap, Instance
+
+    rng = np.random.default_rng(seed)
+    site_cost = rng.integers(1, 20, n_sites).astype(float) * 10
+    site_area = rng.integers(40, 160, n_sites).astype(float) if areas else np.full(n_sites, np.inf)
+    service_cost = rng.integers(1, 10, n_services).astype(float) * 5
+    service_area = rng.integers(30, 80, n_services).astype(float) if areas else np.zeros(n_services)
+    elig = rng.random((n_sites, n_services)) < 0.7
+    elig[np.arange(n_sites), rng.integers(0, n_services, n_sites)] = True
+    opt_site, opt_service = np.nonzero(elig)
+    item_service = rng.integers(0, n_services, n_items)
+    M = sprandom(n_items, len(opt_site), density=density, random_state=rng, format="csr")
+    M.data[:] = 1
+    # coverage only within the same service
+    coo = M.tocoo()
+    keep = item_service[coo.row] == opt_service[coo.col]
+    from scipy.sparse import csr_matrix
+
+    cover = csr_matrix((np.ones(int(keep.sum())), (coo.row[keep], coo.col[keep])), shape=M.shape)
+    weight = rng.integers(1, 100, n_items).astype(float)
+    item_must = np.zeros(n_items, dtype=bool)
+    if must:
+        reachable = np.flatnonzero(np.diff(cover.indptr) > 0)
+        item_must[rng.choice(reachable, size=min(must, len(reachable)), replace=False)] = True
+    total = site_cost.sum() + service_cost[opt_service].sum()
+    groups = rng.integers(0, 3, n_sites)
+    group_caps = (GroupCap(group=0, max_sites=2), GroupCap(group=1, max_cost=float(total) * 0.1)) if caps else ()
+    return Instance(site_cost=site_cost, site_area=site_area, site_group=groups, service_cost=service_cost,
+                    service_area=service_area, opt_site=opt_site, opt_service=opt_service, item_weight=weight,
+                    item_service=item_service, item_must=item_must, cover=cover,
+                    budget=float(total) * budget_share, group_caps=group_caps,
+                    must_open={0: 1} if must_open else {})

@@ -11,11 +11,11 @@ from models.linear import LinearModel
 
 from ..result import BackendResult, SolveParameters
 
-ORTOOLS_ENGINES = ("highs", "scip", "cpsat")
+ORTOOLS_ENGINES = ("scip", "cpsat")
 
 
 def solve_linear(model: LinearModel, params: SolveParameters, *, backend: str = "ortools",
-                 engine: str = "highs", hint: "np.ndarray | None" = None) -> BackendResult:
+                 engine: str = "scip", hint: "np.ndarray | None" = None) -> BackendResult:
     """Solve ``model`` with the chosen backend (``ortools`` with an engine, or ``pulp``)."""
     if backend == "ortools":
         from .ortools_backend import solve as solve_ortools

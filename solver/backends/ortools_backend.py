@@ -1,8 +1,12 @@
 """OR-Tools backend: the model goes in as sparse matrices in one call (model_builder).
 
-Engines shipped with OR-Tools: ``highs`` (HiGHS branch-and-cut), ``scip``
-(SCIP) and ``cpsat`` (CP-SAT, which scales real coefficients to integers
-itself). Each solve is deterministic for a given seed and thread count.
+Engines shipped with OR-Tools: ``scip`` (SCIP branch-and-cut, the default)
+and ``cpsat`` (CP-SAT, which scales real coefficients to integers itself).
+SCIP is deterministic for a given seed; CP-SAT with several workers is not.
+
+OR-Tools 9.15 also bundles HiGHS, but its model_builder interface crashed the
+process (segmentation fault) on small valid covering models that HiGHS itself
+(scipy.optimize.milp) solves, so it is not offered.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from models.linear import LinearModel
 
 from ..result import BackendResult, SolveParameters, Termination
 
-ENGINE_NAMES = {"highs": "highs", "scip": "scip", "cpsat": "sat"}
+ENGINE_NAMES = {"scip": "scip", "cpsat": "sat"}
 _VERSION = None
 
 
@@ -38,9 +42,6 @@ def _specific(engine: str, params: SolveParameters) -> str:
     if engine == "scip":
         return (f"limits/gap = {gap}\nrandomization/randomseedshift = {params.seed}\n"
                 f"display/verblevel = {4 if params.log else 0}")
-    if engine == "highs":
-        return (f"mip_rel_gap={gap}\nrandom_seed={params.seed}\nthreads=1\n"
-                f"output_flag={'true' if params.log else 'false'}")
     raise ValueError(engine)
 
 
@@ -58,7 +59,7 @@ def to_helper(model: LinearModel) -> mbh.ModelBuilderHelper:
     return helper
 
 
-def solve(model: LinearModel, params: SolveParameters, *, engine: str = "highs",
+def solve(model: LinearModel, params: SolveParameters, *, engine: str = "scip",
           hint: np.ndarray | None = None) -> BackendResult:
     if engine not in ENGINE_NAMES:
         raise ValueError(f"unknown OR-Tools engine {engine!r}; choose one of {', '.join(ENGINE_NAMES)}")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from enum import Enum
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..errors import CheckError, InputError
 
@@ -22,7 +24,6 @@ class Backend(str, Enum):
 
 class Engine(str, Enum):
     scip = "scip"
-    highs = "highs"
     cpsat = "cpsat"
 
 
@@ -39,10 +40,18 @@ def handled_errors():
     try:
         yield
     except InputError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.render()}", markup=True)
+        # user text (values, paths, '[data]') is escaped: it is never rich markup
+        err_console.print(f"[bold red]error:[/] {escape(exc.render())}", markup=True)
         raise typer.Exit(EXIT_INPUT)
     except CheckError as exc:
-        err_console.print(f"[bold red]internal error:[/] {exc}", markup=True)
+        err_console.print(f"[bold red]internal error:[/] {escape(str(exc))}", markup=True)
+        raise typer.Exit(EXIT_CHECK)
+    except Exception as exc:  # a defect, not bad input: say so, keep the traceback for the report
+        if isinstance(exc, (typer.Exit, typer.Abort)) or hasattr(exc, "exit_code") or os.environ.get("SITING_DEBUG"):
+            raise  # typer's own exits and usage errors, or debugging
+        err_console.print(f"[bold red]internal error[/] ({escape(type(exc).__name__)}): {escape(str(exc))}\n"
+                          "This is a defect in siting, not a problem with your input. Re-run with "
+                          "SITING_DEBUG=1 to see the traceback, and report it.", markup=True)
         raise typer.Exit(EXIT_CHECK)
 
 

@@ -33,23 +33,58 @@ def solve(
 
     if gap is not None and not 0 <= gap <= 1:
         raise typer.BadParameter(f"must be between 0 and 1; got {gap}", param_hint="--gap")
-    if time_limit is not None and time_limit <= 0:
+    if time_limit is not None and not time_limit > 0:
         raise typer.BadParameter(f"must be > 0; got {time_limit}", param_hint="--time-limit")
+    if budget is not None and not budget >= 0:
+        raise typer.BadParameter(f"must be >= 0; got {budget}", param_hint="--budget")
+    if threads is not None and threads < 1:
+        raise typer.BadParameter(f"must be >= 1; got {threads}", param_hint="--threads")
     with handled_errors():
         sc = load_scenario(scenario)
+        out_dir = out if out is not None else (sc.output_dir or Path("out") / sc.name)
+        where = ("--out" if out is not None else
+                 f"output.dir in {scenario}" if sc.output_dir else "the default output folder")
+        check_out_dir(out_dir, [sc.path, sc.households, sc.candidates, sc.existing, sc.network_nodes,
+                                sc.network_edges], hint=where)
         options = RunOptions(mode=Mode(mode.value) if mode else None, budget_yuan=budget,
                              backend=backend.value if backend else None, engine=engine.value,
                              time_limit_s=time_limit, relative_gap=gap, threads=threads)
         with StageProgress(quiet) as progress:
             result = run(sc, options=options, progress=progress)
-        out_dir = out if out is not None else (sc.output_dir or Path("out") / sc.name)
-        files = write_outputs(result, out_dir)
+        try:
+            files = write_outputs(result, out_dir)
+        except OSError as exc:  # unwritable or full disk: say where, never a traceback
+            raise typer.BadParameter(f"cannot write the outputs: {exc.strerror or exc}; got {out_dir}",
+                                     param_hint=where) from None
     if quiet:
         console.print(str(out_dir))
     else:
         print_run(result, out_dir, files)
     if not result.result.termination.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+def check_out_dir(out_dir: Path, inputs: list[Path | None], *, hint: str) -> None:
+    """Refuse an output folder whose replacement would destroy something (a usage error, exit 2).
+
+    Outputs replace the whole folder, so it must not be a file, must not hold an
+    input, and, when it exists and is not empty, must be an earlier run's output
+    (it has summary.json).
+    """
+    target = Path(out_dir).resolve()
+    if target.exists() and not target.is_dir():
+        raise typer.BadParameter(f"is a file, not a folder; got {out_dir}", param_hint=hint)
+    for p in inputs:
+        if p is None:
+            continue
+        p = Path(p).resolve()
+        if p == target or target in p.parents:
+            raise typer.BadParameter(f"would replace the folder that holds the input {p.name}; "
+                                     f"choose another folder; got {out_dir}", param_hint=hint)
+    if target.is_dir() and any(target.iterdir()) and not (target / "summary.json").is_file():
+        raise typer.BadParameter("exists and is not an output folder of an earlier run (it has no "
+                                 "summary.json); it would be replaced whole: choose a new or empty "
+                                 f"folder; got {out_dir}", param_hint=hint)
 
 
 def print_run(result, out_dir: Path, files: list[Path]) -> None:
