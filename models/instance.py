@@ -68,6 +68,28 @@ class Instance:
     def option_area(self) -> np.ndarray:
         return self.service_area[self.opt_service]
 
+    def max_spend(self) -> float:
+        """An upper bound on any plan's cost: the budget, or the cost of opening everything."""
+        everything = float(self.site_cost.sum() + self.option_cost.sum())
+        return min(everything, self.budget) if self.budget is not None else everything
+
+    def coverage_granularity(self) -> float:
+        """delta > 0 such that two plans' coverage values differ by 0 or by at least delta.
+
+        Weights that are integer multiples of 10^-k (k <= 6) give delta = 10^-k. For other
+        real weights no such delta exists in general; a millionth of the smallest weight is
+        used, and the cost tie-break is then only approximate.
+        """
+        w = np.asarray(self.item_weight, dtype=float)
+        w = w[w > 0]
+        if len(w) == 0:
+            return 1.0
+        for k in range(7):
+            scaled = w * 10.0**k
+            if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, scaled)):
+                return 10.0**-k
+        return float(w.min()) * 1e-6
+
     def plan_cost(self, x: np.ndarray) -> float:
         """Total cost of an option selection ``x`` (bool per option)."""
         u = np.zeros(self.n_sites, dtype=bool)

@@ -10,23 +10,28 @@ conversion cost c_j, fit-out cost f_s, area A_j, area need r_s, budget B.
 Variables: x_o in {0,1} (open option o), u_j in {0,1} (convert space j; equal
 to x_o for a space with a single option), y_k in [0,1] (item k covered).
 
-Stage 1 — maximise coverage:
+Lexicographic objective — the most coverage, then the least cost — in one solve:
 
-    max   sum_k W_k y_k
+    max   sum_k W_k y_k  -  eps * ( sum_j c_j u_j + sum_o f_s(o) x_o )
     s.t.  y_k - sum_o a_ko x_o <= 0                 for every item k
           y_k = 1                                   for must-cover items
           plan rows of models/structure.py          (linking, area, budget,
                                                      street caps, must-open)
 
-Stage 2 — the cheapest plan with that coverage (lexicographic second objective):
+with eps = delta / (C + 1), where delta is the coverage granularity (coverage
+values of two plans differ by 0 or at least delta: 1 for integer weights) and
+C bounds any plan's cost (the budget, or the cost of opening everything). Any
+cost difference is then worth less than delta, so no coverage is ever traded
+for money, and among plans of maximal coverage the cheapest wins. A valid
+bound on coverage is (best bound) + eps * C.
 
-    min   sum_j c_j u_j + sum_o f_s(o) x_o (+ tie-break)
-    s.t.  sum_k W_k y_k >= Z*                       (Z* = stage-1 value)
-          the rows of stage 1
+Verification model — the cheapest plan with coverage at least Z (optional,
+to prove the cost part separately):
 
-The tie-break, when given, adds t_o x_o with small non-negative integer t
-scaled below the cost unit, so that among equal-cost plans the same one is
-always chosen. y_k may stay continuous: for fixed x the optimum sets
+    min   sum_j c_j u_j + sum_o f_s(o) x_o
+    s.t.  sum_k W_k y_k >= Z,  and the rows above.
+
+y_k may stay continuous: for fixed x the optimum sets
 y_k = min(1, sum_o a_ko x_o), which is integral.
 """
 
@@ -68,17 +73,25 @@ def _base(inst: Instance, name: str, *, min_coverage: float | None) -> tuple:
     return layout, n, A, rlb, rub, lb, ub, integer, blocks, rb.blocks
 
 
-def build_max_coverage(inst: Instance) -> LinearModel:
-    """Stage 1: maximise weighted coverage within budget, area, caps and must-constraints."""
+def cost_weight(inst: Instance) -> float:
+    """eps of the lexicographic objective: a cost difference never outweighs delta of coverage."""
+    return inst.coverage_granularity() / (inst.max_spend() + 1.0)
+
+
+def build_max_coverage(inst: Instance, *, cheapest: bool = True) -> LinearModel:
+    """Maximise weighted coverage (then, with ``cheapest``, minimise cost) within budget,
+    area, caps and must-constraints."""
     layout, n, A, rlb, rub, lb, ub, integer, blocks, rblocks = _base(inst, "mclp", min_coverage=None)
     c = np.zeros(n)
     c[layout.n_plan_vars:] = inst.item_weight
+    if cheapest:
+        c -= cost_weight(inst) * cost_coefficients(inst, layout, n)
     return LinearModel(name="mclp_max_coverage", objective=c, maximize=True, lb=lb, ub=ub,
                        integer=integer, A=A, row_lb=rlb, row_ub=rub, blocks=blocks, row_blocks=rblocks)
 
 
 def build_min_cost(inst: Instance, *, min_coverage: float, tie_break: np.ndarray | None = None) -> LinearModel:
-    """Stage 2: the cheapest plan that keeps weighted coverage >= ``min_coverage``.
+    """The cheapest plan that keeps weighted coverage >= ``min_coverage``.
 
     ``tie_break`` (per option, small non-negative) is added to the fit-out cost
     of each x_o; pass values whose total stays below the smallest cost step.

@@ -5,8 +5,10 @@ moved into place only when every file is complete, so an error never leaves
 half-written outputs (and a previous run's folder is replaced whole).
 
 Files: ranked_sites.csv / .geojson (+ by_street/<street>.csv), coverage.csv,
-uncovered.csv, plan.csv (one row per opened (space, service)) and
-summary.json. GeoJSON is written in WGS84 lon/lat as RFC 7946 requires.
+uncovered.csv, plan.csv (one row per opened (space, service)),
+households_coverage.csv, sites.csv, existing.csv (map-ready layers) and
+summary.json. Coordinates in CSV files are in the scenario's input CRS (``x``,
+``y``) and in WGS84 (``lon``, ``lat``); GeoJSON is WGS84 as RFC 7946 requires.
 """
 
 from __future__ import annotations
@@ -125,14 +127,69 @@ def summary(run: Run) -> dict:
     return out
 
 
-def _geojson(table: pd.DataFrame, crs: CRS) -> dict:
-    if len(table):
-        lon, lat = project(crs, CRS.from_epsg(4326), table["x"].to_numpy(), table["y"].to_numpy())
-    else:
-        lon = lat = np.zeros(0)
+WGS84 = CRS.from_epsg(4326)
+
+
+def with_coordinates(table: pd.DataFrame, run: Run) -> pd.DataFrame:
+    """Replace working-CRS ``x``, ``y`` by input-CRS ``x``, ``y`` and add WGS84 ``lon``, ``lat``."""
+    out = table.copy()
+    x, y = out["x"].to_numpy(dtype=float), out["y"].to_numpy(dtype=float)
+    ix, iy = project(run.district.crs, run.district.input_crs, x, y)
+    lon, lat = project(run.district.crs, WGS84, x, y)
+    out["x"], out["y"] = np.round(ix, 7 if run.district.input_crs.is_geographic else 2), np.round(
+        iy, 7 if run.district.input_crs.is_geographic else 2)
+    out["lon"], out["lat"] = np.round(lon, 7), np.round(lat, 7)
+    return out
+
+
+def household_layer(run: Run) -> pd.DataFrame:
+    """One row per demand point: services reached before and after the plan."""
+    hh = run.district.households
+    services = list(run.coverage.services)
+    before = run.coverage.covered_before
+    after = run.covered_after if run.covered_after is not None else before
+    out = pd.DataFrame({"id": hh["id"], "street": hh["street"], "community": hh["community"],
+                        "households": hh["households"], "x": hh["x"], "y": hh["y"]})
+    for s, key in enumerate(services):
+        out[f"before_{key}"] = before[:, s].astype(int)
+        out[f"after_{key}"] = after[:, s].astype(int)
+    out["services_before"] = before.sum(axis=1)
+    out["services_after"] = after.sum(axis=1)
+    return with_coordinates(out, run)
+
+
+def site_layer(run: Run) -> pd.DataFrame:
+    """Every candidate space, with whether and for what the plan opens it."""
+    cand = run.district.candidates
+    opened: dict[str, list[str]] = {}
+    for cid, key in run.plan:
+        opened.setdefault(cid, []).append(key)
+    rank = {r: k for r, k in zip(run.ranked_table["id"], run.ranked_table["rank"])}
+    out = pd.DataFrame({
+        "id": cand["id"], "name": cand["name"], "street": cand["street"], "community": cand["community"],
+        "space_type": cand["space_type"], "floor": cand["floor"], "area_m2": cand["area_m2"],
+        "conversion_cost": cand["conversion_cost"], "gas": cand["gas"],
+        "chosen": [int(c in opened) for c in cand["id"]],
+        "rank": [rank.get(c, "") for c in cand["id"]],
+        "services": [";".join(opened.get(c, [])) for c in cand["id"]],
+        "x": cand["x"], "y": cand["y"],
+    })
+    return with_coordinates(out, run)
+
+
+def existing_layer(run: Run) -> pd.DataFrame:
+    ex = run.district.existing
+    out = pd.DataFrame({"id": ex["id"], "name": ex["name"], "service": ex["service"], "x": ex["x"], "y": ex["y"]})
+    return with_coordinates(out, run)
+
+
+def _geojson(table: pd.DataFrame) -> dict:
+    """Point features from a table with ``lon``, ``lat`` columns (WGS84)."""
+    lon, lat = table["lon"].to_numpy(), table["lat"].to_numpy()
     feats = []
     for k, (_, row) in enumerate(table.iterrows()):
-        props = {c: _num(row[c]) if not isinstance(row[c], str) else row[c] for c in table.columns if c not in ("x", "y")}
+        props = {c: _num(row[c]) if not isinstance(row[c], str) else row[c] for c in table.columns
+                 if c not in ("x", "y", "lon", "lat")}
         feats.append({"type": "Feature", "properties": props,
                       "geometry": {"type": "Point", "coordinates": [round(float(lon[k]), 7), round(float(lat[k]), 7)]}})
     return {"type": "FeatureCollection", "features": feats}
@@ -148,10 +205,13 @@ def write_outputs(run: Run, out_dir: Path) -> list[Path]:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        ranked = run.ranked_table
+        ranked = with_coordinates(run.ranked_table, run)
         _csv(ranked, tmp / "ranked_sites.csv")
         with open(tmp / "ranked_sites.geojson", "w", encoding="utf-8") as fh:
-            json.dump(_geojson(ranked, run.district.crs), fh, ensure_ascii=False, indent=1)
+            json.dump(_geojson(ranked), fh, ensure_ascii=False, indent=1)
+        _csv(household_layer(run), tmp / "households_coverage.csv")
+        _csv(site_layer(run), tmp / "sites.csv")
+        _csv(existing_layer(run), tmp / "existing.csv")
         by_street = tmp / "by_street"
         by_street.mkdir()
         for street, part in ranked.groupby("street", sort=True):

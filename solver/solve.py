@@ -2,8 +2,8 @@
 
     solve_instance(instance, mode=..., params=SolveParameters(...)) -> PlanResult
 
-Max-coverage mode runs stage 1 (maximise weighted coverage) and stage 2 (the
-cheapest plan with that coverage); cover mode runs the minimum-cost full
+Max-coverage mode solves the lexicographic objective (most coverage, then least
+cost) in one model (see models/mclp.py); cover mode runs the minimum-cost full
 coverage model. A greedy plan is given to the solver as a hint. The plan is
 returned in the indices of the instance passed in, with its coverage and cost
 recomputed from that instance (never read off solver variables).
@@ -18,7 +18,7 @@ import numpy as np
 
 from models.instance import Instance
 from models.lscp import build_cover
-from models.mclp import build_max_coverage, build_min_cost
+from models.mclp import build_max_coverage, cost_weight
 from models.structure import plan_layout
 
 from .backends import solve_linear
@@ -96,8 +96,8 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
                    cheapest: bool = True) -> PlanResult:
     """Solve ``inst`` exactly (within the time limit and gap) and return the plan.
 
-    ``cheapest=False`` skips stage 2 (the cheapest plan among those with maximal
-    coverage), which the textbook MCLP does not ask for.
+    ``cheapest=False`` drops the second objective (the cheapest plan among those with
+    maximal coverage), which the textbook MCLP does not ask for.
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -150,11 +150,10 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             # (row dominance is exact only for full coverage: reduce afresh without it)
             red = reduce_instance(Instance(**{**inst.__dict__, "budget": None}), cover_mode=False)
             r = red.instance
-            x_red, term, _ = _two_stage(r, greedy_max_coverage(r), run, stages, cheapest=True)
-            last = stages[-1]
-            bound = last.best_bound if last.name == "min_cost_at_max_coverage" else None
+            x_red, term, _ = _max_coverage(r, greedy_max_coverage(r), run, stages, cheapest=True)
+            bound = None  # the primary objective here is coverage; cost is minimal among max-coverage plans
     else:
-        x_red, term, bound = _two_stage(r, hint_x, run, stages, cheapest=cheapest)
+        x_red, term, bound = _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
     wall = time.perf_counter() - t0
     timings["solve"] = wall - timings["reduce"] - timings["heuristic"]
     solver = stages[0].solver if stages else ""
@@ -177,29 +176,39 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
                       heuristic_value=heuristic_value, timings=timings, message=message)
 
 
-def _two_stage(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool):
-    """Stage 1 (max coverage) then stage 2 (cheapest at that coverage); returns (x, status, bound)."""
-    model = build_max_coverage(r)
-    res = run(model, None if hint_x is None else full_vector(r, hint_x, with_items=True), share=0.8)
-    stages.append(_stage("max_coverage", res))
-    term, bound = res.termination, res.best_bound
-    x_red = None
-    if res.termination.has_solution:
-        x_red = _read_x(model, res.values)
-        z = r.coverage_value(x_red)
-        if hint_x is not None and r.coverage_value(hint_x) > z:
-            x_red, z = hint_x, r.coverage_value(hint_x)
-        if cheapest:
-            # Stage 2: the cheapest plan keeping coverage z.
-            tol = 1e-9 * max(abs(z), 1.0)
-            model2 = build_min_cost(r, min_coverage=z - tol)
-            res2 = run(model2, full_vector(r, x_red, with_items=True))
-            stages.append(_stage("min_cost_at_max_coverage", res2))
-            if res2.termination.has_solution:
-                x2 = _read_x(model2, res2.values)
-                if r.coverage_value(x2) >= z - tol and r.plan_cost(x2) <= r.plan_cost(x_red) + 1e-9 \
-                        and not r.feasibility_problems(x2):
-                    x_red = x2
-    elif hint_x is not None and res.termination is Termination.NO_SOLUTION:
-        x_red, term = hint_x, Termination.FEASIBLE
+def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool):
+    """Maximise coverage (then, with ``cheapest``, minimise cost) in one solve.
+
+    Returns (x, status, coverage bound); the bound is converted from the solver's
+    bound on  coverage - eps * cost  into a bound on coverage alone.
+    """
+    model = build_max_coverage(r, cheapest=cheapest)
+    res = run(model, None if hint_x is None else full_vector(r, hint_x, with_items=True))
+    eps = cost_weight(r) if cheapest else 0.0
+    delta = r.coverage_granularity()
+    bound = None
+    if res.best_bound is not None and np.isfinite(res.best_bound):
+        raw = res.best_bound + eps * r.max_spend()
+        bound = float(np.floor(raw / delta + 1e-6) * delta) if cheapest else float(raw)
+    term = res.termination
+    x_red = _read_x(model, res.values) if term.has_solution else None
+    if hint_x is not None and (x_red is None or _better(r, hint_x, x_red)):
+        if x_red is None and term is Termination.NO_SOLUTION:
+            term = Termination.FEASIBLE
+        if x_red is not None or term is Termination.FEASIBLE:
+            x_red = hint_x
+    objective = None if x_red is None else r.coverage_value(x_red)
+    if term is Termination.OPTIMAL and objective is not None and bound is not None:
+        bound = max(bound, objective)
+    stages.append(StageReport(name="max_coverage_then_least_cost" if cheapest else "max_coverage",
+                              termination=term, objective=objective, best_bound=bound, wall_s=res.wall_s,
+                              solver=res.solver))
     return x_red, term, bound
+
+
+def _better(r: Instance, a: np.ndarray, b: np.ndarray) -> bool:
+    """Plan a beats plan b lexicographically: more coverage, then less cost."""
+    ca, cb = r.coverage_value(a), r.coverage_value(b)
+    if ca != cb:
+        return ca > cb
+    return r.plan_cost(a) < r.plan_cost(b)
