@@ -23,12 +23,27 @@ from scipy.sparse import csc_matrix
 from models.instance import Instance
 
 
-class _State:
-    """An incremental plan: options chosen, spaces open, spending, coverage."""
+class Prepared:
+    """Per-instance structures the heuristics share (built once: column access, options by site)."""
 
     def __init__(self, inst: Instance):
         self.inst = inst
         self.cols: csc_matrix = inst.cover.tocsc()
+        self.cols_f: csc_matrix = self.cols.astype(float)
+        self.all_opts = np.arange(inst.n_options)
+        self.by_site: list[np.ndarray] = np.split(
+            np.argsort(inst.opt_site, kind="stable"),
+            np.cumsum(np.bincount(inst.opt_site, minlength=inst.n_sites))[:-1])
+
+
+class _State:
+    """An incremental plan: options chosen, spaces open, spending, coverage."""
+
+    def __init__(self, inst: Instance, prep: Prepared | None = None):
+        self.inst = inst
+        prep = prep if prep is not None else Prepared(inst)
+        self.prep = prep
+        self.cols: csc_matrix = prep.cols
         self.x = np.zeros(inst.n_options, dtype=bool)
         self.open = np.zeros(inst.n_sites, dtype=bool)
         self.area = np.zeros(inst.n_sites)
@@ -40,8 +55,7 @@ class _State:
         self.caps = {cap.group: cap for cap in inst.group_caps}
         self.opt_cost = inst.option_cost
         self.opt_area = inst.option_area
-        self.by_site: list[np.ndarray] = np.split(np.argsort(inst.opt_site, kind="stable"),
-                                                  np.cumsum(np.bincount(inst.opt_site, minlength=inst.n_sites))[:-1])
+        self.by_site = prep.by_site
 
     def items(self, o: int) -> np.ndarray:
         return self.cols.indices[self.cols.indptr[o]:self.cols.indptr[o + 1]]
@@ -130,10 +144,11 @@ def _greedy_fill(state: _State, weight: np.ndarray, candidates: np.ndarray, *, s
                     push(int(o2))
 
 
-def greedy_max_coverage(inst: Instance) -> np.ndarray | None:
+def greedy_max_coverage(inst: Instance, prep: Prepared | None = None) -> np.ndarray | None:
     """A feasible option selection (bool per option), or None when the greedy cannot satisfy
     the must-cover items or must-open services."""
-    state = _State(inst)
+    prep = prep if prep is not None else Prepared(inst)
+    state = _State(inst, prep)
     all_opts = np.arange(inst.n_options)
     if inst.item_must.any():
         must_w = inst.item_must.astype(float)
@@ -156,7 +171,7 @@ def greedy_max_coverage(inst: Instance) -> np.ndarray | None:
     x = state.x
     # Compare with the best single affordable option (the guarantee's second arm).
     if not inst.item_must.any() and not inst.must_open:
-        single = _State(inst)
+        single = _State(inst, prep)
         best_o, best_g = -1, inst.coverage_value(x)
         for o in all_opts:
             if single.feasible(o):

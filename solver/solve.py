@@ -4,7 +4,8 @@
 
 Max-coverage mode solves the lexicographic objective (most coverage, then least
 cost) in one model (see models/mclp.py); cover mode runs the minimum-cost full
-coverage model. A greedy plan is given to the solver as a hint. The plan is
+coverage model. A greedy plan improved by iterated local search is given to
+the solver as a hint. The plan is
 returned in the indices of the instance passed in, with its coverage and cost
 recomputed from that instance (never read off solver variables).
 """
@@ -22,7 +23,8 @@ from models.mclp import build_max_coverage, cost_weight
 from models.structure import plan_layout
 
 from .backends import solve_linear
-from .heuristics import greedy_cover, greedy_max_coverage
+from .heuristics import Prepared, greedy_cover, greedy_max_coverage
+from .local_search import iterated_local_search
 from .reduce import Reduction, reduce_instance
 from .result import BackendResult, SolveParameters, Termination, relative_gap
 from .scenario import Mode
@@ -119,7 +121,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     t1 = time.perf_counter()
     hint_x = None
     if warm_start:
-        hint_x = greedy_cover(r) if cover_mode else greedy_max_coverage(r)
+        hint_x = greedy_cover(r) if cover_mode else warm_plan(r, seed=params.seed)
     timings["heuristic"] = time.perf_counter() - t1
     heuristic_value = None
     if hint_x is not None:
@@ -150,7 +152,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             # (row dominance is exact only for full coverage: reduce afresh without it)
             red = reduce_instance(Instance(**{**inst.__dict__, "budget": None}), cover_mode=False)
             r = red.instance
-            x_red, term, _ = _max_coverage(r, greedy_max_coverage(r), run, stages, cheapest=True)
+            x_red, term, _ = _max_coverage(r, warm_plan(r, seed=params.seed), run, stages, cheapest=True)
             bound = None  # the primary objective here is coverage; cost is minimal among max-coverage plans
     else:
         x_red, term, bound = _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
@@ -174,6 +176,18 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     return PlanResult(termination=term, mode=mode, x=x, coverage=coverage, cost=cost,
                       best_bound=bound, wall_s=wall, stages=stages, sizes=sizes, solver=solver,
                       heuristic_value=heuristic_value, timings=timings, message=message)
+
+
+ILS_ROUNDS = 12  # perturbation rounds of the warm start (a count, not a clock: deterministic)
+
+
+def warm_plan(inst: Instance, *, seed: int = 0, rounds: int = ILS_ROUNDS) -> np.ndarray | None:
+    """Greedy, then iterated local search: the hint for the max-coverage solve."""
+    prep = Prepared(inst)
+    x = greedy_max_coverage(inst, prep)
+    if x is None:
+        return None
+    return iterated_local_search(inst, x, rounds=rounds, seed=seed, prep=prep)
 
 
 def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool):
