@@ -3,6 +3,14 @@
 All distance work happens in a metric CRS. A scenario declares the CRS of its
 input coordinates; geographic input (lon/lat) is projected to the UTM zone of
 the data's centre. Metric input is used as it is.
+
+Besides everything pyproj understands, a scenario may declare ``crs = "gcj02"``
+(Amap / Tencent lon/lat) or ``crs = "bd09"`` (Baidu lon/lat): the offsets that
+Chinese web maps apply to WGS84 (see :mod:`solver.chinacrs`). They parse to a
+geographic CRS whose name marks the offset (:func:`offset_system`);
+:func:`project` applies the offset on the way in and out, so coordinates read
+in GCJ-02 are converted to WGS84 (iterative inverse, round-trip error < 1e-8 m)
+before they are projected, and outputs are written back in GCJ-02 lon/lat.
 """
 
 from __future__ import annotations
@@ -15,8 +23,51 @@ from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
 
+OFFSET_NAMES = {"gcj02": "gcj02", "gcj": "gcj02", "amap": "gcj02", "bd09": "bd09", "bd09ll": "bd09",
+                "baidu": "bd09"}
+_OFFSET_SCOPE = {"gcj02": "GCJ-02 lon/lat of Chinese web maps (Amap, Tencent)",
+                 "bd09": "BD-09 lon/lat of Baidu maps"}
+_OFFSET_PREFIX = "siting offset lon/lat: "
+
+
+@lru_cache(maxsize=None)
+def offset_crs(system: str) -> CRS:
+    """The geographic CRS standing for ``system`` ('gcj02' or 'bd09').
+
+    Its datum is named apart from WGS 84 so that it never equals EPSG:4326 and
+    pyproj is never asked to transform it (it cannot: these are obfuscations,
+    not datums); :func:`project` converts it through :mod:`solver.chinacrs`.
+    """
+    from .chinacrs import CHINA_BOX
+
+    w, s, e, n = CHINA_BOX
+    deg = 'ANGLEUNIT["degree",0.0174532925199433]'
+    wkt = (f'GEOGCRS["{_OFFSET_PREFIX}{system}",DATUM["{system} offset of WGS 84 (not a geodetic datum)",'
+           'ELLIPSOID["WGS 84",6378137,298.257223563,LENGTHUNIT["metre",1]]],'
+           f'PRIMEM["Greenwich",0,{deg}],CS[ellipsoidal,2],'
+           f'AXIS["longitude",east,ORDER[1],{deg}],AXIS["latitude",north,ORDER[2],{deg}],'
+           f'USAGE[SCOPE["{_OFFSET_SCOPE[system]}"],AREA["China (the box where the offset applies)"],'
+           f'BBOX[{s},{w},{n},{e}]]]')
+    return CRS.from_wkt(wkt)
+
+
+def offset_system(crs: CRS) -> str | None:
+    """'gcj02' or 'bd09' for a CRS made by :func:`offset_crs`, else None."""
+    name = crs.name or ""
+    return name[len(_OFFSET_PREFIX):] if name.startswith(_OFFSET_PREFIX) else None
+
+
+def crs_label(crs: CRS) -> str:
+    """Name of a CRS for messages: 'gcj02' / 'bd09' for those, else ``crs.to_string()``."""
+    system = offset_system(crs)
+    return system if system is not None else crs.to_string()
+
+
 def parse_crs(text: str) -> CRS:
-    """Parse a CRS string ('EPSG:4547', 'EPSG:4326', a WKT or PROJ string)."""
+    """Parse a CRS string ('EPSG:4547', 'EPSG:4326', 'gcj02', 'bd09', a WKT or PROJ string)."""
+    key = text.strip().lower().replace("-", "").replace("_", "") if isinstance(text, str) else ""
+    if key in OFFSET_NAMES:
+        return offset_crs(OFFSET_NAMES[key])
     try:
         crs = CRS.from_user_input(text)
     except Exception as exc:  # pyproj raises CRSError, a subclass of Exception
@@ -54,11 +105,31 @@ def _transformer(src: CRS, dst: CRS) -> Transformer:
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
+WGS84 = CRS.from_epsg(4326)
+
+
 def project(src: CRS, dst: CRS, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Transform coordinates from ``src`` to ``dst`` (x = easting/longitude)."""
+    """Transform coordinates from ``src`` to ``dst`` (x = easting/longitude).
+
+    Either side may be GCJ-02 or BD-09 (:func:`offset_crs`): the offset is
+    removed (iteratively, see :mod:`solver.chinacrs`) or applied around a
+    pyproj transformation to or from WGS84.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if src == dst:
+        return x, y
+    src_off, dst_off = offset_system(src), offset_system(dst)
+    if src_off is not None or dst_off is not None:
+        from . import chinacrs
+
+        if src_off is not None:
+            x, y = chinacrs.to_wgs84(src_off, x, y)
+            src = WGS84
+        x, y = project(src, WGS84, x, y) if dst_off is not None else project(src, dst, x, y)
+        if dst_off is not None:
+            x, y = chinacrs.from_wgs84(dst_off, x, y)
         return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    tx, ty = transformer(src, dst).transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    tx, ty = transformer(src, dst).transform(x, y)
     return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
 
 
@@ -92,7 +163,7 @@ def outside_area_of_use(crs: CRS, x: np.ndarray, y: np.ndarray, *, margin_deg: f
 
 def area_of_use_text(crs: CRS) -> str:
     """``EPSG:4548 (China - onshore between 115°30'E and 118°30'E.)``: a CRS and where it applies."""
-    name = crs.to_string()
+    name = crs_label(crs)
     aou = crs.area_of_use
     return f"{name} ({aou.name.rstrip('.')})" if aou is not None and aou.name else name
 

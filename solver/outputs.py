@@ -8,7 +8,9 @@ Files: ranked_sites.csv / .geojson (+ by_street/<street>.csv), coverage.csv,
 uncovered.csv, plan.csv (one row per opened (space, service)),
 households_coverage.csv, sites.csv, existing.csv (map-ready layers) and
 summary.json. Coordinates in CSV files are in the scenario's input CRS (``x``,
-``y``) and in WGS84 (``lon``, ``lat``); GeoJSON is WGS84 as RFC 7946 requires.
+``y``; for ``crs = "gcj02"`` / ``"bd09"`` the lon/lat of that map, converted back
+by :func:`solver.geo.project`) and in WGS84 (``lon``, ``lat``); GeoJSON is
+WGS84 as RFC 7946 requires.
 """
 
 from __future__ import annotations

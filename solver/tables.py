@@ -34,7 +34,7 @@ from pyproj import CRS
 
 from .catalogue import DEFAULT_SERVICES, GAS_SUPPLY, SPACE_TYPES
 from .errors import Problems, did_you_mean
-from .geo import (area_of_use_text, coordinate_hints, outside_area_of_use, parse_crs, project,
+from .geo import (area_of_use_text, coordinate_hints, crs_label, outside_area_of_use, parse_crs, project,
                   working_crs)
 from .scenario import Scenario
 
@@ -418,7 +418,7 @@ def _coordinates(raw: _Raw, crs: CRS | None, problems: Problems) -> tuple[np.nda
     if raw.vector:
         if crs is not None and raw.file_crs is not None and not raw.file_crs.equals(
                 crs, ignore_axis_order=True):
-            problems.add(file, f"the file's CRS differs from the scenario's crs ({crs.to_string()}): "
+            problems.add(file, f"the file's CRS differs from the scenario's crs ({crs_label(crs)}): "
                          "reproject the file or change the scenario's crs (never done silently)",
                          value_text=raw.file_crs.to_string())
             return None

@@ -1,0 +1,94 @@
+"""`siting import-osm`: an OSM PBF extract -> a scenario's input tables and a starter scenario."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import console, handled_errors
+
+
+def import_osm(
+    pbf: Optional[Path] = typer.Argument(None, help="OSM extract of the district (.osm.pbf), read locally.",
+                                         show_default=False),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder for the tables and "
+                                       "scenario.toml [default: data/<district name>]."),
+    settings: Optional[Path] = typer.Option(None, "--settings", "-s", help="Import settings (TOML) laid "
+                                            "over the defaults: tag mapping and estimation parameters."),
+    name: Optional[str] = typer.Option(None, help="District (scenario) name [default: the file name]."),
+    crs: Optional[str] = typer.Option(None, help="Metric CRS of the tables, e.g. EPSG:4548 "
+                                      "[default: auto: CGCS2000 3-degree Gauss-Kruger in China, else UTM]."),
+    dwelling_m2: Optional[float] = typer.Option(None, "--dwelling-m2",
+                                                help="Gross floor area per household (m2) [settings: 90]."),
+    default_levels: Optional[float] = typer.Option(None, "--default-levels",
+                                                   help="Levels of a building without building:levels or "
+                                                        "height [settings: 6]."),
+    households_total: Optional[int] = typer.Option(None, "--households-total", min=0,
+                                                   help="Calibrate to this known district total of "
+                                                        "households (0 = no calibration)."),
+    print_settings: bool = typer.Option(False, "--print-settings", help="Print the default settings "
+                                        "(documented TOML) and exit."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
+) -> None:
+    """Import an OpenStreetMap extract: walking network, households, existing facilities, candidate spaces."""
+    from ..osm.importer import district_name, import_osm as run_import
+    from ..osm.settings import default_text, load_settings
+    from ..osm.writer import OutDirError
+
+    if print_settings:
+        console.print(default_text(), markup=False, end="")
+        return
+    if pbf is None:
+        raise typer.BadParameter("an OSM PBF file is required (or --print-settings)", param_hint="PBF")
+    for value, hint in ((dwelling_m2, "--dwelling-m2"), (default_levels, "--default-levels")):
+        if value is not None and not value > 0:
+            raise typer.BadParameter(f"must be > 0; got {value:g}", param_hint=hint)
+    overrides: dict = {}
+    if crs is not None:
+        overrides.setdefault("crs", {})["target"] = crs
+    if dwelling_m2 is not None:
+        overrides.setdefault("households", {})["dwelling_m2"] = dwelling_m2
+    if default_levels is not None:
+        overrides.setdefault("households", {})["default_levels"] = default_levels
+    if households_total is not None:
+        overrides.setdefault("households", {})["calibrate_total"] = households_total
+    out_dir = out if out is not None else Path("data") / (name or district_name(pbf))
+    with handled_errors():
+        cfg = load_settings(settings, overrides=overrides)
+        try:
+            result = run_import(pbf, out_dir, settings=cfg, name=name)
+        except OutDirError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--out") from None
+        except OSError as exc:  # unwritable folder or full disk: say where, never a traceback
+            raise typer.BadParameter(f"cannot write the output: {exc.strerror or exc}; got {out_dir}",
+                                     param_hint="--out") from None
+    if quiet:
+        console.print(str(out_dir), markup=False)
+        return
+    _print(result)
+
+
+def _print(result) -> None:
+    s = result.summary
+    net, hh = s["network"], s["households"]
+    p = lambda text: console.print(text, markup=False)  # noqa: E731 - user text is never markup
+    p(f"{s['source']['file']} -> {result.out_dir} in {result.timings['total']:.1f} s")
+    p(f"crs: {s['crs']['why']}")
+    p(f"walking network: {net['nodes_written']:,} nodes, {net['edges_written']:,} edges, "
+      f"{net['total_length_km']:,.1f} km (from {net['segments_read']:,} way segments; "
+      f"{net['parts_dropped']} detached parts dropped)")
+    p(f"households: {hh['households_written']:,} in {hh['demand_points_written']:,} demand points "
+      f"({hh['buildings']:,} buildings, {hh['landuse_areas']:,} residential areas without buildings)")
+    p("existing facilities: " + ", ".join(f"{k} {v}" for k, v in s["existing"]["found_per_service"].items()))
+    p("candidate spaces (a starting list: check on site): "
+      + ", ".join(f"{k} {v}" for k, v in s["candidates"]["found_per_space_type"].items() if v))
+    if s["left_out"]:
+        p("left out (see import_summary.json):")
+        for reason, n in s["left_out"].items():
+            p(f"  {n:,} {reason}")
+    if net.get("ways_left_out_by_highway_value"):
+        p("walkable ways left out by highway value (network.highways): "
+          + ", ".join(f"{k} {v}" for k, v in net["ways_left_out_by_highway_value"].items()))
+    p(f"next: siting solve {result.scenario}")
