@@ -23,7 +23,8 @@ from .rank import RankedSite, rank_plan, ranked_table
 from .result import SolveParameters, Termination
 from .scenario import Mode, Scenario
 from .solve import DEFAULT_ENGINE, PlanResult, solve_instance
-from .tables import District, load_district
+from .tables import District
+from .whatif import load_inputs
 
 ProgressFn = Callable[[str], None]
 
@@ -160,7 +161,7 @@ def run(scenario: Scenario, *, options: RunOptions = RunOptions(), progress: Pro
         threads=options.threads or scenario.solve.threads, seed=scenario.solve.seed,
     )
     with _timed(timings, "load", progress):
-        district = load_district(scenario)
+        district = load_inputs(scenario)  # the tables, with a what-if scenario's changes applied
     with _timed(timings, "network", progress):
         geometry = build_geometry(scenario, district)
     with _timed(timings, "coverage", progress):
@@ -169,6 +170,21 @@ def run(scenario: Scenario, *, options: RunOptions = RunOptions(), progress: Pro
         items = build_items(scenario, district, coverage, budget=budget)
     with _timed(timings, "solve", progress):
         result = solve_instance(items.instance, mode=mode, params=params, backend=backend, engine=options.engine)
+    return complete_run(scenario=scenario, district=district, geometry=geometry, coverage=coverage, items=items,
+                        mode=mode, budget=budget, params=params, backend=backend, engine=options.engine,
+                        result=result, check=options.check, timings=timings, progress=progress)
+
+
+def complete_run(*, scenario: Scenario, district: District, geometry: Geometry, coverage: Coverage, items: Items,
+                 mode: Mode, budget: float | None, params: SolveParameters, backend: str, engine: str,
+                 result: PlanResult, check: bool = True, timings: dict[str, float] | None = None,
+                 progress: ProgressFn | None = None) -> Run:
+    """The stages after the solve: independent check, ranking, coverage per street, uncovered pairs.
+
+    Shared by :func:`run` and by callers that solve several times on the same
+    prepared inputs (budget sweeps).
+    """
+    timings = {} if timings is None else timings
     services = list(coverage.services)
     plan: list[tuple[str, str]] = []
     after = None
@@ -183,7 +199,7 @@ def run(scenario: Scenario, *, options: RunOptions = RunOptions(), progress: Pro
         plan = [(str(cand_ids[items.option_candidate[o]]), services[items.option_service[o]])
                 for o in np.flatnonzero(x)]
         after = covered_after_plan(coverage, items, x)
-        if options.check:
+        if check:
             with _timed(timings, "check", progress):
                 claimed = {key: int(h[after[:, s]].sum()) for s, key in enumerate(services)}
                 report = check_plan(scenario, district, plan, claimed_after=claimed, claimed_cost=result.cost,
@@ -197,6 +213,6 @@ def run(scenario: Scenario, *, options: RunOptions = RunOptions(), progress: Pro
         unc = uncovered_households(scenario, district, geometry, coverage,
                                    after if after is not None else coverage.covered_before, mode=mode)
     return Run(scenario=scenario, district=district, geometry=geometry, coverage=coverage, items=items,
-               mode=mode, budget=budget, params=params, backend=backend, engine=options.engine, result=result,
+               mode=mode, budget=budget, params=params, backend=backend, engine=engine, result=result,
                plan=plan, covered_after=after, check=report, ranked=ranked, ranked_table=table,
                coverage_table=cov_table, uncovered_table=unc, timings=timings)

@@ -13,10 +13,13 @@ import tomllib
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .catalogue import CATEGORIES, DEFAULT_SERVICES, SERVICE_FIELDS, SPACE_TYPES, Service
 from .errors import InputError, Problem, Problems, did_you_mean
+
+if TYPE_CHECKING:
+    from .whatif import Changes
 
 
 class Mode(str, Enum):
@@ -67,6 +70,7 @@ class Scenario:
     solve: SolveOptions
     output_dir: Path | None
     raw: dict = field(repr=False, compare=False, default_factory=dict)
+    changes: "Changes | None" = None  # what-if changes to the tables (solver.whatif)
 
     @property
     def has_network(self) -> bool:
@@ -177,15 +181,17 @@ def read_toml(path: Path) -> dict:
         raise fail(f"not valid TOML: {msg}", show_value=False) from None
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
     """Load and validate a scenario file; raise InputError listing every problem.
 
     When the scenario itself has problems, its data files are checked too (as
     far as the scenario allows) so that one error lists everything wrong.
+    ``extends`` chains and ``overrides`` (``--set`` texts) are merged first; each
+    problem names the file that wrote the value (see solver/whatif.py).
     """
-    path = Path(path)
-    raw = read_toml(path)
-    return build_scenario(raw, path=path, check_tables_on_error=True)
+    from .whatif import load_whatif
+
+    return load_whatif(Path(path), overrides=overrides)
 
 
 def _services(raw_services: Any, problems: Problems, file: str) -> tuple[dict[str, Service], tuple[str, ...]]:

@@ -95,11 +95,14 @@ def _stage(name: str, res: BackendResult) -> StageReport:
 
 def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backend: str = "ortools",
                    engine: str = DEFAULT_ENGINE, reduce: bool = True, warm_start: bool = True,
-                   cheapest: bool = True) -> PlanResult:
+                   cheapest: bool = True, hint_x: np.ndarray | None = None) -> PlanResult:
     """Solve ``inst`` exactly (within the time limit and gap) and return the plan.
 
     ``cheapest=False`` drops the second objective (the cheapest plan among those with
-    maximal coverage), which the textbook MCLP does not ask for.
+    maximal coverage), which the textbook MCLP does not ask for. ``hint_x`` (a bool per
+    option of ``inst``, e.g. the plan of a neighbouring budget level) is the solver's
+    starting plan when it is feasible here and no worse than the heuristic plan;
+    otherwise the heuristic plan is used.
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -119,9 +122,13 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
                           solver="", timings=timings,
                           message=f"{unreachable_must} must-cover item(s) cannot be reached by any option")
     t1 = time.perf_counter()
+    given = _given_hint(inst, red, hint_x, cover_mode=cover_mode) if warm_start else None
     hint_x = None
     if warm_start:
         hint_x = greedy_cover(r) if cover_mode else warm_plan(r, seed=params.seed)
+        if given is not None and (hint_x is None or not (
+                r.plan_cost(hint_x) < r.plan_cost(given) if cover_mode else _better(r, hint_x, given))):
+            hint_x = given
     timings["heuristic"] = time.perf_counter() - t1
     heuristic_value = None
     if hint_x is not None:
@@ -218,6 +225,23 @@ def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheape
                               termination=term, objective=objective, best_bound=bound, wall_s=res.wall_s,
                               solver=res.solver))
     return x_red, term, bound
+
+
+def _given_hint(inst: Instance, red: Reduction, x: np.ndarray | None, *, cover_mode: bool) -> np.ndarray | None:
+    """A plan given per option of ``inst``, as a plan of the reduced instance when it is one
+    (it uses only kept options) and feasible there (in cover mode: covers every item); else None."""
+    if x is None:
+        return None
+    x = np.asarray(x, dtype=bool)
+    if x.shape != (inst.n_options,):
+        raise ValueError(f"hint_x must be a bool per option ({inst.n_options}); got shape {x.shape}")
+    xr = x[red.option_keep]
+    if int(xr.sum()) != int(x.sum()):
+        return None  # uses an option the reduction dropped
+    r = red.instance
+    if r.feasibility_problems(xr) or (cover_mode and not r.covered_items(xr).all()):
+        return None
+    return xr
 
 
 def _better(r: Instance, a: np.ndarray, b: np.ndarray) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 from rich.table import Table
@@ -11,6 +11,7 @@ from rich.table import Table
 from ..outputs import write_outputs
 from ..pipeline import RunOptions, run
 from ..scenario import Mode, load_scenario
+from ..whatif import SetSyntaxError, scenario_files
 from .common import Backend, Engine, ModeChoice, StageProgress, console, handled_errors
 
 DEFAULT_SCENARIO = Path("scenarios/demo.toml")
@@ -26,6 +27,8 @@ def solve(
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole solve."),
     gap: Optional[float] = typer.Option(None, help="Relative optimality gap to stop at (0 = prove optimal)."),
     threads: Optional[int] = typer.Option(None, help="Solver threads."),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a scenario value: dotted.key=value "
+                                             "(TOML value), e.g. services.pharmacy.threshold_min=10. Repeatable."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
 ) -> None:
     """Solve a scenario: choose spaces and services, check the plan, write ranked lists and coverage."""
@@ -40,12 +43,14 @@ def solve(
     if threads is not None and threads < 1:
         raise typer.BadParameter(f"must be >= 1; got {threads}", param_hint="--threads")
     with handled_errors():
-        sc = load_scenario(scenario)
+        try:
+            sc = load_scenario(scenario, overrides=set_ or ())
+        except SetSyntaxError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--set") from None
         out_dir = out if out is not None else (sc.output_dir or Path("out") / sc.name)
         where = ("--out" if out is not None else
                  f"output.dir in {scenario}" if sc.output_dir else "the default output folder")
-        check_out_dir(out_dir, [sc.path, sc.households, sc.candidates, sc.existing, sc.network_nodes,
-                                sc.network_edges], hint=where)
+        check_out_dir(out_dir, scenario_files(sc), hint=where)
         options = RunOptions(mode=Mode(mode.value) if mode else None, budget_yuan=budget,
                              backend=backend.value if backend else None, engine=engine.value,
                              time_limit_s=time_limit, relative_gap=gap, threads=threads)

@@ -1,0 +1,47 @@
+"""`siting compare`: what changes between two finished runs (before -> after)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..compare import compare_runs, comparison_markdown, write_comparison
+from .common import console, handled_errors
+
+
+def compare_cmd(
+    a: Path = typer.Argument(..., help="Output folder of the first run (before)."),
+    b: Path = typer.Argument(..., help="Output folder of the second run (after)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the CSV files "
+                                       "[default: out/compare-<a>-vs-<b>]."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
+) -> None:
+    """Compare two runs: coverage per street and service, spaces added / removed / changed, cost
+    difference, households that gain or lose coverage. Markdown to the terminal, CSV files to --out."""
+    with handled_errors():
+        result = compare_runs(a, b)
+        out_dir = out if out is not None else Path("out") / f"compare-{Path(a).resolve().name}-vs-{Path(b).resolve().name}"
+        target = out_dir.resolve()
+        for run in (a, b):
+            r = Path(run).resolve()
+            if target == r or target in r.parents or r in target.parents:
+                raise typer.BadParameter(f"must not be inside (or hold) a run folder being compared; got {out_dir}",
+                                         param_hint="--out")
+        if target.is_file():
+            raise typer.BadParameter(f"is a file, not a folder; got {out_dir}", param_hint="--out")
+        if target.is_dir() and any(target.iterdir()) and not (target / "comparison.md").is_file():
+            raise typer.BadParameter("exists and is not an earlier comparison (it has no comparison.md); it would "
+                                     f"be replaced whole: choose a new or empty folder; got {out_dir}",
+                                     param_hint="--out")
+        try:
+            files = write_comparison(result, out_dir)
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot write the outputs: {exc.strerror or exc}; got {out_dir}",
+                                     param_hint="--out") from None
+    if quiet:
+        console.print(str(out_dir))
+        return
+    console.print(comparison_markdown(result), markup=False)
+    console.print(f"CSV files in {out_dir}: " + ", ".join(f.name for f in files), markup=False)

@@ -1,0 +1,76 @@
+"""`siting sweep`: solve a scenario at several budget levels; the coverage-vs-budget curve and every plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..pipeline import RunOptions
+from ..scenario import load_scenario
+from ..sweep import budget_levels, parse_budgets, sweep, sweep_markdown, write_sweep
+from ..whatif import SetSyntaxError, scenario_files
+from .common import Backend, Engine, StageProgress, console, handled_errors
+from .solve_cmd import DEFAULT_SCENARIO, check_out_dir
+
+
+def sweep_cmd(
+    scenario: Path = typer.Argument(DEFAULT_SCENARIO, help="Scenario file (TOML).", show_default=True),
+    budgets: Optional[str] = typer.Option(None, "--budgets", help="Budget levels in yuan, comma separated "
+                                          "(e.g. 1e6,2e6,5e6,1e7)."),
+    start: Optional[float] = typer.Option(None, "--from", help="Lowest budget (yuan), with --to and --steps."),
+    stop: Optional[float] = typer.Option(None, "--to", help="Highest budget (yuan)."),
+    steps: Optional[int] = typer.Option(None, "--steps", help="Number of evenly spaced levels from --from to --to."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder [default: out/<scenario name>-sweep]."),
+    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a scenario value: dotted.key=value "
+                                             "(TOML value), e.g. services.pharmacy.threshold_min=10. Repeatable."),
+    backend: Optional[Backend] = typer.Option(None, help="ortools (default) or pulp."),
+    engine: Engine = typer.Option(Engine.scip, help="OR-Tools engine."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for each level's solve."),
+    gap: Optional[float] = typer.Option(None, help="Relative optimality gap to stop at (0 = prove optimal)."),
+    threads: Optional[int] = typer.Option(None, help="Solver threads."),
+    warm_start: bool = typer.Option(True, "--warm-start/--cold", help="Start each level from the plan of the "
+                                    "level below (--cold: from the heuristic plan only)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
+) -> None:
+    """Solve a scenario at several budgets: coverage-vs-budget table and plot, the plan at every level,
+    what changes between levels, and the budget at which full coverage is first reached."""
+    from .app import EXIT_NO_SOLUTION
+
+    try:
+        levels = budget_levels(budgets=parse_budgets(budgets) if budgets is not None else None,
+                               start=start, stop=stop, steps=steps)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--budgets / --from --to --steps") from None
+    if gap is not None and not 0 <= gap <= 1:
+        raise typer.BadParameter(f"must be between 0 and 1; got {gap}", param_hint="--gap")
+    if time_limit is not None and not time_limit > 0:
+        raise typer.BadParameter(f"must be > 0; got {time_limit}", param_hint="--time-limit")
+    if threads is not None and threads < 1:
+        raise typer.BadParameter(f"must be >= 1; got {threads}", param_hint="--threads")
+    with handled_errors():
+        try:
+            sc = load_scenario(scenario, overrides=set_ or ())
+        except SetSyntaxError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--set") from None
+        out_dir = out if out is not None else Path("out") / f"{sc.name}-sweep"
+        check_out_dir(out_dir, scenario_files(sc), hint="--out" if out is not None else "the default output folder")
+        options = RunOptions(backend=backend.value if backend else None, engine=engine.value,
+                             time_limit_s=time_limit, relative_gap=gap, threads=threads)
+        with StageProgress(quiet) as progress:
+            result = sweep(sc, budgets=levels, options=options, warm_start=warm_start, progress=progress)
+        try:
+            files = write_sweep(result, out_dir)
+        except OSError as exc:
+            raise typer.BadParameter(f"cannot write the outputs: {exc.strerror or exc}; got {out_dir}",
+                                     param_hint="--out") from None
+    if quiet:
+        console.print(str(out_dir))
+    else:
+        console.print(sweep_markdown(result), markup=False)
+        console.print(f"{len(result.levels)} levels in {result.timings['total']:.1f} s; outputs in {out_dir} "
+                      f"({len(files)} files: sweep.csv, sweep.png, sweep.md, changes.csv, sites_by_level.csv, "
+                      "levels/<level>/, full_coverage/)", markup=False)
+    if not any(lv.run.result.termination.has_solution for lv in result.levels):
+        raise typer.Exit(EXIT_NO_SOLUTION)

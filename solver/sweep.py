@@ -1,0 +1,519 @@
+"""Budget sweeps: the coverage-vs-budget curve, the plan at every level, and what changes between levels.
+
+    sweep(scenario, budgets=[1e6, 2e6, 5e6, 1e7], options=RunOptions(...)) -> Sweep
+    write_sweep(result, out_dir) -> files
+
+Work shared across levels: the tables, the walking network, the coverage
+relation, the model instance and its exact reduction are built once (the
+reduction does not depend on the budget: it merges identical items and drops
+dominated spaces, which are budget-free relations). Levels are solved from
+the lowest budget up; each solve is handed the plan of the level below as its
+starting plan (it stays feasible when the budget grows), and every level's
+plan goes through the independent checker.
+
+Reuse that is exact, not heuristic: the minimum-cost full-coverage plan (cost
+C*) is solved first. Each level's model differs from the no-budget model only
+by the budget row, so its feasible plans are a subset of the no-budget
+model's; a plan optimal for the no-budget model that fits within budget B is
+therefore optimal at B. The full-coverage plan is that plan (it covers every
+coverable item; among such plans it is the cheapest) when every item has a
+positive weight, or when the full-coverage solve fell back to "cover the most
+that can be covered, at least cost". So every level with B >= C* takes it
+without another solve — and C* is the budget at which coverage stops growing.
+
+Plans at neighbouring levels are optimal for their own budget, so they need
+not be nested: a site chosen at 2 million may give way to a better-placed one
+at 5 million. The sweep reports, per pair of neighbouring levels, the spaces
+added, removed and whose services change, and which spaces are chosen at the
+lowest level and kept at every level above ("spend first on these").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .coverage import Items, build_geometry, build_items, compute_coverage
+from .outputs import summary as run_summary
+from .outputs import write_outputs
+from .pipeline import Run, RunOptions, complete_run
+from .reduce import reduce_instance
+from .result import SolveParameters, Termination
+from .scenario import Mode, Scenario
+from .solve import PlanResult, solve_instance
+from .tables import District
+from .whatif import describe_changes, load_inputs
+
+ProgressFn = Callable[[str], None]
+PER_YUAN = 10_000.0  # marginal households are quoted per this many extra yuan
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepLevel:
+    """One budget level: its whole run (plan, coverage, check) and how it was obtained."""
+
+    label: str
+    budget: float
+    run: Run
+    how: str  # "solved" | "solved, warm-started from the level below" | "reused: ..."
+    wall_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sweep:
+    scenario: Scenario
+    district: District
+    levels: list[SweepLevel]
+    full: Run  # the minimum-cost full-coverage run
+    full_reached: bool  # every coverable (household, service) pair can be covered together
+    table: pd.DataFrame  # the coverage-vs-budget table (first row: existing facilities only)
+    changes: pd.DataFrame  # per pair of neighbouring levels: spaces added / removed / changed
+    sites: pd.DataFrame  # every space chosen at some level, with its services per level
+    spend_first: list[str]  # ids chosen at the lowest level and kept at every level above
+    reduction: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def full_coverage_budget(self) -> float | None:
+        """The budget from which coverage stops growing (min cost of full coverage), when known."""
+        res = self.full.result
+        return res.cost if res.termination is Termination.OPTIMAL and res.cost is not None else None
+
+
+def budget_levels(*, budgets: Sequence[float] | None = None, start: float | None = None,
+                  stop: float | None = None, steps: int | None = None) -> list[float]:
+    """The budget levels, ascending and distinct: a list, or ``steps`` evenly spaced from start to stop.
+
+    Raises ValueError with a message naming the option at fault.
+    """
+    if budgets is not None and (start is not None or stop is not None or steps is not None):
+        raise ValueError("give either --budgets or --from/--to/--steps, not both")
+    if budgets is None:
+        if start is None or stop is None or steps is None:
+            raise ValueError("give --budgets A,B,... or all of --from, --to and --steps")
+        if steps < 2:
+            raise ValueError(f"--steps must be >= 2; got {steps}")
+        if not (math.isfinite(start) and math.isfinite(stop)) or start < 0 or stop <= start:
+            raise ValueError(f"need 0 <= --from < --to; got --from {start:g} --to {stop:g}")
+        budgets = [float(v) for v in np.linspace(start, stop, steps)]
+    out = []
+    for b in budgets:
+        if not math.isfinite(b) or b < 0:
+            raise ValueError(f"budgets must be finite and >= 0; got {b:g}")
+        out.append(float(b))
+    if not out:
+        raise ValueError("no budget level given")
+    return sorted(set(out))
+
+
+def parse_budgets(text: str) -> list[float]:
+    """``'1e6,2e6, 5_000_000'`` -> [1e6, 2e6, 5e6]; ValueError naming the bad entry."""
+    out = []
+    for part in text.replace("，", ",").split(","):
+        part = part.strip().replace("_", "")
+        if not part:
+            continue
+        try:
+            out.append(float(part))
+        except ValueError:
+            raise ValueError(f"not a number: {part!r} (write budgets in yuan, e.g. 1e6,2e6,5e6)") from None
+    return out
+
+
+def _label(k: int, budget: float) -> str:
+    return f"{k + 1:02d}_{budget:.0f}"
+
+
+def _params(scenario: Scenario, options: RunOptions) -> SolveParameters:
+    return SolveParameters(
+        time_limit_s=options.time_limit_s or scenario.solve.time_limit_s,
+        relative_gap=scenario.solve.relative_gap if options.relative_gap is None else options.relative_gap,
+        threads=options.threads or scenario.solve.threads, seed=scenario.solve.seed)
+
+
+def _reusable(full: PlanResult, inst) -> bool:
+    """Whether the full-coverage plan is optimal for the no-budget max-coverage model (module docstring)."""
+    if full.termination is not Termination.OPTIMAL or full.x is None:
+        return False
+    return bool(full.message) or bool(np.all(inst.item_weight > 0))
+
+
+def sweep(scenario: Scenario, *, budgets: Sequence[float], options: RunOptions = RunOptions(),
+          warm_start: bool = True, progress: ProgressFn | None = None) -> Sweep:
+    """Solve ``scenario`` at every budget level (max-coverage mode) and at full coverage."""
+    budgets = budget_levels(budgets=list(budgets))
+    t_all = time.perf_counter()
+    timings: dict[str, float] = {}
+    params = _params(scenario, options)
+    backend = options.backend or scenario.solve.backend
+
+    def say(text: str) -> None:
+        if progress is not None:
+            progress(text)
+
+    t = time.perf_counter()
+    say("reading inputs")
+    district = load_inputs(scenario)
+    say("building the walking network")
+    geometry = build_geometry(scenario, district)
+    say("computing walking-time coverage")
+    coverage = compute_coverage(scenario, district, geometry)
+    items = build_items(scenario, district, coverage, budget=None)
+    base = items.instance
+    red = reduce_instance(base, cover_mode=False)  # budget-free: computed once for every level
+    timings["prepare"] = time.perf_counter() - t
+
+    def finish(result: PlanResult, mode: Mode, budget: float | None, level_items: Items) -> Run:
+        return complete_run(scenario=scenario, district=district, geometry=geometry, coverage=coverage,
+                            items=level_items, mode=mode, budget=budget, params=params, backend=backend,
+                            engine=options.engine, result=result, check=options.check)
+
+    t = time.perf_counter()
+    say("minimum-cost full coverage")
+    full_res = solve_instance(base, mode=Mode.COVER, params=params, backend=backend, engine=options.engine)
+    full = finish(full_res, Mode.COVER, None, items)
+    timings["full_coverage"] = time.perf_counter() - t
+    reusable = _reusable(full_res, base)
+    unreachable_must = int(np.sum(base.item_must & (red.item_map == -1)))
+
+    levels: list[SweepLevel] = []
+    prev_x: np.ndarray | None = None
+    for k, budget in enumerate(budgets):
+        t = time.perf_counter()
+        label = _label(k, budget)
+        say(f"level {k + 1}/{len(budgets)}: {budget:,.0f} yuan")
+        inst = replace(base, budget=budget)
+        level_items = replace(items, instance=inst)
+        if reusable and full_res.cost <= budget:
+            x = full_res.x
+            cov = inst.coverage_value(x)
+            res = PlanResult(termination=Termination.OPTIMAL, mode=Mode.MAX_COVERAGE, x=x, coverage=cov,
+                             cost=inst.plan_cost(x), best_bound=cov, wall_s=0.0, stages=[], sizes=dict(red.sizes),
+                             solver=full_res.solver,
+                             message=(f"the minimum-cost full-coverage plan ({full_res.cost:,.0f} yuan) fits "
+                                      "this budget: it is optimal here without another solve"))
+            how = "reused: minimum-cost full-coverage plan"
+        elif unreachable_must:
+            res = PlanResult(termination=Termination.INFEASIBLE, mode=Mode.MAX_COVERAGE, x=None, coverage=None,
+                             cost=None, best_bound=None, wall_s=0.0, stages=[], sizes=dict(red.sizes), solver="",
+                             message=f"{unreachable_must} must-cover item(s) cannot be reached by any option")
+            how = "not solved: must-cover households out of reach"
+        else:
+            hint = prev_x[red.option_keep] if (warm_start and prev_x is not None) else None
+            r = solve_instance(replace(red.instance, budget=budget), mode=Mode.MAX_COVERAGE, params=params,
+                               backend=backend, engine=options.engine, reduce=False, hint_x=hint)
+            x = None if r.x is None else red.expand_x(r.x, base.n_options)
+            if x is not None:
+                problems = inst.feasibility_problems(x)
+                if problems:
+                    raise AssertionError("sweep: infeasible plan at budget "
+                                         f"{budget:,.0f}: " + "; ".join(problems[:5]))
+            res = replace(r, x=x, sizes=dict(red.sizes),
+                          coverage=None if x is None else inst.coverage_value(x),
+                          cost=None if x is None else inst.plan_cost(x))
+            how = "solved, warm-started from the level below" if hint is not None else "solved"
+        run = finish(res, Mode.MAX_COVERAGE, budget, level_items)
+        levels.append(SweepLevel(label=label, budget=budget, run=run, how=how, wall_s=time.perf_counter() - t))
+        if res.x is not None:
+            prev_x = res.x
+    timings["levels"] = sum(lv.wall_s for lv in levels)
+    timings["total"] = time.perf_counter() - t_all
+    table = coverage_table(levels, full, district)
+    changes, sites, first = plan_changes(levels, district)
+    return Sweep(scenario=scenario, district=district, levels=levels, full=full,
+                 full_reached=full_res.termination is Termination.OPTIMAL and not full_res.message,
+                 table=table, changes=changes, sites=sites, spend_first=first, reduction=dict(red.sizes),
+                 timings={k: round(v, 4) for k, v in timings.items()})
+
+
+# ------------------------------------------------------------------------------------------
+# tables
+
+
+def _row(label: str, budget: float, run: Run | None, district: District, services: list[str],
+         covered: np.ndarray, status: str, cost: float | None) -> dict:
+    h = district.households["households"].to_numpy(dtype=np.int64)
+    total = int(h.sum())
+    row = {"level": label, "budget_yuan": budget, "status": status,
+           "cost_yuan": cost, "spaces": None, "services_opened": None}
+    if run is not None and run.result.x is not None:
+        row["spaces"] = len({c for c, _ in run.plan})
+        row["services_opened"] = len(run.plan)
+    pairs = 0
+    for s, key in enumerate(services):
+        n = int(h[covered[:, s]].sum())
+        pairs += n
+        row[f"{key}_households"] = n
+        row[f"{key}_pct"] = round(100.0 * n / total, 3) if total else 0.0
+    row["total_households"] = pairs  # (household, service) pairs covered, summed over services
+    row["total_pct"] = round(100.0 * pairs / (total * len(services)), 3) if total and services else 0.0
+    row["weighted_coverage"] = None if run is None else run.result.coverage
+    return row
+
+
+def coverage_table(levels: list[SweepLevel], full: Run, district: District) -> pd.DataFrame:
+    """Coverage per service and in total at each level; the first row is the existing facilities
+    alone (budget 0), the last the minimum-cost full-coverage plan."""
+    cov = full.coverage
+    services = list(cov.services)
+    rows = [_row("existing", 0.0, None, district, services, cov.covered_before, "existing facilities only", 0.0)]
+    for lv in levels:
+        res = lv.run.result
+        after = lv.run.covered_after if lv.run.covered_after is not None else cov.covered_before
+        rows.append(_row(lv.label, lv.budget, lv.run, district, services, after, res.termination.value, res.cost))
+    table = pd.DataFrame(rows)
+    pairs = table["total_households"].to_numpy(dtype=float)
+    budget = table["budget_yuan"].to_numpy(dtype=float)
+    marginal = [None]
+    for k in range(1, len(table)):
+        db = budget[k] - budget[k - 1]
+        marginal.append(round((pairs[k] - pairs[k - 1]) / (db / PER_YUAN), 3) if db > 0 else None)
+    table["marginal_households_per_10k_yuan"] = marginal
+    fres = full.result
+    if fres.x is not None:
+        after = full.covered_after
+        frow = _row("full_coverage", float(fres.cost), full, district, services, after,
+                    fres.termination.value, fres.cost)
+        frow["marginal_households_per_10k_yuan"] = None
+        table = pd.concat([table, pd.DataFrame([frow])], ignore_index=True)
+    return table
+
+
+def _services_by_site(run: Run) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for cid, key in run.plan:
+        out.setdefault(cid, []).append(key)
+    return {c: tuple(sorted(v)) for c, v in out.items()}
+
+
+def plan_changes(levels: list[SweepLevel], district: District) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Spaces added / removed / changed between neighbouring levels; every chosen space per level;
+    the spaces chosen at the lowest level and kept at every level above."""
+    cand = district.candidates.set_index("id")
+    plans = [_services_by_site(lv.run) if lv.run.result.x is not None else None for lv in levels]
+    rows = []
+    for k in range(1, len(levels)):
+        a, b = plans[k - 1], plans[k]
+        if a is None or b is None:
+            continue
+        for cid in sorted(set(a) | set(b)):
+            sa, sb = a.get(cid, ()), b.get(cid, ())
+            if sa == sb:
+                continue
+            change = ("added" if not sa else "removed" if not sb else
+                      "services added" if set(sa) <= set(sb) else "services changed")
+            rows.append({"from_level": levels[k - 1].label, "to_level": levels[k].label, "id": cid,
+                         "name": cand.loc[cid, "name"], "street": cand.loc[cid, "street"], "change": change,
+                         "services_before": ";".join(sa), "services_after": ";".join(sb)})
+    changes = pd.DataFrame(rows, columns=["from_level", "to_level", "id", "name", "street", "change",
+                                          "services_before", "services_after"])
+    chosen = sorted({c for p in plans if p for c in p})
+    site_rows = []
+    for cid in chosen:
+        row = {"id": cid, "name": cand.loc[cid, "name"], "street": cand.loc[cid, "street"],
+               "space_type": cand.loc[cid, "space_type"]}
+        present = []
+        for lv, p in zip(levels, plans):
+            row[f"level_{lv.label}"] = "" if p is None else ";".join(p.get(cid, ()))
+            present.append(p is not None and cid in p)
+        first = present.index(True)
+        row["first_level"] = levels[first].label
+        row["kept_at_every_higher_level"] = all(present[first:])
+        site_rows.append(row)
+    sites = pd.DataFrame(site_rows)
+    first_plan = next((k for k, p in enumerate(plans) if p), None)
+    spend_first: list[str] = []
+    if first_plan is not None:
+        order = list(levels[first_plan].run.ranked_table["id"])  # build order of the lowest level's plan
+        spend_first = [c for c in order if all(p is None or c in p for p in plans[first_plan:])]
+    if len(sites):
+        sites["spend_first"] = sites["id"].isin(spend_first)
+        sites = sites.sort_values(["first_level", "id"], kind="stable").reset_index(drop=True)
+    return changes, sites, spend_first
+
+
+# ------------------------------------------------------------------------------------------
+# report and files
+
+
+def _fmt_m(v: float) -> str:
+    return f"{v / 1e6:,.2f}M" if v >= 1e6 else f"{v:,.0f}"
+
+
+def sweep_markdown(sw: Sweep) -> str:
+    services = list(sw.full.coverage.services)
+    t = sw.table
+    lines = [f"# Budget sweep: {sw.scenario.name}", ""]
+    head = ["budget (yuan)", "status", "cost (yuan)", "spaces"] + [f"{s} %" for s in services] + [
+        "total %", "households / +10k yuan", "changes vs level below"]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "|".join(["---"] * len(head)) + "|")
+    by_to = sw.changes.groupby("to_level")["change"].value_counts() if len(sw.changes) else None
+    for _, r in t.iterrows():
+        if r["level"] == "existing":
+            budget = "0 (existing)"
+        elif r["level"] == "full_coverage":
+            budget = f"{r['budget_yuan']:,.0f} (full coverage)"
+        else:
+            budget = f"{r['budget_yuan']:,.0f}"
+        change = ""
+        if r["level"] not in ("existing", "full_coverage", t["level"].iloc[1]):
+            if by_to is not None and r["level"] in by_to.index.get_level_values(0):
+                c = by_to.loc[r["level"]]
+                change = ", ".join(f"{n} {what}" for what, n in c.items())
+                if not any(w in c.index for w in ("removed", "services changed")):
+                    change += " (nested)"
+            elif r["status"] in ("optimal", "feasible"):
+                change = "same plan"
+        m = r["marginal_households_per_10k_yuan"]
+        cells = [budget, r["status"], "" if pd.isna(r["cost_yuan"]) else f"{r['cost_yuan']:,.0f}",
+                 "" if pd.isna(r["spaces"]) else f"{int(r['spaces'])}"]
+        cells += [f"{r[f'{s}_pct']:.1f}" for s in services]
+        cells += [f"{r['total_pct']:.1f}", "" if m is None or pd.isna(m) else f"{m:.1f}", change]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    fres = sw.full.result
+    if sw.full_reached:
+        lines.append(f"Full coverage (every household within reach of a candidate space, for every service) is "
+                     f"first reached at **{fres.cost:,.0f} yuan** (minimum-cost full-coverage plan, "
+                     f"{fres.termination.value}); more money covers nobody else.")
+    elif fres.x is not None:
+        lines.append(f"Full coverage cannot be reached ({fres.message}); coverage stops growing at "
+                     f"{fres.cost:,.0f} yuan.")
+    else:
+        lines.append(f"No full-coverage plan: {fres.termination.value}. {fres.message}")
+    unc = sw.full.uncovered_table
+    if len(unc):
+        n = int(unc.loc[unc["reason"].isin(["unreachable", "not_eligible"]), "households"].sum())
+        if n:
+            lines.append(f"{n:,} (household, service) pairs stay uncovered at any budget: no eligible candidate "
+                         "space lies within their walking threshold.")
+    lines.append("")
+    if sw.spend_first:
+        lines.append(f"**Spend first on these** ({len(sw.spend_first)} spaces chosen at the lowest level and kept at "
+                     "every level above, in build order): " + ", ".join(sw.spend_first))
+    else:
+        lines.append("No space is chosen at the lowest level and kept at every level above.")
+    if len(sw.changes):
+        lines.append("")
+        lines.append("Spaces that change between neighbouring levels (optimal plans need not be nested):")
+        for (a, b), part in sw.changes.groupby(["from_level", "to_level"], sort=False):
+            removed = part.loc[part["change"] == "removed", "id"].tolist()
+            changed = part.loc[part["change"] == "services changed", "id"].tolist()
+            added = part.loc[part["change"] == "added", "id"].tolist()
+            bits = [f"+{len(added)} added"]
+            if removed:
+                bits.append("removed " + ", ".join(removed))
+            if changed:
+                bits.append("services changed at " + ", ".join(changed))
+            lines.append(f"- {a} -> {b}: " + "; ".join(bits))
+    return "\n".join(lines) + "\n"
+
+
+def plot_curve(sw: Sweep, path: Path) -> None:
+    """Coverage (%) against budget: per service and in total, levels marked, full-coverage budget shown."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    services = list(sw.full.coverage.services)
+    t = sw.table[sw.table["status"].isin(["existing facilities only", "optimal", "feasible"])]
+    t = t[t["level"] != "full_coverage"]
+    x = t["budget_yuan"].to_numpy(dtype=float) / 1e6
+    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    ax.plot(x, t["total_pct"], "o-", color="black", lw=2.2, label="all services", zorder=3)
+    for s in services:
+        ax.plot(x, t[f"{s}_pct"], ".--", lw=1.2, label=s)
+    for xv, yv in zip(x[1:], t["total_pct"].to_numpy()[1:]):
+        ax.annotate(f"{yv:.1f}%", (xv, yv), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
+    budget_full = sw.full.result.cost if sw.full.result.x is not None else None
+    if budget_full is not None:
+        ax.axvline(budget_full / 1e6, color="grey", ls=":", lw=1)
+        what = "full coverage" if sw.full_reached else "coverage stops growing"
+        ax.annotate(f"{what}\n{budget_full / 1e6:,.2f}M yuan", (budget_full / 1e6, 0.02),
+                    xycoords=("data", "axes fraction"), fontsize=8, ha="right", color="grey")
+    ax.set_xlabel("budget (million yuan)")
+    ax.set_ylabel("households covered (%)")
+    ax.set_title(f"Coverage vs budget: {sw.scenario.name}")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.10g")
+
+
+def sweep_summary(sw: Sweep) -> dict:
+    fres = sw.full.result
+    return {
+        "scenario": {"name": sw.scenario.name, "file": str(sw.scenario.path),
+                     "description": sw.scenario.description, "changes": describe_changes(sw.scenario)},
+        "inputs": run_summary(sw.full)["inputs"],
+        "levels": [{"level": lv.label, "budget_yuan": lv.budget, "status": lv.run.result.termination.value,
+                    "how": lv.how, "cost_yuan": lv.run.result.cost, "weighted_coverage": lv.run.result.coverage,
+                    "best_bound": lv.run.result.best_bound, "gap": lv.run.result.gap,
+                    "message": lv.run.result.message, "check_agrees": lv.run.check is not None,
+                    "folder": f"levels/{lv.label}"} for lv in sw.levels],
+        "full_coverage": {"reached": sw.full_reached, "status": fres.termination.value, "cost_yuan": fres.cost,
+                          "message": fres.message, "check_agrees": sw.full.check is not None,
+                          "folder": "full_coverage"},
+        "spend_first": sw.spend_first,
+        "nested": bool(not sw.changes["change"].isin(["removed", "services changed"]).any()),
+        "reduction": sw.reduction,
+        "timings_s": {**sw.timings, **{f"level.{lv.label}": round(lv.wall_s, 4) for lv in sw.levels}},
+    }
+
+
+def write_sweep(sw: Sweep, out_dir: Path) -> list[Path]:
+    """Write the sweep into ``out_dir`` (replaced atomically): the table, plot, report and every plan."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        _csv(sw.table, tmp / "sweep.csv")
+        _csv(sw.changes, tmp / "changes.csv")
+        _csv(sw.sites, tmp / "sites_by_level.csv")
+        (tmp / "sweep.md").write_text(sweep_markdown(sw), encoding="utf-8")
+        plot_curve(sw, tmp / "sweep.png")
+        (tmp / "levels").mkdir()
+        for lv in sw.levels:
+            write_outputs(lv.run, tmp / "levels" / lv.label)
+        write_outputs(sw.full, tmp / "full_coverage")
+        with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
+            json.dump(sweep_summary(sw), fh, ensure_ascii=False, indent=2, default=_plain)
+        old = None
+        if out_dir.exists():
+            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+            os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return sorted(p for p in out_dir.rglob("*") if p.is_file())
+
+
+def _plain(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v) if np.isfinite(v) else None
+    if isinstance(v, np.bool_):
+        return bool(v)
+    raise TypeError(type(v).__name__)
+
