@@ -86,7 +86,8 @@ def summary(run: Run) -> dict:
             "engine": run.engine if run.backend == "ortools" else "cbc",
             "time_limit_s": run.params.time_limit_s, "relative_gap": run.params.relative_gap,
             "threads": run.params.threads, "seed": run.params.seed,
-            "services": {k: {"threshold_min": s.threshold_min, "weight": s.weight,
+            "services": {k: {"name_en": s.name_en, "name_zh": s.name_zh,
+                             "threshold_min": s.threshold_min, "weight": s.weight,
                              "fit_out_cost": s.fit_out_cost, "area_m2": s.area_m2, "category": s.category,
                              "min_floor": s.min_floor}
                          for k, s in sc.services.items()},
@@ -95,6 +96,7 @@ def summary(run: Run) -> dict:
                                    {"max_sites": sc.default_street_cap.max_sites,
                                     "max_yuan": sc.default_street_cap.max_yuan}),
             "must_open": sc.must_open,
+            "grades": sc.grades.to_dict(),  # street/community grade rules (solver/report/grades.py)
         },
         "result": {
             "status": res.termination.value,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from .catalogue import CATEGORIES, DEFAULT_SERVICES, SERVICE_FIELDS, SPACE_TYPES, Service
 from .errors import InputError, Problem, Problems, did_you_mean
+from .report.grades import GradeRules, default_grade_rules, parse_grades
 
 if TYPE_CHECKING:
     from .whatif import Changes
@@ -69,6 +70,7 @@ class Scenario:
     must_open: dict[str, int]
     solve: SolveOptions
     output_dir: Path | None
+    grades: GradeRules = field(default_factory=lambda: default_grade_rules(()))  # [grades]: see solver/report/grades.py
     raw: dict = field(repr=False, compare=False, default_factory=dict)
     changes: "Changes | None" = None  # what-if changes to the tables (solver.whatif)
 
@@ -86,7 +88,7 @@ class Scenario:
 
 TOP_KEYS = {
     "name", "description", "crs", "mode", "budget_yuan", "data", "walking",
-    "conversion_cost_default", "services", "street_caps", "must_open", "solve", "output",
+    "conversion_cost_default", "services", "street_caps", "must_open", "solve", "output", "grades",
 }
 DATA_KEYS = {"households", "candidates", "existing", "network_nodes", "network_edges"}
 WALKING_KEYS = {"speed_m_per_min", "detour_factor", "max_snap_m"}
@@ -355,6 +357,8 @@ def build_scenario(raw: dict, *, path: Path, check_tables_on_error: bool = False
                    minimum=0, strict=True)
 
     services, declared_services = _services(raw.get("services"), problems, file)
+    grades = parse_grades(raw.get("grades"), services=tuple(services), declared=declared_services,
+                          problems=problems, file=file)
 
     budget = raw.get("budget_yuan")
     if budget is not None:
@@ -472,7 +476,7 @@ def build_scenario(raw: dict, *, path: Path, check_tables_on_error: bool = False
         must_open=must,
         solve=SolveOptions(backend=backend, time_limit_s=float(tl), relative_gap=float(gap),
                            threads=int(threads), seed=int(seed)),
-        output_dir=out_dir, raw=raw,
+        output_dir=out_dir, grades=grades, raw=raw,
     )
 
 

@@ -10,6 +10,7 @@ import typer
 
 from . import compare_cmd, sweep_cmd
 from . import import_osm_cmd, solve_cmd
+from . import report_cmd
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_NO_SOLUTION, EXIT_CHECK = 0, 1, 2, 3, 4
 
@@ -21,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("solve")(solve_cmd.solve)
+app.command("report")(report_cmd.report)
 app.command("sweep")(sweep_cmd.sweep_cmd)
 app.command("compare")(compare_cmd.compare_cmd)
 app.command("import-osm")(import_osm_cmd.import_osm)

@@ -1,0 +1,397 @@
+"""Static PNG maps for documents (matplotlib, Agg; no pyplot state, no basemap).
+
+* ``overview.png``: the district, buildings coloured by the number of services
+  within walking time after the plan, uncovered areas, existing facilities and
+  the spaces to convert;
+* ``service_<key>.png`` per service: covered by an existing facility / newly
+  covered by the plan / not covered, with that service's facilities and spaces;
+* ``street_<n>_<name>.png`` per street (n = the street's rank in the district):
+  the street zoomed, its communities, its spaces with rank and services.
+
+Chinese text needs a CJK font: :func:`cjk_font` finds one (Noto Sans CJK,
+Source Han Sans, WenQuanYi, ...) and registers it with matplotlib; without one
+the maps are still drawn and :func:`cjk_font` returns None so the caller can
+warn that Chinese characters will show as boxes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from .evaluation import AreaEvaluation, Evaluation
+from .labels import Labels
+from .rundata import RunData
+from .svgmap import (COVERED_NEW, COVERED_OLD, STREET_TINTS, UNCOVERED, MapGeometry, nice_length, ramp,
+                     service_colour)
+
+CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
+                "WenQuanYi Micro Hei", "Droid Sans Fallback", "SimHei", "Microsoft YaHei", "PingFang SC",
+                "Noto Sans SC", "AR PL UMing CN")
+CJK_FILE_HINTS = ("notosanscjk", "sourcehansans", "wqy", "droidsansfallback", "simhei", "msyh", "pingfang",
+                  "notosanssc", "uming")
+DPI = 150
+_FONT: list[str | None] = []  # cache: [family or None]
+
+
+def cjk_font() -> str | None:
+    """The family name of an installed CJK font (registered with matplotlib), or None."""
+    if _FONT:
+        return _FONT[0]
+    from matplotlib import font_manager as fm
+
+    def known() -> str | None:
+        names = {f.name for f in fm.fontManager.ttflist}
+        return next((f for f in CJK_FAMILIES if f in names), None)
+
+    family = known()
+    if family is None:  # installed after matplotlib built its font cache: register the files
+        for path in sorted(fm.findSystemFonts()):
+            if any(h in Path(path).name.lower().replace("-", "").replace("_", "") for h in CJK_FILE_HINTS):
+                try:
+                    fm.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        family = known()
+    _FONT.append(family)
+    return family
+
+
+@dataclass(frozen=True, kw_only=True)
+class MapFiles:
+    overview: Path
+    services: dict[str, Path]
+    streets: dict[str, Path]
+
+    def all(self) -> list[Path]:
+        return [self.overview, *self.services.values(), *self.streets.values()]
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text) or "x"
+
+
+def street_file_name(rank: int, street: str) -> str:
+    return f"street_{rank:02d}_{_safe(street)}.png"
+
+
+class _Painter:
+    """Draws the shared layers of one map on a matplotlib Axes."""
+
+    def __init__(self, run: RunData, geo: MapGeometry, labels: Labels):
+        self.run, self.geo, self.L = run, geo, labels
+        self.services = list(run.services)
+        self.unit = geo.cells.reach
+
+    def figure(self, box: tuple[float, float, float, float], *, legend_rows: int):
+        """A figure sized to the map: title band, map, scale band, legend rows (all in inches)."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        x0, y0, x1, y1 = box
+        aspect = (y1 - y0) / max(x1 - x0, 1.0)
+        width, margin = 10.0, 0.2
+        map_w = width - 2 * margin
+        map_h = map_w * aspect
+        if map_h > 10.5:
+            map_h = 10.5
+            map_w = map_h / aspect
+        top, band, legend_h = 0.85, 0.4, 0.2 * legend_rows + 0.15
+        height = top + map_h + band + legend_h
+        fig = Figure(figsize=(width, height), dpi=DPI)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes(((width - map_w) / 2 / width, (legend_h + band) / height, map_w / width, map_h / height))
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_axis_off()
+        self.layout = {"height": height, "legend_h": legend_h, "band": band, "top": top}
+        return fig, ax
+
+    def patch(self, ax, geom, **kw) -> None:
+        from matplotlib.patches import PathPatch
+        from matplotlib.path import Path as MPath
+
+        if geom is None or geom.is_empty:
+            return
+        verts, codes = [], []
+        for poly in shapely.get_parts(geom):
+            if poly.geom_type != "Polygon":
+                continue
+            for ring in (poly.exterior, *poly.interiors):
+                xy = np.asarray(ring.coords)
+                if len(xy) < 4:
+                    continue
+                verts.extend(xy.tolist())
+                codes.extend([MPath.MOVETO] + [MPath.LINETO] * (len(xy) - 2) + [MPath.CLOSEPOLY])
+        if verts:
+            ax.add_patch(PathPatch(MPath(verts, codes), **kw))
+
+    def areas(self, ax, *, communities: bool = False) -> None:
+        for k, (st, geom) in enumerate(self.geo.street_areas.items()):
+            self.patch(ax, geom, facecolor=STREET_TINTS[k % len(STREET_TINTS)], edgecolor="#3b4048", linewidth=1.2,
+                       zorder=1)
+        if communities:
+            for geom in self.geo.community_areas.values():
+                self.patch(ax, geom, facecolor="none", edgecolor="#8a8a8a", linewidth=0.6, linestyle=(0, (4, 3)),
+                           zorder=2)
+
+    def uncovered(self, ax, mask: np.ndarray) -> None:
+        self.patch(ax, self.geo.cells.merge(mask), facecolor=(0.70, 0.09, 0.17, 0.08), edgecolor=UNCOVERED,
+                   hatch="////", linewidth=0.6, linestyle=(0, (3, 2)), zorder=3)
+
+    def buildings(self, ax, colours: list[str], *, alpha: np.ndarray | None = None) -> None:
+        h = self.run.households["households"].to_numpy(float)
+        hmax = max(float(h.max()), 1.0) if len(h) else 1.0
+        # marker area in points^2 from a radius in metres (the axes scale)
+        r_m = self.unit * (0.12 + 0.26 * np.sqrt(np.clip(h, 0, None) / hmax))
+        pts_per_m = self._points_per_metre(ax)
+        sizes = (r_m * pts_per_m) ** 2 * np.pi
+        rgba = _rgba(colours)
+        if alpha is not None:
+            rgba[:, 3] = alpha
+        ax.scatter(self.geo.hx, self.geo.hy, s=sizes, c=rgba, edgecolors=(0.2, 0.2, 0.2, 0.6), linewidths=0.3,
+                   zorder=4)
+
+    def _points_per_metre(self, ax) -> float:
+        fig = ax.figure
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        bbox = ax.get_position()
+        w_in = bbox.width * fig.get_figwidth()
+        h_in = bbox.height * fig.get_figheight()
+        return min(w_in / (x1 - x0), h_in / (y1 - y0)) * 72.0
+
+    def existing(self, ax, *, only: str | None = None) -> None:
+        ex = self.run.existing
+        if not len(ex):
+            return
+        keys = ex["service"].astype(str).to_numpy()
+        for k, s in enumerate(self.services):
+            m = keys == s
+            if only is not None and s != only or not m.any():
+                continue
+            ax.scatter(self.geo.ex[m], self.geo.ey[m], s=22, marker="D", c=service_colour(k), edgecolors="#222",
+                       linewidths=0.5, zorder=6)
+
+    def sites(self, ax, *, only_service: str | None = None, only_street: str | None = None,
+              big: bool = False) -> None:
+        from matplotlib import patheffects
+
+        sites = self.run.sites
+        chosen = np.flatnonzero(sites["chosen"].astype(int).to_numpy() == 1)
+        halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+        for i in sorted(chosen, key=lambda i: -float(sites["rank"].iloc[i])):
+            row = sites.iloc[i]
+            svc = [s for s in str(row["services"]).split(";") if s]
+            if only_service is not None and only_service not in svc:
+                continue
+            if only_street is not None and str(row["street"]) != only_street:
+                continue
+            x, y = self.geo.sx[i], self.geo.sy[i]
+            ax.scatter([x], [y], s=170 if big else 120, c="white", edgecolors="#111", linewidths=1.6, zorder=7)
+            ax.text(x, y, str(int(float(row["rank"]))), ha="center", va="center", fontsize=6.5 if not big else 7.5,
+                    fontweight="bold", zorder=8)
+            dx = self.unit * (0.55 if not big else 0.35)
+            for j, s in enumerate(svc):
+                k = self.services.index(s) if s in self.services else 0
+                ax.text(x + dx, y, self.L.abbr(s), ha="left", va="center", fontsize=8 if not big else 9.5,
+                        fontweight="bold", color=service_colour(k), zorder=8, path_effects=halo)
+                dx += self.unit * (0.75 if self.L.lang == "zh" else 0.5) * (1.0 if not big else 0.55)
+
+    def names(self, ax, items: list[tuple[str, tuple[float, float] | None]], *, size: float = 10.0) -> None:
+        from matplotlib import patheffects
+
+        halo = [patheffects.withStroke(linewidth=3, foreground="white")]
+        for text, p in items:
+            if p is None:
+                continue
+            ax.text(p[0], p[1], text, ha="center", va="center", fontsize=size, fontweight="bold", color="#2b2f36",
+                    zorder=6.5, path_effects=halo, clip_on=True)  # under the spaces to convert
+
+    def furniture(self, fig, ax, title: str, subtitle: str) -> None:
+        """Title and subtitle above the map; scale bar and north arrow in the band below it."""
+        h = self.layout["height"]
+        fig.text(0.02, 1 - 0.18 / h, title, fontsize=14, fontweight="bold", va="top")
+        if subtitle:
+            fig.text(0.02, 1 - 0.55 / h, subtitle, fontsize=9.5, color="#444", va="top")
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        length = nice_length((x1 - x0) / 5)
+        pos = ax.get_position()
+        y_band = (self.layout["legend_h"] + self.layout["band"] * 0.45) / h
+        frac = length / (x1 - x0) * pos.width
+        fig.add_artist(_line(fig, [pos.x0, pos.x0 + frac], [y_band, y_band]))
+        fig.text(pos.x0 + frac + 0.01, y_band, self.L("scale", m=f"{length:g}"), fontsize=8, va="center")
+        fig.text(pos.x1, y_band, "▲ " + self.L("north"), fontsize=9, va="center", ha="right")
+
+    def legend(self, fig, entries: list[tuple[str, dict]], *, ncol: int = 3) -> None:
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        handles = []
+        for text, spec in entries:
+            if spec.get("kind") == "patch":
+                handles.append(Patch(facecolor=spec["facecolor"], edgecolor=spec.get("edgecolor", "#555"),
+                                     hatch=spec.get("hatch"), label=text))
+            else:
+                handles.append(Line2D([], [], linestyle="none", marker=spec.get("marker", "o"),
+                                      markersize=spec.get("size", 8), markerfacecolor=spec["color"],
+                                      markeredgecolor=spec.get("edge", "#333"), label=text))
+        fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.02, 0.04 / self.layout["height"]),
+                   ncol=ncol, fontsize=8, borderaxespad=0, labelspacing=0.45,
+                   frameon=False, handletextpad=0.4, columnspacing=1.4)
+
+    def rows(self, n_entries: int, ncol: int = 3) -> int:
+        return -(-n_entries // ncol)
+
+
+def _line(fig, xs, ys):
+    from matplotlib.lines import Line2D
+
+    return Line2D(xs, ys, transform=fig.transFigure, color="#222", linewidth=3, solid_capstyle="butt")
+
+
+def _rgba(colours: list[str]) -> np.ndarray:
+    from matplotlib.colors import to_rgba_array
+
+    return np.array(to_rgba_array(colours)) if colours else np.zeros((0, 4))
+
+
+def _bits(run: RunData, state: str) -> np.ndarray:
+    hh = run.households
+    if not run.services:
+        return np.ones((len(hh), 0), dtype=bool)
+    return np.column_stack([hh[f"{state}_{s}"].to_numpy(int) > 0 for s in run.services])
+
+
+def _full_box(geo: MapGeometry) -> tuple[float, float, float, float]:
+    return geo.bounds
+
+
+def _street_box(geo: MapGeometry, street: str) -> tuple[float, float, float, float]:
+    a, b, c, d = geo.street_areas[street].bounds
+    m = max(c - a, d - b) * 0.06 + geo.cells.reach
+    return a - m, b - m, c + m, d + m
+
+
+def _marks_entry(p: _Painter) -> str:
+    return "  ".join(f"{p.L.abbr(s)} {p.L.service(s)}" for s in p.services)
+
+
+def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, out_dir: Path) -> MapFiles:
+    """Write every PNG map into ``out_dir`` (which exists)."""
+    import matplotlib
+
+    family = cjk_font()
+    rc = {"font.family": [family, "DejaVu Sans"] if family else ["DejaVu Sans"], "hatch.linewidth": 0.6,
+          "svg.hashsalt": "siting", "axes.unicode_minus": False}
+    L = labels
+    p = _Painter(run, geo, L)
+    n = len(p.services)
+    after, before = _bits(run, "after"), _bits(run, "before")
+    count_colours = ramp(n)
+    streets_hh = run.households["street"].astype(str).to_numpy()
+    name_points = [(st, _label_point(geom)) for st, geom in geo.street_areas.items()]
+    common_symbols = [
+        (L("legend_uncovered_area"), {"kind": "patch", "facecolor": (0.70, 0.09, 0.17, 0.08), "edgecolor": UNCOVERED,
+                                      "hatch": "////"}),
+        (L("legend_chosen"), {"color": "white", "edge": "#111", "size": 10}),
+        (L("legend_existing"), {"color": service_colour(0), "marker": "D", "size": 6}),
+        (_marks_entry(p), {"color": "white", "edge": "white", "size": 1}),
+    ]
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from")
+        files_services: dict[str, Path] = {}
+        files_streets: dict[str, Path] = {}
+
+        # overview
+        overview_legend = [(L("legend_services_reached", n=k, total=n), {"color": count_colours[k]})
+                           for k in range(n, -1, -1)] + common_symbols
+        fig, ax = p.figure(_full_box(geo), legend_rows=p.rows(len(overview_legend)))
+        p.areas(ax)
+        p.uncovered(ax, ~after.all(axis=1) if n else np.zeros(len(after), dtype=bool))
+        p.buildings(ax, [count_colours[k] for k in after.sum(axis=1)])
+        p.existing(ax)
+        p.sites(ax)
+        p.names(ax, name_points)
+        d = ev.district
+        p.furniture(fig, ax, L("map_title_overview", name=run.name),
+                    _subtitle(L, d, run))
+        p.legend(fig, overview_legend)
+        overview = out_dir / "overview.png"
+        _save(fig, overview)
+
+        # per service
+        for k, s in enumerate(p.services):
+            colours = np.where(after[:, k], np.where(before[:, k], COVERED_OLD, COVERED_NEW), UNCOVERED).tolist()
+            fig, ax = p.figure(_full_box(geo), legend_rows=2)
+            p.areas(ax)
+            p.uncovered(ax, ~after[:, k])
+            p.buildings(ax, colours)
+            p.existing(ax, only=s)
+            p.sites(ax, only_service=s)
+            p.names(ax, name_points)
+            info = run.services[s]
+            sub = (f"{L('before')} {L.pct(d.pct_before(s))} → {L('after')} {L.pct(d.pct_after(s))}"
+                   f"  ·  {L.column('households')} {L.int(d.covered_before[s])} → {L.int(d.covered_after[s])}"
+                   f" / {L.int(d.households)}")
+            p.furniture(fig, ax, L("map_title_service", name=run.name, service=L.service(s),
+                                   minutes=f"{info.threshold_min:g}"), sub)
+            p.legend(fig, [(L("legend_covered_existing"), {"color": COVERED_OLD}),
+                           (L("legend_covered_new"), {"color": COVERED_NEW}),
+                           (L("legend_uncovered"), {"color": UNCOVERED}),
+                           (L("legend_uncovered_area"), common_symbols[0][1]),
+                           (L("legend_chosen"), common_symbols[1][1]),
+                           (f'{L("layer_existing")}: {L.service(s)}', {"color": service_colour(k), "marker": "D",
+                                                                      "size": 6})])
+            path = out_dir / f"service_{_safe(s)}.png"
+            _save(fig, path)
+            files_services[s] = path
+
+        # per street
+        for a in ev.streets:
+            st = a.street
+            fig, ax = p.figure(_street_box(geo, st), legend_rows=p.rows(len(overview_legend)))
+            p.areas(ax, communities=True)
+            inside = streets_hh == st
+            p.uncovered(ax, inside & (~after.all(axis=1) if n else np.zeros(len(after), dtype=bool)))
+            p.buildings(ax, [count_colours[k] for k in after.sum(axis=1)], alpha=np.where(inside, 1.0, 0.2))
+            p.existing(ax)
+            p.sites(ax, only_street=st, big=True)
+            comm = [(cm, _label_point(geom)) for (s2, cm), geom in geo.community_areas.items() if s2 == st]
+            p.names(ax, comm, size=8.5)
+            p.furniture(fig, ax, L("map_title_street", street=st), _subtitle(L, a, run))
+            p.legend(fig, overview_legend)
+            path = out_dir / street_file_name(a.rank or 0, st)
+            _save(fig, path)
+            files_streets[st] = path
+    return MapFiles(overview=overview, services=files_services, streets=files_streets)
+
+
+def _subtitle(L: Labels, a: AreaEvaluation, run: RunData) -> str:
+    parts = [f"{L.column('households')} {L.int(a.households)}",
+             f"{L('grade_now')}: {L.grade(a.grade_before)} → {L.grade(a.grade_after)}",
+             f"{L('spaces_opened')} {a.sites}", f"{L('plan_cost')} {L.yuan(a.cost)}"]
+    return "  ·  ".join(parts)
+
+
+def _label_point(geom):
+    from .geometry import label_point
+
+    return label_point(geom)
+
+
+def _save(fig, path: Path) -> None:
+    """PNG with a 256-colour palette (a third of the RGB size, no visible loss on these flat maps)."""
+    from PIL import Image
+
+    fig.canvas.draw()
+    w, h = fig.canvas.get_width_height()
+    image = Image.frombuffer("RGBA", (w, h), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    image = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    image.save(path, format="PNG", dpi=(DPI, DPI))

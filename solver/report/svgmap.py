@@ -1,0 +1,280 @@
+"""The district map of report.html as inline SVG (no tiles, no scripts needed to see it).
+
+Layers, bottom to top: street and community areas, uncovered areas (one path
+per service and state, shown by the page's script), residential buildings
+(circles sized by households, coloured by the number of services within
+walking time after the plan), candidate spaces not chosen (hidden at first),
+existing facilities (diamonds coloured by service), the street names and
+the spaces the plan converts (rank in a ring, service marks beside it).
+
+Map units are metres of the local frame (:mod:`solver.report.geometry`),
+y pointing down. Symbols and text keep their size on screen when the page
+zooms to a street: they are scaled by the CSS variable ``--u`` (map units per
+screen pixel) that the page's script maintains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+import numpy as np
+
+from .evaluation import Evaluation
+from .geometry import Cells, MapFrame, building_cells, frame_for, label_point, svg_path
+from .labels import Labels
+from .rundata import RunData
+
+# sequential red -> blue ramp (colour-blind safe): 0 services ... all services
+RAMP = ("#b2182b", "#ef8a62", "#fddbc7", "#92c5de", "#2166ac")
+# one colour per service (ColorBrewer Dark2)
+SERVICE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
+COVERED_OLD, COVERED_NEW, UNCOVERED = "#92c5de", "#2166ac", "#b2182b"
+# pale tints telling streets apart
+STREET_TINTS = ("#f1ecdc", "#e3eedf", "#e2e9f3", "#f3e4ea", "#e9e4f2", "#dfeeee", "#f2e8dc", "#e8e8e2")
+SCREEN_WIDTH_PX = 900.0  # the map's width on screen before the script measures it
+
+
+def ramp(n_services: int) -> list[str]:
+    """n_services + 1 colours from "none reached" (red) to "all reached" (blue)."""
+    if n_services <= 0:
+        return [RAMP[-1]]
+    anchors = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in RAMP], dtype=float)
+    t = np.linspace(0, len(RAMP) - 1, n_services + 1)
+    out = []
+    for v in t:
+        k = min(int(v), len(RAMP) - 2)
+        rgb = anchors[k] + (anchors[k + 1] - anchors[k]) * (v - k)
+        out.append("#" + "".join(f"{int(round(c)):02x}" for c in rgb))
+    return out
+
+
+def service_colour(index: int) -> str:
+    return SERVICE_COLOURS[index % len(SERVICE_COLOURS)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MapGeometry:
+    """Everything positioned: shared by the SVG map and the PNG maps."""
+
+    frame: MapFrame
+    hx: np.ndarray
+    hy: np.ndarray
+    cells: Cells
+    street_areas: dict[str, object]  # street -> shapely geometry
+    community_areas: dict[tuple[str, str], object]
+    sx: np.ndarray  # candidate spaces
+    sy: np.ndarray
+    ex: np.ndarray  # existing facilities
+    ey: np.ndarray
+    bounds: tuple[float, float, float, float]  # xmin, ymin, xmax, ymax (frame metres, y north)
+
+
+def map_geometry(run: RunData) -> MapGeometry:
+    hh, sites, ex = run.households, run.sites, run.existing
+    lon = np.concatenate([hh["lon"].to_numpy(float), sites["lon"].to_numpy(float), ex["lon"].to_numpy(float)])
+    lat = np.concatenate([hh["lat"].to_numpy(float), sites["lat"].to_numpy(float), ex["lat"].to_numpy(float)])
+    frame = frame_for(lon, lat)
+    hx, hy = frame.project(hh["lon"], hh["lat"])
+    sx, sy = frame.project(sites["lon"], sites["lat"])
+    exx, exy = frame.project(ex["lon"], ex["lat"])
+    cells = building_cells(hx, hy)
+    streets = hh["street"].astype(str).to_numpy()
+    comms = hh["community"].astype(str).to_numpy()
+    street_areas = {st: cells.merge(streets == st) for st in sorted(set(streets))}
+    community_areas = {(st, cm): cells.merge((streets == st) & (comms == cm))
+                       for st, cm in sorted(set(zip(streets, comms)))}
+    allx = np.concatenate([hx, sx, exx])
+    ally = np.concatenate([hy, sy, exy])
+    pad = cells.reach
+    bounds = ((float(allx.min()) - pad, float(ally.min()) - pad, float(allx.max()) + pad, float(ally.max()) + pad)
+              if len(allx) else (-500.0, -500.0, 500.0, 500.0))
+    return MapGeometry(frame=frame, hx=hx, hy=hy, cells=cells, street_areas=street_areas,
+                       community_areas=community_areas, sx=sx, sy=sy, ex=exx, ey=exy, bounds=bounds)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.0f}"
+
+
+def nice_length(target: float) -> float:
+    """A round length (1, 2 or 5 x 10^k) not above ``target``."""
+    if target <= 0:
+        return 1.0
+    k = 10 ** np.floor(np.log10(target))
+    for m in (5, 2, 1):
+        if m * k <= target:
+            return float(m * k)
+    return float(k)
+
+
+def svg_map(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) -> str:
+    """The <svg id="map"> element."""
+    L = labels
+    services = list(run.services)
+    n = len(services)
+    xmin, ymin, xmax, ymax = geo.bounds
+    width, height = xmax - xmin, ymax - ymin
+
+    def to_svg(x, y):
+        return np.asarray(x, dtype=float) - xmin, ymax - np.asarray(y, dtype=float)
+
+    streets = list(geo.street_areas)
+    sidx = {st: k for k, st in enumerate(streets)}
+    colours = ramp(n)
+    u0 = width / SCREEN_WIDTH_PX
+    out: list[str] = []
+    out.append(
+        f'<svg id="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_fmt(width)} {_fmt(height)}" '
+        f'data-full="0 0 {_fmt(width)} {_fmt(height)}" role="img" aria-label="{escape(L("layers"))}" '
+        f'style="--u:{u0:.3f}" data-sel="">')
+    hatch = geo.cells.reach * 0.25
+    out.append(f'<defs><pattern id="hatch" patternUnits="userSpaceOnUse" width="{hatch:.0f}" height="{hatch:.0f}" '
+               f'patternTransform="rotate(45)"><rect width="{hatch:.0f}" height="{hatch:.0f}" fill="{UNCOVERED}" '
+               f'fill-opacity="0.10"/><line x1="0" y1="0" x2="0" y2="{hatch:.0f}" stroke="{UNCOVERED}" '
+               f'stroke-width="{hatch * 0.25:.0f}" stroke-opacity="0.45"/></pattern></defs>')
+    out.append(f'<rect class="sea" x="0" y="0" width="{_fmt(width)}" height="{_fmt(height)}"/>')
+
+    # street and community areas
+    out.append('<g id="lyr-areas">')
+    for st, geom in geo.street_areas.items():
+        out.append(f'<path class="street-area s{sidx[st]}" data-street="{escape(st)}" '
+                   f'fill="{STREET_TINTS[sidx[st] % len(STREET_TINTS)]}" '
+                   f'd="{svg_path(geom, to_svg)}"><title>{escape(st)}</title></path>')
+    for (st, cm), geom in geo.community_areas.items():
+        out.append(f'<path class="community-area" d="{svg_path(geom, to_svg)}"><title>{escape(st)} · '
+                   f'{escape(cm)}</title></path>')
+    out.append("</g>")
+
+    # uncovered areas: one path per state (before/after) and mode (any service / each service)
+    hh = run.households
+    out.append('<g id="lyr-uncovered">')
+    for state in ("after", "before"):
+        bits = np.column_stack([hh[f"{state}_{s}"].to_numpy(int) > 0 for s in services]) if n else \
+            np.ones((len(hh), 0), dtype=bool)
+        masks = {"count": ~bits.all(axis=1)} if n else {"count": np.zeros(len(hh), dtype=bool)}
+        masks.update({s: ~bits[:, k] for k, s in enumerate(services)})
+        for mode, mask in masks.items():
+            d = svg_path(geo.cells.merge(mask), to_svg)
+            if d:
+                shown = "" if (state == "after" and mode == "count") else ' style="display:none"'
+                out.append(f'<path class="uncov" data-state="{state}" data-mode="{escape(mode)}"{shown} d="{d}"/>')
+    out.append("</g>")
+
+    # residential buildings
+    h = hh["households"].to_numpy(float)
+    hmax = max(float(h.max()), 1.0) if len(h) else 1.0
+    radius = geo.cells.reach * (0.12 + 0.26 * np.sqrt(np.clip(h, 0, None) / hmax))
+    cx, cy = to_svg(geo.hx, geo.hy)
+    after_bits = ["".join("1" if v > 0 else "0" for v in row)
+                  for row in hh[[f"after_{s}" for s in services]].to_numpy(int)] if n else [""] * len(hh)
+    before_bits = ["".join("1" if v > 0 else "0" for v in row)
+                   for row in hh[[f"before_{s}" for s in services]].to_numpy(int)] if n else [""] * len(hh)
+    out.append('<g id="lyr-households">')
+    for k, row in enumerate(hh.itertuples(index=False)):
+        a = after_bits[k]
+        missing = [services[j] for j, c in enumerate(a) if c == "0"]
+        tip = L("tooltip_building", id=row.id, community=row.community, h=f"{int(row.households):,}")
+        tip += "\n" + (L("tooltip_missing", list=L("list_sep").join(L.service(s) for s in missing))
+                       if missing else L("tooltip_all"))
+        out.append(f'<circle class="h s{sidx[str(row.street)]}" cx="{cx[k]:.0f}" cy="{cy[k]:.0f}" '
+                   f'r="{radius[k]:.0f}" fill="{colours[a.count("1")]}" data-a="{a}" data-b="{before_bits[k]}">'
+                   f'<title>{escape(tip)}</title></circle>')
+    out.append("</g>")
+
+    # candidate spaces not chosen
+    sites = run.sites
+    px, py = to_svg(geo.sx, geo.sy)
+    out.append('<g id="lyr-candidates" style="display:none">')
+    for k, row in enumerate(sites.itertuples(index=False)):
+        if int(row.chosen):
+            continue
+        tip = f"{row.id} {row.name}\n{L.space_type(row.space_type)}"
+        out.append(f'<g class="cand" transform="translate({px[k]:.0f} {py[k]:.0f})"><rect class="sym" x="-3" '
+                   f'y="-3" width="6" height="6"/><title>{escape(tip)}</title></g>')
+    out.append("</g>")
+
+    # existing facilities
+    ex = run.existing
+    qx, qy = to_svg(geo.ex, geo.ey)
+    out.append('<g id="lyr-existing">')
+    for k, row in enumerate(ex.itertuples(index=False)):
+        j = services.index(row.service) if row.service in services else len(services)
+        tip = f"{row.name or row.id}\n{L('layer_existing')}: {L.service(row.service)}"
+        out.append(f'<g class="ex" data-svc="{escape(str(row.service))}" transform="translate({qx[k]:.0f} '
+                   f'{qy[k]:.0f})"><path class="sym" d="M0-4.5L4.5 0L0 4.5L-4.5 0Z" fill="{service_colour(j)}"/>'
+                   f'<title>{escape(tip)}</title></g>')
+    out.append("</g>")
+
+    # street names
+    out.append('<g id="lyr-names">')
+    for st, geom in geo.street_areas.items():
+        p = label_point(geom)
+        if p is None:
+            continue
+        lx, ly = to_svg([p[0]], [p[1]])
+        out.append(f'<g class="name" transform="translate({lx[0]:.0f} {ly[0]:.0f})"><text class="sym">'
+                   f'{escape(st)}</text></g>')
+    out.append("</g>")
+
+    # chosen spaces, in reverse rank so that rank 1 is drawn on top
+    out.append('<g id="lyr-chosen">')
+    chosen = sites[sites["chosen"].astype(int) == 1].copy()
+    if len(chosen):
+        chosen["rank_i"] = chosen["rank"].astype(float).astype(int)
+        pos = {sid: k for k, sid in enumerate(sites["id"])}
+        ranked = run.ranked.set_index("id") if len(run.ranked) else None
+        for row in chosen.sort_values("rank_i", ascending=False).itertuples(index=False):
+            k = pos[row.id]
+            svc = [s for s in str(row.services).split(";") if s]
+            marks = "".join(f'<tspan fill="{service_colour(services.index(s)) if s in services else "#333"}">'
+                            f'{escape(L.abbr(s))}</tspan>' for s in svc)
+            cost = float(ranked.loc[row.id, "cost"]) if ranked is not None and row.id in ranked.index else None
+            tip = (f"#{row.rank_i} {row.name}\n{L.space_type(row.space_type)} · {escape(str(row.street))}\n"
+                   f"{L.service_list(row.services)}\n{L.column('cost')}: {L.yuan(cost)}")
+            out.append(f'<g class="site" data-id="{escape(str(row.id))}" data-street="{escape(str(row.street))}" '
+                       f'data-svc="{escape(";".join(svc))}" '
+                       f'transform="translate({px[k]:.0f} {py[k]:.0f})"><g class="sym">'
+                       f'<circle r="9"/><text class="rk" y="3.5">{row.rank_i}</text>'
+                       f'<text class="mk" x="12" y="4">{marks}</text></g><title>{escape(tip)}</title></g>')
+    out.append("</g>")
+
+    # scale bar and north arrow (repositioned by the script when zooming)
+    length = nice_length(width / 5)
+    out.append(f'<g id="scalebar" transform="translate({width * 0.03:.0f} {height * 0.96:.0f})" '
+               f'data-m="{length:g}"><g class="sym"><rect x="0" y="-6" width="{length / u0:.0f}" height="6"/>'
+               f'<text x="0" y="-10">{escape(L("scale", m=f"{length:g}"))}</text></g></g>')
+    out.append(f'<g id="north" transform="translate({width * 0.97:.0f} {height * 0.05:.0f})"><g class="sym">'
+               f'<path d="M0-14L6 6L0 2L-6 6Z"/><text y="20">{escape(L("north"))}</text></g></g>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def street_css(streets: list[str]) -> str:
+    """CSS dimming every street but the selected one (the script sets data-sel on the map)."""
+    rules = []
+    for k, _ in enumerate(streets):
+        rules.append(f'#map[data-sel="{k}"] .h:not(.s{k}){{opacity:.18}}'
+                     f'#map[data-sel="{k}"] .street-area.s{k}{{stroke-width:3px;fill:#fffbe6}}')
+    return "".join(rules)
+
+
+def street_boxes(geo: MapGeometry) -> dict[str, str]:
+    """viewBox of each street's area (with a margin), in SVG units."""
+    xmin, ymin, xmax, ymax = geo.bounds
+    aspect = (xmax - xmin) / (ymax - ymin)
+    out = {}
+    for st, geom in geo.street_areas.items():
+        if geom.is_empty:
+            continue
+        a, b, c, d = geom.bounds
+        m = max(c - a, d - b) * 0.08 + geo.cells.reach
+        x0, x1 = a - m - xmin, c + m - xmin
+        y0, y1 = ymax - (d + m), ymax - (b - m)
+        w, h = x1 - x0, y1 - y0
+        if w / h < aspect:  # widen or heighten to the map's own shape, around the same centre
+            x0, w = x0 - (h * aspect - w) / 2, h * aspect
+        else:
+            y0, h = y0 - (w / aspect - h) / 2, w / aspect
+        out[st] = f"{x0:.0f} {y0:.0f} {w:.0f} {h:.0f}"
+    return out
