@@ -111,17 +111,28 @@ def _ratio(gain: float, cost: float) -> float:
 
 def _greedy_fill(state: _State, weight: np.ndarray, candidates: np.ndarray, *, stop_when=None) -> None:
     """Lazy greedy by gain per marginal cost over ``candidates`` (option indices)."""
-    heap: list[tuple[float, float, int]] = []
-    allowed = np.zeros(state.inst.n_options, dtype=bool)
+    inst = state.inst
+    allowed = np.zeros(inst.n_options, dtype=bool)
     allowed[candidates] = True
+    allowed &= ~state.x
+    # Initial gains and costs in one sparse product; options that cannot be afforded
+    # now never become affordable (spending only grows), except when their space opens.
+    gains = state.cols.T @ (weight * ~state.covered)
+    cost = state.opt_cost + np.where(state.open[inst.opt_site], 0.0, inst.site_cost[inst.opt_site])
+    if inst.budget is not None:
+        allowed &= state.spent + cost <= inst.budget * (1 + 1e-12) + 1e-9 + np.where(
+            state.open[inst.opt_site], 0.0, inst.site_cost[inst.opt_site])
+    live = np.flatnonzero(allowed & (gains > 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(cost[live] > 0, gains[live] / np.where(cost[live] > 0, cost[live], 1.0), np.inf)
+    heap: list[tuple[float, float, int]] = list(zip((-ratio).tolist(), (-gains[live]).tolist(), live.tolist()))
+    heapq.heapify(heap)
 
     def push(o: int) -> None:
         g = state.gain(o, weight)
         if g > 0:
             heapq.heappush(heap, (-_ratio(g, state.marginal_cost(o)), -g, int(o)))
 
-    for o in candidates:
-        push(o)
     while heap:
         if stop_when is not None and stop_when():
             return
@@ -132,13 +143,13 @@ def _greedy_fill(state: _State, weight: np.ndarray, candidates: np.ndarray, *, s
         if g <= 0:
             continue
         r = _ratio(g, state.marginal_cost(o))
-        if heap and (r, g) < (-heap[0][0], -heap[0][1]) and (-r, -g) != (neg_r, neg_g):
+        if heap and (r, g) < (-heap[0][0], -heap[0][1]):
             heapq.heappush(heap, (-r, -g, o))
             continue
         if not state.feasible(o):
             continue  # budget, area and caps only tighten; re-queued if its space opens
         if state.add(o):
-            j = state.inst.opt_site[o]
+            j = inst.opt_site[o]
             for o2 in state.by_site[j]:
                 if allowed[o2] and not state.x[o2]:
                     push(int(o2))

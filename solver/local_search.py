@@ -192,23 +192,54 @@ def improve(inst: Instance, x: np.ndarray, *, prep: Prepared | None = None, max_
     return x
 
 
+def _kick(inst: Instance, x: np.ndarray, prep: Prepared, rng: np.random.Generator, k: int) -> np.ndarray:
+    """Random perturbation: close k random open options and open k random closed options of the
+    same services that would cover something new (kept only when the plan stays feasible)."""
+    y = x.copy()
+    open_o = np.flatnonzero(y)
+    if len(open_o) == 0:
+        return y
+    out = rng.choice(open_o, size=min(k, len(open_o)), replace=False)
+    y[out] = False
+    cnt = np.asarray(inst.cover @ y.astype(np.int64)).ravel()
+    gain = prep.cols_f.T @ (inst.item_weight * (cnt == 0))
+    for o in out:
+        pool = np.flatnonzero(~y & (gain > 0) & (inst.opt_service == inst.opt_service[o]))
+        pool = pool[pool != o]
+        if len(pool) == 0:
+            continue
+        z = y.copy()
+        z[rng.choice(pool)] = True
+        if not inst.feasibility_problems(z):
+            y = z
+    return y
+
+
 def iterated_local_search(inst: Instance, x: np.ndarray, *, rounds: int = 10, seed: int = 0, kick: int = 2,
                           prep: Prepared | None = None) -> np.ndarray:
-    """Iterated local search: perturb the best plan (close ``kick`` random spaces), refill,
-    improve; keep the best. Deterministic for a given seed and number of rounds."""
+    """Iterated local search: kick the current plan (``kick`` random swaps), improve, and move
+    there when it is no worse (a walk across plateaus); return to the best plan after a few
+    rounds without progress. Deterministic for a given seed and number of rounds."""
     prep = prep if prep is not None else Prepared(inst)
     rng = np.random.default_rng(seed)
     best = improve(inst, x, prep=prep)
     best_key = _key(inst, best)
-    for _ in range(rounds):
-        sites = np.array(sorted(set(inst.opt_site[best].tolist())))
-        if len(sites) == 0:
-            break
-        close = rng.choice(sites, size=min(kick, len(sites)), replace=False)
-        y = best & ~np.isin(inst.opt_site, close)
+    current, current_key = best, best_key
+    stale = 0
+    for r in range(rounds):
+        y = _kick(inst, current, prep, rng, 1 + r % max(1, kick))
         if inst.feasibility_problems(y):
             continue
         y = improve(inst, y, prep=prep)
-        if _key(inst, y) > best_key and not inst.feasibility_problems(y):
-            best, best_key = y, _key(inst, y)
+        if inst.feasibility_problems(y):
+            continue
+        key = _key(inst, y)
+        if key > best_key:
+            best, best_key, stale = y, key, 0
+        else:
+            stale += 1
+        if key >= current_key:
+            current, current_key = y, key
+        if stale and stale % 5 == 0:
+            current, current_key = best, best_key
     return best

@@ -8,6 +8,7 @@ infeasible or time-limited solve is a status in the result.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .check import CheckReport, check_plan
+from .diagnose import diagnose
 from .coverage import (Coverage, Geometry, Items, build_geometry, build_items, compute_coverage,
                        nearest_distances)
 from .rank import RankedSite, rank_plan, ranked_table
@@ -185,6 +187,10 @@ def complete_run(*, scenario: Scenario, district: District, geometry: Geometry, 
     prepared inputs (budget sweeps).
     """
     timings = {} if timings is None else timings
+    if result.termination is Termination.INFEASIBLE:
+        why = diagnose(scenario=scenario, district=district, geometry=geometry, coverage=coverage, items=items,
+                       budget=budget, params=params, backend=backend, engine=engine)
+        result = dataclasses.replace(result, message=why.message)
     services = list(coverage.services)
     plan: list[tuple[str, str]] = []
     after = None

@@ -160,3 +160,16 @@ def test_demo_end_to_end(tmp_path, monkeypatch):
     assert summary["result"]["cost_yuan"] <= 5_000_000
     assert summary["reduction"]["items_after"] < summary["reduction"]["items_before"]
     assert "independent check agrees" in res.output
+
+
+def test_must_cover_beyond_budget_says_what_it_costs(tmp_path):
+    tables = random_district(seed=9)
+    hh, cand = tables["households"], tables["candidates"]
+    cand["floor"] = 1  # every space may host vegetables
+    d = np.hypot(hh["x"].to_numpy()[:, None] - cand["x"].to_numpy()[None, :],
+                 hh["y"].to_numpy()[:, None] - cand["y"].to_numpy()[None, :]).min(axis=1) * 1.3
+    hh["must_cover"] = np.where(d < 800, "vegetable", "")  # reachable, but far more than 100k yuan of work
+    path = write_case(tmp_path / "mustbudget", tables, scenario="budget_yuan = 100000", network=False)
+    r = run(load_scenario(path))
+    assert r.result.termination.value == "infeasible"
+    assert "more than the budget of 100,000 yuan" in r.result.message
