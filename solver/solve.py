@@ -4,8 +4,8 @@
 
 Max-coverage mode solves the lexicographic objective (most coverage, then least
 cost) in one model (see models/mclp.py); cover mode runs the minimum-cost full
-coverage model. A greedy plan improved by iterated local search is given to
-the solver as a hint. The plan is
+coverage model. A greedy plan improved by local search and a swap tabu search
+is given to the solver as a hint. The plan is
 returned in the indices of the instance passed in, with its coverage and cost
 recomputed from that instance (never read off solver variables).
 """
@@ -24,7 +24,7 @@ from models.structure import plan_layout
 
 from .backends import solve_linear
 from .heuristics import Prepared, greedy_cover, greedy_max_coverage
-from .local_search import iterated_local_search
+from .local_search import improve, tabu_search
 from .reduce import Reduction, reduce_instance
 from .result import BackendResult, SolveParameters, Termination, relative_gap
 from .scenario import Mode
@@ -101,8 +101,8 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     ``cheapest=False`` drops the second objective (the cheapest plan among those with
     maximal coverage), which the textbook MCLP does not ask for. ``hint_x`` (a bool per
     option of ``inst``, e.g. the plan of a neighbouring budget level) is the solver's
-    starting plan when it is feasible here and no worse than the heuristic plan;
-    otherwise the heuristic plan is used.
+    starting plan when it is feasible here (the heuristic is then skipped); otherwise
+    the heuristic plan is used.
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -122,13 +122,9 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
                           solver="", timings=timings,
                           message=f"{unreachable_must} must-cover item(s) cannot be reached by any option")
     t1 = time.perf_counter()
-    given = _given_hint(inst, red, hint_x, cover_mode=cover_mode) if warm_start else None
-    hint_x = None
-    if warm_start:
-        hint_x = greedy_cover(r) if cover_mode else warm_plan(r, seed=params.seed)
-        if given is not None and (hint_x is None or not (
-                r.plan_cost(hint_x) < r.plan_cost(given) if cover_mode else _better(r, hint_x, given))):
-            hint_x = given
+    hint_x = _given_hint(inst, red, hint_x, cover_mode=cover_mode) if warm_start else None
+    if warm_start and hint_x is None:
+        hint_x = greedy_cover(r) if cover_mode else warm_plan(r)
     timings["heuristic"] = time.perf_counter() - t1
     heuristic_value = None
     if hint_x is not None:
@@ -159,7 +155,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             # (row dominance is exact only for full coverage: reduce afresh without it)
             red = reduce_instance(Instance(**{**inst.__dict__, "budget": None}), cover_mode=False)
             r = red.instance
-            x_red, term, _ = _max_coverage(r, warm_plan(r, seed=params.seed), run, stages, cheapest=True)
+            x_red, term, _ = _max_coverage(r, warm_plan(r), run, stages, cheapest=True)
             bound = None  # the primary objective here is coverage; cost is minimal among max-coverage plans
     else:
         x_red, term, bound = _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
@@ -185,16 +181,17 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
                       heuristic_value=heuristic_value, timings=timings, message=message)
 
 
-ILS_ROUNDS = 12  # perturbation rounds of the warm start (a count, not a clock: deterministic)
+TABU_ITERATIONS = 100  # swap moves of the warm start's tabu search (a count, not a clock: deterministic)
 
 
-def warm_plan(inst: Instance, *, seed: int = 0, rounds: int = ILS_ROUNDS) -> np.ndarray | None:
-    """Greedy, then iterated local search: the hint for the max-coverage solve."""
+def warm_plan(inst: Instance, *, iterations: int = TABU_ITERATIONS) -> np.ndarray | None:
+    """Greedy, local search, swap tabu search, local search again: the max-coverage hint."""
     prep = Prepared(inst)
     x = greedy_max_coverage(inst, prep)
     if x is None:
         return None
-    return iterated_local_search(inst, x, rounds=rounds, seed=seed, prep=prep)
+    x = improve(inst, x, prep=prep)
+    return improve(inst, tabu_search(inst, x, iterations=iterations, prep=prep), prep=prep)
 
 
 def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool):
