@@ -90,6 +90,7 @@ TOP_KEYS = {
     "name", "description", "crs", "mode", "budget_yuan", "data", "walking",
     "conversion_cost_default", "services", "street_caps", "must_open", "solve", "output", "grades",
 }
+TOP_KEYS |= {"extends", "existing", "candidates"}  # what-if keys, read by solver.whatif before validation
 DATA_KEYS = {"households", "candidates", "existing", "network_nodes", "network_edges"}
 WALKING_KEYS = {"speed_m_per_min", "detour_factor", "max_snap_m"}
 SOLVE_KEYS = {"backend", "time_limit_s", "relative_gap", "threads", "seed"}

@@ -26,6 +26,14 @@ not be nested: a site chosen at 2 million may give way to a better-placed one
 at 5 million. The sweep reports, per pair of neighbouring levels, the spaces
 added, removed and whose services change, and which spaces are chosen at the
 lowest level and kept at every level above ("spend first on these").
+
+With ``nested=True`` the sweep also solves a nested build-up path: level 1 is
+the optimal plan of the lowest budget, and each next level is the best plan
+(most coverage, then least cost) that keeps every (space, service) of the level
+below — the same model with those x_o fixed to 1 (exact on the reduced
+instance: a forced option is a kept option, and the dominance argument of the
+reduction still holds with it forced). The households given up against the
+unconstrained optimum at each level (the price of nesting) are reported.
 """
 
 from __future__ import annotations
@@ -43,6 +51,9 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from models.mclp import build_max_coverage
+
+from .backends import solve_linear
 from .coverage import Items, build_geometry, build_items, compute_coverage
 from .outputs import summary as run_summary
 from .outputs import write_outputs
@@ -50,7 +61,7 @@ from .pipeline import Run, RunOptions, complete_run
 from .reduce import reduce_instance
 from .result import SolveParameters, Termination
 from .scenario import Mode, Scenario
-from .solve import PlanResult, solve_instance
+from .solve import PlanResult, StageReport, full_vector, solve_instance
 from .tables import District
 from .whatif import describe_changes, load_inputs
 
@@ -82,6 +93,7 @@ class Sweep:
     spend_first: list[str]  # ids chosen at the lowest level and kept at every level above
     reduction: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)
+    nested: list[SweepLevel] | None = None  # the nested build-up path (nested=True)
 
     @property
     def full_coverage_budget(self) -> float | None:
@@ -148,9 +160,38 @@ def _reusable(full: PlanResult, inst) -> bool:
     return bool(full.message) or bool(np.all(inst.item_weight > 0))
 
 
+def _solve_nested(r, keep: np.ndarray, *, params: SolveParameters, backend: str, engine: str,
+                  sizes: dict) -> tuple[np.ndarray, PlanResult]:
+    """The best plan of reduced instance ``r`` that opens every option in ``keep`` (reduced x).
+
+    Returns (x in r's options, result); the kept plan itself is feasible, so a solve stopped
+    at a limit without a better plan returns it (status feasible)."""
+    model = build_max_coverage(r, cheapest=True)
+    start, _ = model.blocks["x"]
+    lb = model.lb.copy()
+    lb[start + np.flatnonzero(keep)] = 1.0
+    model = replace(model, lb=lb)
+    res = solve_linear(model, params, backend=backend, engine=engine,
+                       hint=full_vector(r, keep, with_items=True))
+    term = res.termination
+    if term.has_solution:
+        x = model.block(res.values, "x") > 0.5
+        if r.coverage_value(keep) > r.coverage_value(x):
+            x, term = keep.copy(), Termination.FEASIBLE
+    else:
+        x, term = keep.copy(), Termination.FEASIBLE
+    cov = r.coverage_value(x)
+    stage = StageReport(name="nested_max_coverage_then_least_cost", termination=term, objective=cov,
+                        best_bound=cov if term is Termination.OPTIMAL else None, wall_s=res.wall_s, solver=res.solver)
+    return x, PlanResult(termination=term, mode=Mode.MAX_COVERAGE, x=None, coverage=cov, cost=r.plan_cost(x),
+                         best_bound=stage.best_bound, wall_s=res.wall_s, stages=[stage], sizes=dict(sizes),
+                         solver=res.solver)
+
+
 def sweep(scenario: Scenario, *, budgets: Sequence[float], options: RunOptions = RunOptions(),
-          warm_start: bool = True, progress: ProgressFn | None = None) -> Sweep:
-    """Solve ``scenario`` at every budget level (max-coverage mode) and at full coverage."""
+          warm_start: bool = True, nested: bool = False, progress: ProgressFn | None = None) -> Sweep:
+    """Solve ``scenario`` at every budget level (max-coverage mode) and at full coverage;
+    with ``nested``, also the nested build-up path (module docstring)."""
     budgets = budget_levels(budgets=list(budgets))
     t_all = time.perf_counter()
     timings: dict[str, float] = {}
@@ -227,13 +268,41 @@ def sweep(scenario: Scenario, *, budgets: Sequence[float], options: RunOptions =
         if res.x is not None:
             prev_x = res.x
     timings["levels"] = sum(lv.wall_s for lv in levels)
+    path: list[SweepLevel] | None = None
+    if nested:
+        path = []
+        keep = None  # reduced x of the level below
+        for k, lv in enumerate(levels):
+            t = time.perf_counter()
+            say(f"nested level {k + 1}/{len(levels)}: {lv.budget:,.0f} yuan")
+            res = lv.run.result
+            if keep is None:
+                if res.x is None:
+                    continue  # the path starts at the first level with a plan
+                path.append(replace(lv, how="optimal plan of the lowest budget (start of the path)"))
+                keep = res.x[red.option_keep]
+                continue
+            inst = replace(base, budget=lv.budget)
+            xr, r = _solve_nested(replace(red.instance, budget=lv.budget), keep, params=params, backend=backend,
+                                  engine=options.engine, sizes=red.sizes)
+            x = red.expand_x(xr, base.n_options)
+            problems = inst.feasibility_problems(x)
+            if problems:
+                raise AssertionError("sweep: infeasible nested plan: " + "; ".join(problems[:5]))
+            r = replace(r, x=x, coverage=inst.coverage_value(x), cost=inst.plan_cost(x),
+                        message=f"keeps every (space, service) of level {path[-1].label}")
+            run = finish(r, Mode.MAX_COVERAGE, lv.budget, replace(items, instance=inst))
+            path.append(SweepLevel(label=lv.label, budget=lv.budget, run=run,
+                                   how=f"nested: keeps level {path[-1].label}", wall_s=time.perf_counter() - t))
+            keep = xr
+        timings["nested"] = sum(lv.wall_s for lv in path[1:])
     timings["total"] = time.perf_counter() - t_all
-    table = coverage_table(levels, full, district)
+    table = coverage_table(levels, full, district, nested=path)
     changes, sites, first = plan_changes(levels, district)
     return Sweep(scenario=scenario, district=district, levels=levels, full=full,
                  full_reached=full_res.termination is Termination.OPTIMAL and not full_res.message,
                  table=table, changes=changes, sites=sites, spend_first=first, reduction=dict(red.sizes),
-                 timings={k: round(v, 4) for k, v in timings.items()})
+                 timings={k: round(v, 4) for k, v in timings.items()}, nested=path)
 
 
 # ------------------------------------------------------------------------------------------
@@ -261,9 +330,11 @@ def _row(label: str, budget: float, run: Run | None, district: District, service
     return row
 
 
-def coverage_table(levels: list[SweepLevel], full: Run, district: District) -> pd.DataFrame:
+def coverage_table(levels: list[SweepLevel], full: Run, district: District, *,
+                   nested: list[SweepLevel] | None = None) -> pd.DataFrame:
     """Coverage per service and in total at each level; the first row is the existing facilities
-    alone (budget 0), the last the minimum-cost full-coverage plan."""
+    alone (budget 0), the last the minimum-cost full-coverage plan. With a nested path: its
+    cost and total coverage per level, and the households it gives up against the optimum."""
     cov = full.coverage
     services = list(cov.services)
     rows = [_row("existing", 0.0, None, district, services, cov.covered_before, "existing facilities only", 0.0)]
@@ -286,6 +357,25 @@ def coverage_table(levels: list[SweepLevel], full: Run, district: District) -> p
                     fres.termination.value, fres.cost)
         frow["marginal_households_per_10k_yuan"] = None
         table = pd.concat([table, pd.DataFrame([frow])], ignore_index=True)
+    if nested is not None:
+        h = district.households["households"].to_numpy(dtype=np.int64)
+        n_pairs = int(h.sum()) * len(services)
+        by_label = {lv.label: lv for lv in nested}
+        cost, pairs, pct, given_up = [], [], [], []
+        for _, row in table.iterrows():
+            lv = by_label.get(row["level"])
+            if lv is None or lv.run.covered_after is None:
+                cost.append(None), pairs.append(None), pct.append(None), given_up.append(None)
+                continue
+            p = int((h[:, None] * lv.run.covered_after).sum())
+            cost.append(lv.run.result.cost)
+            pairs.append(p)
+            pct.append(round(100.0 * p / n_pairs, 3) if n_pairs else 0.0)
+            given_up.append(int(row["total_households"]) - p)
+        table["nested_cost_yuan"] = cost
+        table["nested_total_households"] = pairs
+        table["nested_total_pct"] = pct
+        table["nested_gives_up_households"] = given_up
     return table
 
 
@@ -382,6 +472,9 @@ def sweep_markdown(sw: Sweep) -> str:
         cells += [f"{r['total_pct']:.1f}", "" if m is None or pd.isna(m) else f"{m:.1f}", change]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
+    lines.append("Totals count each household once per service ((household, service) pairs); the marginal column "
+                 "is the extra pairs covered per extra 10,000 yuan against the row above.")
+    lines.append("")
     fres = sw.full.result
     if sw.full_reached:
         lines.append(f"Full coverage (every household within reach of a candidate space, for every service) is "
@@ -404,6 +497,19 @@ def sweep_markdown(sw: Sweep) -> str:
                      "every level above, in build order): " + ", ".join(sw.spend_first))
     else:
         lines.append("No space is chosen at the lowest level and kept at every level above.")
+    if sw.nested:
+        lines.append("")
+        lines.append("Nested build-up (each level keeps every space and service of the level below):")
+        lines.append("")
+        lines.append("| budget (yuan) | status | cost (yuan) | spaces | total % | optimal total % | households given up |")
+        lines.append("|---|---|---|---|---|---|---|")
+        rows = t.set_index("level")
+        for lv in sw.nested:
+            r = rows.loc[lv.label]
+            res = lv.run.result
+            lines.append(f"| {lv.budget:,.0f} | {res.termination.value} | {res.cost:,.0f} | "
+                         f"{len({c for c, _ in lv.run.plan})} | {r['nested_total_pct']:.1f} | {r['total_pct']:.1f} | "
+                         f"{int(r['nested_gives_up_households']):,} |")
     if len(sw.changes):
         lines.append("")
         lines.append("Spaces that change between neighbouring levels (optimal plans need not be nested):")
@@ -435,14 +541,23 @@ def plot_curve(sw: Sweep, path: Path) -> None:
     ax.plot(x, t["total_pct"], "o-", color="black", lw=2.2, label="all services", zorder=3)
     for s in services:
         ax.plot(x, t[f"{s}_pct"], ".--", lw=1.2, label=s)
+    if sw.nested and "nested_total_pct" in t:
+        ok = t["nested_total_pct"].notna().to_numpy()
+        ax.plot(x[ok], t.loc[ok, "nested_total_pct"], "s:", color="tab:red", lw=1.5,
+                label="all services, nested build-up")
     for xv, yv in zip(x[1:], t["total_pct"].to_numpy()[1:]):
         ax.annotate(f"{yv:.1f}%", (xv, yv), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
     budget_full = sw.full.result.cost if sw.full.result.x is not None else None
     if budget_full is not None:
+        full_row = sw.table[sw.table["level"] == "full_coverage"]
         ax.axvline(budget_full / 1e6, color="grey", ls=":", lw=1)
+        if len(full_row):
+            ax.plot([budget_full / 1e6], full_row["total_pct"], "*", color="black", ms=12,
+                    label="minimum-cost full coverage" if sw.full_reached else "coverage stops growing")
         what = "full coverage" if sw.full_reached else "coverage stops growing"
-        ax.annotate(f"{what}\n{budget_full / 1e6:,.2f}M yuan", (budget_full / 1e6, 0.02),
-                    xycoords=("data", "axes fraction"), fontsize=8, ha="right", color="grey")
+        ax.annotate(f"{what}: {budget_full / 1e6:,.2f}M yuan", (budget_full / 1e6, 0.5),
+                    xycoords=("data", "axes fraction"), fontsize=8, ha="right", va="center", rotation=90,
+                    color="grey")
     ax.set_xlabel("budget (million yuan)")
     ax.set_ylabel("households covered (%)")
     ax.set_title(f"Coverage vs budget: {sw.scenario.name}")
@@ -472,6 +587,10 @@ def sweep_summary(sw: Sweep) -> dict:
                           "message": fres.message, "check_agrees": sw.full.check is not None,
                           "folder": "full_coverage"},
         "spend_first": sw.spend_first,
+        "nested_path": None if sw.nested is None else [
+            {"level": lv.label, "budget_yuan": lv.budget, "status": lv.run.result.termination.value, "how": lv.how,
+             "cost_yuan": lv.run.result.cost, "weighted_coverage": lv.run.result.coverage,
+             "check_agrees": lv.run.check is not None, "folder": f"nested/{lv.label}"} for lv in sw.nested],
         "nested": bool(not sw.changes["change"].isin(["removed", "services changed"]).any()),
         "reduction": sw.reduction,
         "timings_s": {**sw.timings, **{f"level.{lv.label}": round(lv.wall_s, 4) for lv in sw.levels}},
@@ -493,6 +612,10 @@ def write_sweep(sw: Sweep, out_dir: Path) -> list[Path]:
         for lv in sw.levels:
             write_outputs(lv.run, tmp / "levels" / lv.label)
         write_outputs(sw.full, tmp / "full_coverage")
+        if sw.nested:
+            (tmp / "nested").mkdir()
+            for lv in sw.nested:
+                write_outputs(lv.run, tmp / "nested" / lv.label)
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(sweep_summary(sw), fh, ensure_ascii=False, indent=2, default=_plain)
         old = None

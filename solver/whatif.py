@@ -261,6 +261,10 @@ def resolve(path: Path, *, overrides: Sequence[str] = ()) -> Resolved:
 
 def _apply_set(merged: dict, origins: dict, keys: tuple[str, ...], value: Any, leaf_dir: Path,
                problems: Problems) -> None:
+    if keys[0] == "extends":
+        problems.add(SET_SOURCE, "cannot be set from the command line: write it in the scenario file",
+                     field=".".join(keys), value=value)
+        return
     node = merged
     for depth, key in enumerate(keys[:-1]):
         nxt = node.get(key)

@@ -179,3 +179,21 @@ def test_sweep_cli(case, tmp_path):
     table = pd.read_csv(tmp_path / "o" / "sweep.csv")
     assert list(table["budget_yuan"])[1:4] == [1e5, 2e5, 3e5]
     assert "repair_households" not in table.columns
+
+
+def test_nested_path_keeps_every_site_and_costs_at_most_the_optimum(case, tmp_path):
+    sc = load_scenario(case)
+    sw = sweep(sc, budgets=[2e5, 5e5, 1e6], nested=True)
+    assert [lv.label for lv in sw.nested] == [lv.label for lv in sw.levels]
+    assert sw.nested[0].run.plan == sw.levels[0].run.plan
+    for a, b in zip(sw.nested, sw.nested[1:]):
+        assert set(a.run.plan) <= set(b.run.plan)  # nested: nothing built is undone
+        assert b.run.check is not None and b.run.result.cost <= b.budget
+    t = sw.table.set_index("level")
+    for lv, opt in zip(sw.nested, sw.levels):
+        row = t.loc[lv.label]
+        assert row["nested_total_households"] <= row["total_households"]
+        assert row["nested_gives_up_households"] == row["total_households"] - row["nested_total_households"] >= 0
+        assert lv.run.result.coverage <= opt.run.result.coverage + 1e-9
+    files = {str(p.relative_to(tmp_path / "n")) for p in write_sweep(sw, tmp_path / "n")}
+    assert f"nested/{sw.nested[-1].label}/plan.csv" in files

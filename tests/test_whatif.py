@@ -123,6 +123,9 @@ def test_set_into_a_value_is_a_clear_error(tmp_path):
     assert messages(base, overrides=["budget_yuan.max=3"]) == [
         "--set, field 'budget_yuan.max': cannot set budget_yuan.max: budget_yuan is a value, not a table; "
         "got 1000000"]
+    assert messages(base, overrides=["extends=other.toml"]) == [
+        "--set, field 'extends': cannot be set from the command line: write it in the scenario file; "
+        "got 'other.toml'"]
 
 
 def test_set_through_the_cli(tmp_path):

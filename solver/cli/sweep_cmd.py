@@ -32,6 +32,8 @@ def sweep_cmd(
     threads: Optional[int] = typer.Option(None, help="Solver threads."),
     warm_start: bool = typer.Option(True, "--warm-start/--cold", help="Start each level from the plan of the "
                                     "level below (--cold: from the heuristic plan only)."),
+    nested: bool = typer.Option(False, "--nested", help="Also solve a nested build-up path: each level keeps every "
+                                "space and service of the level below; reports the households this gives up."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
 ) -> None:
     """Solve a scenario at several budgets: coverage-vs-budget table and plot, the plan at every level,
@@ -59,7 +61,8 @@ def sweep_cmd(
         options = RunOptions(backend=backend.value if backend else None, engine=engine.value,
                              time_limit_s=time_limit, relative_gap=gap, threads=threads)
         with StageProgress(quiet) as progress:
-            result = sweep(sc, budgets=levels, options=options, warm_start=warm_start, progress=progress)
+            result = sweep(sc, budgets=levels, options=options, warm_start=warm_start, nested=nested,
+                           progress=progress)
         try:
             files = write_sweep(result, out_dir)
         except OSError as exc:
@@ -71,6 +74,6 @@ def sweep_cmd(
         console.print(sweep_markdown(result), markup=False)
         console.print(f"{len(result.levels)} levels in {result.timings['total']:.1f} s; outputs in {out_dir} "
                       f"({len(files)} files: sweep.csv, sweep.png, sweep.md, changes.csv, sites_by_level.csv, "
-                      "levels/<level>/, full_coverage/)", markup=False)
+                      "levels/<level>/, full_coverage/" + (", nested/<level>/" if nested else "") + ")", markup=False)
     if not any(lv.run.result.termination.has_solution for lv in result.levels):
         raise typer.Exit(EXIT_NO_SOLUTION)
