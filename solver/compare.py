@@ -132,7 +132,7 @@ def compare_runs(a: Path, b: Path) -> Comparison:
     # coverage per street and service
     ca = ra.coverage.set_index(["street", "service"])
     cb = rb.coverage.set_index(["street", "service"])
-    keys = [k for k in ca.index if k in cb.index] + [k for k in cb.index if k not in ca.index]
+    keys = list(ca.index) + [k for k in cb.index if k not in ca.index]
     rows = []
     for street, service in keys:
         x = ca.loc[(street, service)] if (street, service) in ca.index else None

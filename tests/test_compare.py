@@ -96,3 +96,14 @@ def test_compare_cli(runs, tmp_path):
     assert not (tmp_path / "c2").exists()
     with pytest.raises(InputError):
         compare_runs(tmp_path / "empty", a)
+
+
+def test_a_service_in_one_run_only(runs, tmp_path):
+    a, _, ra, _ = runs
+    sc = load_scenario(ra.scenario.path, overrides=["services.repair.enabled=false"])
+    write_outputs(run(sc), tmp_path / "norepair")
+    c = compare_runs(a, tmp_path / "norepair")
+    assert c.only_a == ["repair"] and c.only_b == [] and "repair" not in c.services
+    rep = c.coverage[(c.coverage["service"] == "repair") & (c.coverage["street"] == "ALL")].iloc[0]
+    assert pd.isna(rep["covered_after_b"]) and not pd.isna(rep["covered_after_a"])
+    assert set(c.households["service"]) <= set(c.services)
