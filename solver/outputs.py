@@ -28,6 +28,7 @@ from pyproj import CRS
 
 from .geo import project
 from .pipeline import Run
+from .whatif import describe_changes
 
 FLOAT_FORMAT = "%.6g"
 
@@ -65,7 +66,8 @@ def summary(run: Run) -> dict:
     services = list(run.coverage.services)
     cov = run.coverage_table[run.coverage_table["street"] == "ALL"].set_index("service")
     out = {
-        "scenario": {"name": sc.name, "file": str(sc.path), "description": sc.description},
+        "scenario": {"name": sc.name, "file": str(sc.path), "description": sc.description,
+                     "what_if": describe_changes(sc)},
         "inputs": {"fingerprints_sha256": run.district.fingerprints, "input_crs": sc.crs,
                    "working_crs": run.district.crs.to_string(),
                    "households_rows": len(run.district.households),
