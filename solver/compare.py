@@ -13,14 +13,12 @@ Households are matched by id; runs over different districts are refused.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from .folders import staged_folder
 from .errors import InputError, Problems
 
 REQUIRED = ("summary.json", "coverage.csv", "plan.csv", "sites.csv", "households_coverage.csv")
@@ -271,21 +269,9 @@ def _csv(frame: pd.DataFrame, path: Path) -> None:
 def write_comparison(c: Comparison, out_dir: Path) -> list[Path]:
     """coverage.csv, sites.csv, households.csv and comparison.md into ``out_dir`` (replaced atomically)."""
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with staged_folder(out_dir) as tmp:
         _csv(c.coverage, tmp / "coverage.csv")
         _csv(c.sites, tmp / "sites.csv")
         _csv(c.households, tmp / "households.csv")
         (tmp / "comparison.md").write_text(comparison_markdown(c), encoding="utf-8")
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return sorted(p for p in out_dir.rglob("*") if p.is_file())

@@ -21,7 +21,7 @@ from models.instance import GroupCap, Instance
 from .catalogue import eligible
 from .network import Network, Snap, build_network, check_snaps, snap
 from .errors import Problems
-from .scenario import Mode, Scenario
+from .scenario import Scenario
 from .tables import District
 from .travel import Reach, nearest_site_distance, network_reach, straight_reach
 

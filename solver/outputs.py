@@ -16,16 +16,14 @@ WGS84 as RFC 7946 requires.
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from .folders import staged_folder
 from .geo import project
 from .pipeline import Run
 from .whatif import describe_changes
@@ -208,9 +206,7 @@ def _safe_name(text: str) -> str:
 def write_outputs(run: Run, out_dir: Path) -> list[Path]:
     """Write every output file of ``run`` into ``out_dir`` (replaced atomically)."""
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with staged_folder(out_dir) as tmp:
         ranked = with_coordinates(run.ranked_table, run)
         _csv(ranked, tmp / "ranked_sites.csv")
         with open(tmp / "ranked_sites.geojson", "w", encoding="utf-8") as fh:
@@ -230,14 +226,4 @@ def write_outputs(run: Run, out_dir: Path) -> list[Path]:
         _csv(plan, tmp / "plan.csv")
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(summary(run), fh, ensure_ascii=False, indent=2)
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return sorted(p for p in out_dir.rglob("*") if p.is_file())

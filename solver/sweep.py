@@ -40,9 +40,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -53,6 +50,7 @@ import pandas as pd
 
 from models.mclp import build_max_coverage
 
+from .folders import staged_folder
 from .backends import solve_linear
 from .coverage import Items, build_geometry, build_items, compute_coverage
 from .outputs import summary as run_summary
@@ -600,9 +598,7 @@ def sweep_summary(sw: Sweep) -> dict:
 def write_sweep(sw: Sweep, out_dir: Path) -> list[Path]:
     """Write the sweep into ``out_dir`` (replaced atomically): the table, plot, report and every plan."""
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with staged_folder(out_dir) as tmp:
         _csv(sw.table, tmp / "sweep.csv")
         _csv(sw.changes, tmp / "changes.csv")
         _csv(sw.sites, tmp / "sites_by_level.csv")
@@ -618,16 +614,6 @@ def write_sweep(sw: Sweep, out_dir: Path) -> list[Path]:
                 write_outputs(lv.run, tmp / "nested" / lv.label)
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(sweep_summary(sw), fh, ensure_ascii=False, indent=2, default=_plain)
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return sorted(p for p in out_dir.rglob("*") if p.is_file())
 
 

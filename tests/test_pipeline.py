@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from solver.check import check_plan
 from solver.cli.app import app
 from solver.errors import CheckError
-from solver.pipeline import RunOptions, run
+from solver.pipeline import run
 from solver.scenario import Mode, load_scenario
 
 from factories import random_district, write_case

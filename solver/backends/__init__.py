@@ -7,6 +7,8 @@ without a solution is a status, never an exception.
 
 from __future__ import annotations
 
+import numpy as np
+
 from models.linear import LinearModel
 
 from ..result import BackendResult, SolveParameters
@@ -15,7 +17,7 @@ ORTOOLS_ENGINES = ("scip", "cpsat")
 
 
 def solve_linear(model: LinearModel, params: SolveParameters, *, backend: str = "ortools",
-                 engine: str = "scip", hint: "np.ndarray | None" = None) -> BackendResult:
+                 engine: str = "scip", hint: np.ndarray | None = None) -> BackendResult:
     """Solve ``model`` with the chosen backend (``ortools`` with an engine, or ``pulp``)."""
     if backend == "ortools":
         from .ortools_backend import solve as solve_ortools

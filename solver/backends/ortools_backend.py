@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from ortools.init.python import init  # noqa: F401  (loads absl logging once)
 from ortools.linear_solver.python import model_builder_helper as mbh
 
 from models.linear import LinearModel

@@ -10,12 +10,11 @@ and settings give byte-identical files.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+from ..folders import staged_folder
 
 SUMMARY = "import_summary.json"
 SCENARIO = "scenario.toml"
@@ -61,12 +60,7 @@ def write_import(out_dir: Path, *, tables: dict[str, pd.DataFrame], scenario_tex
                  settings_text: str, summary: dict) -> list[Path]:
     """Write every file of an import into ``out_dir`` (replaced atomically); returns the files."""
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the data folder is an ordinary one
-    try:
+    with staged_folder(out_dir) as tmp:
         for key in TABLES:
             _csv(tables[key], tmp / f"{key}.csv")
         (tmp / SCENARIO).write_text(scenario_text, encoding="utf-8")
@@ -74,16 +68,6 @@ def write_import(out_dir: Path, *, tables: dict[str, pd.DataFrame], scenario_tex
         with open(tmp / SUMMARY, "w", encoding="utf-8") as fh:
             json.dump(summary, fh, ensure_ascii=False, indent=2)
             fh.write("\n")
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return sorted(p for p in out_dir.iterdir() if p.is_file())
 
 

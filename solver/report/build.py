@@ -15,14 +15,12 @@ is timestamped inside the files, so the same run folder gives the same bytes.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..folders import staged_folder
 from .evaluation import Evaluation, evaluate, evaluation_frame
 from .labels import Labels
 from .rundata import read_run
@@ -45,12 +43,6 @@ class ReportFiles:
 
     def all(self) -> list[Path]:
         return [self.html, self.workbook, self.evaluation_csv, *self.maps]
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def default_report_dir(run_dir: Path) -> Path:
@@ -96,10 +88,7 @@ def write_report(run_dir: str | Path, *, out_dir: str | Path | None = None, lang
     timings["read_and_evaluate"] = time.perf_counter() - t
     warnings: list[str] = []
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a report is meant to be shared
+    with staged_folder(out) as tmp:
         t = time.perf_counter()
         (tmp / "report.html").write_text(render_html(run, ev, geo, labels), encoding="utf-8", newline="\n")
         timings["html"] = time.perf_counter() - t
@@ -119,16 +108,6 @@ def write_report(run_dir: str | Path, *, out_dir: str | Path | None = None, lang
             if cjk_font() is None:
                 warnings.append("no Chinese (CJK) font found: Chinese text in the PNG maps shows as boxes; "
                                 "install one, e.g. `apt-get install fonts-noto-cjk`")
-        old = None
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return ReportFiles(folder=out, html=out / "report.html", workbook=out / "ranked_sites.xlsx",
                        evaluation_csv=out / "evaluation.csv", maps=[out / n for n in map_names], evaluation=ev,
                        timings_s=timings, warnings=warnings)
