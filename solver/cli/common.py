@@ -80,3 +80,24 @@ class StageProgress:
     def __exit__(self, *exc):
         if self.status is not None:
             self.status.__exit__(*exc)
+
+
+def check_solve_options(*, gap: float | None, time_limit: float | None, threads: int | None) -> None:
+    """Usage errors (exit 2) for the solver options shared by solve and sweep."""
+    if gap is not None and not 0 <= gap <= 1:
+        raise typer.BadParameter(f"must be between 0 and 1; got {gap}", param_hint="--gap")
+    if time_limit is not None and not time_limit > 0:
+        raise typer.BadParameter(f"must be > 0; got {time_limit}", param_hint="--time-limit")
+    if threads is not None and threads < 1:
+        raise typer.BadParameter(f"must be >= 1; got {threads}", param_hint="--threads")
+
+
+def load_with_overrides(scenario, overrides):
+    """Load a scenario with ``--set`` overrides; a malformed ``--set`` is a usage error (exit 2)."""
+    from ..scenario import load_scenario
+    from ..whatif import SetSyntaxError
+
+    try:
+        return load_scenario(scenario, overrides=overrides or ())
+    except SetSyntaxError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--set") from None

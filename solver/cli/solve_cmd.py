@@ -10,9 +10,10 @@ from rich.table import Table
 
 from ..outputs import write_outputs
 from ..pipeline import RunOptions, run
-from ..scenario import Mode, load_scenario
-from ..whatif import SetSyntaxError, scenario_files
-from .common import Backend, Engine, ModeChoice, StageProgress, console, handled_errors
+from ..scenario import Mode
+from ..whatif import scenario_files
+from .common import (Backend, Engine, ModeChoice, StageProgress, check_solve_options, console, handled_errors,
+                     load_with_overrides)
 
 DEFAULT_SCENARIO = Path("scenarios/demo.toml")
 
@@ -34,19 +35,11 @@ def solve(
     """Solve a scenario: choose spaces and services, check the plan, write ranked lists and coverage."""
     from .app import EXIT_NO_SOLUTION
 
-    if gap is not None and not 0 <= gap <= 1:
-        raise typer.BadParameter(f"must be between 0 and 1; got {gap}", param_hint="--gap")
-    if time_limit is not None and not time_limit > 0:
-        raise typer.BadParameter(f"must be > 0; got {time_limit}", param_hint="--time-limit")
+    check_solve_options(gap=gap, time_limit=time_limit, threads=threads)
     if budget is not None and not budget >= 0:
         raise typer.BadParameter(f"must be >= 0; got {budget}", param_hint="--budget")
-    if threads is not None and threads < 1:
-        raise typer.BadParameter(f"must be >= 1; got {threads}", param_hint="--threads")
     with handled_errors():
-        try:
-            sc = load_scenario(scenario, overrides=set_ or ())
-        except SetSyntaxError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--set") from None
+        sc = load_with_overrides(scenario, set_)
         out_dir = out if out is not None else (sc.output_dir or Path("out") / sc.name)
         where = ("--out" if out is not None else
                  f"output.dir in {scenario}" if sc.output_dir else "the default output folder")

@@ -8,10 +8,10 @@ from typing import List, Optional
 import typer
 
 from ..pipeline import RunOptions
-from ..scenario import load_scenario
 from ..sweep import budget_levels, parse_budgets, sweep, sweep_markdown, write_sweep
-from ..whatif import SetSyntaxError, scenario_files
-from .common import Backend, Engine, StageProgress, console, handled_errors
+from ..whatif import scenario_files
+from .common import (Backend, Engine, StageProgress, check_solve_options, console, handled_errors,
+                     load_with_overrides)
 from .solve_cmd import DEFAULT_SCENARIO, check_out_dir
 
 
@@ -45,17 +45,9 @@ def sweep_cmd(
                                start=start, stop=stop, steps=steps)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--budgets / --from --to --steps") from None
-    if gap is not None and not 0 <= gap <= 1:
-        raise typer.BadParameter(f"must be between 0 and 1; got {gap}", param_hint="--gap")
-    if time_limit is not None and not time_limit > 0:
-        raise typer.BadParameter(f"must be > 0; got {time_limit}", param_hint="--time-limit")
-    if threads is not None and threads < 1:
-        raise typer.BadParameter(f"must be >= 1; got {threads}", param_hint="--threads")
+    check_solve_options(gap=gap, time_limit=time_limit, threads=threads)
     with handled_errors():
-        try:
-            sc = load_scenario(scenario, overrides=set_ or ())
-        except SetSyntaxError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--set") from None
+        sc = load_with_overrides(scenario, set_)
         out_dir = out if out is not None else Path("out") / f"{sc.name}-sweep"
         check_out_dir(out_dir, scenario_files(sc), hint="--out" if out is not None else "the default output folder")
         options = RunOptions(backend=backend.value if backend else None, engine=engine.value,
