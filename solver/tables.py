@@ -1,28 +1,17 @@
-"""Reading and validating the input tables of a scenario.
+"""Validating the input tables of a scenario.
 
 Households, candidate spaces, existing facilities and the walking network
-come as CSV (x,y or lon,lat columns) or as GeoPackage / GeoJSON points. Each
-table is read without modifying the file, checked row by row (vectorised), and
-every problem is collected; :func:`load_district` raises one InputError that
-lists all of them. Coordinates are returned in the metric working CRS.
-
-Row numbers in messages are line numbers in a CSV file (the header is line 1;
-blank lines and quoted line breaks are counted, so the number is the line an
-editor shows), the fid in a GeoPackage, and 1-based feature numbers in other
-vector files (GeoJSON).
-
-What a CSV may be (what Excel and WPS produce): UTF-8 with or without a BOM,
-or GB18030/GBK (what Chinese Excel saves as "CSV"), or UTF-16 with a BOM
-(Excel's "Unicode text", tab separated); comma or tab separated. Numbers may
-use full-width digits (``１２``), exponents (``1e5``) and thousands separators
-(``1,000`` in quotes). Fully empty rows (``,,,,``) are skipped.
+come as CSV (x,y or lon,lat columns) or as GeoPackage / GeoJSON points, read
+as text by solver/readers.py (encodings, separators, row numbers). Each table
+is checked row by row (vectorised) and every problem is collected;
+:func:`load_district` raises one InputError that lists all of them.
+Coordinates are returned in the metric working CRS. Numbers may use
+full-width digits (``１２``), exponents (``1e5``) and thousands separators
+(``1,000`` in quotes); floors may read ``B2``, ``3F``.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -36,11 +25,11 @@ from .catalogue import DEFAULT_SERVICES, GAS_SUPPLY, SPACE_TYPES
 from .errors import Problems, did_you_mean
 from .geo import (area_of_use_text, coordinate_hints, crs_label, outside_area_of_use, parse_crs, project,
                   working_crs)
+from .readers import RawTable, read_raw, file_digest
 from .scenario import Scenario
 
 TRUE_WORDS = {"true", "1", "yes", "y", "t", "all", "是"}
 FALSE_WORDS = {"", "false", "0", "no", "n", "f", "none", "nan", "否"}
-VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb"}
 LIST_SEPARATORS = re.compile(r"[,;，；、\s]+")
 THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 BASEMENT = re.compile(r"[Bb](\d+)")  # B1 = -1
@@ -109,184 +98,6 @@ EDGE_COLUMNS = (
 )
 
 
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-# ------------------------------------------------------------------------------------------
-# reading
-
-
-@dataclass(kw_only=True)
-class _Raw:
-    """A table as read: stripped text per column, source row numbers, geometry (vector files)."""
-
-    file: str
-    columns: list[str]
-    text: dict[str, np.ndarray]
-    rows: np.ndarray
-    vector: bool = False
-    file_crs: CRS | None = None
-    geometry: object = None  # GeoSeries for vector files
-    bad_rows: int = 0  # rows left out because they could not be split into the header's columns
-
-    @property
-    def n(self) -> int:
-        return len(self.rows)
-
-
-def _decode(data: bytes, file: str, problems: Problems) -> str | None:
-    """Text of a CSV file: UTF-16 (with BOM), UTF-8 (BOM optional), else GB18030 (GBK)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        first = exc
-    lenient = data.decode("utf-8", errors="replace")
-    broken = lenient.count("\ufffd")
-    good = sum(1 for ch in lenient if ord(ch) > 127) - broken
-    if good > 4 * broken:
-        # mostly UTF-8 with a few bytes that are not: mixed encodings, never guessed around
-        line = data[:first.start].count(b"\n") + 1
-        problems.add(file, "is UTF-8 text with bytes that are not UTF-8 (pasted from a file in another "
-                     "encoding?); fix or retype that line and save it as UTF-8", row=line,
-                     value_text=f"byte 0x{data[first.start]:02x} on line {line}")
-        return None
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        line = data[:first.start].count(b"\n") + 1
-        problems.add(file, "cannot be read as text: neither UTF-8 nor GB18030/GBK (the encodings "
-                     "accepted); save it as 'CSV UTF-8' (Excel) and try again", row=line,
-                     value_text=f"byte 0x{data[first.start]:02x} on line {line}")
-        return None
-
-
-def _read_csv(path: Path, file: str, problems: Problems) -> _Raw | None:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        problems.add(file, f"cannot be read ({exc.strerror or exc})", show_value=False)
-        return None
-    if not data.strip():
-        problems.add(file, "file is empty: it needs a header line and at least one row",
-                     show_value=False)
-        return None
-    text = _decode(data, file, problems)
-    if text is None:
-        return None
-    first_line = next((ln for ln in text.splitlines() if ln.strip()), "")
-    delimiter = "\t" if "," not in first_line and "\t" in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    header_line = 1
-    records: list[list[str]] = []
-    rows: list[int] = []
-    prev = 0
-    bad_rows = 0
-    try:
-        for rec in reader:
-            start, prev = prev + 1, reader.line_num
-            if not any(c.strip() for c in rec):
-                continue
-            if header is None:
-                header = [c.strip().lstrip("\ufeff").strip() for c in rec]
-                header_line = start
-                continue
-            if len(rec) > len(header):
-                extra = rec[len(header):]
-                if any(c.strip() for c in extra):
-                    problems.add(file, f"has {len(rec)} values but the header has {len(header)} "
-                                 "columns (a comma inside a value must be quoted)", row=start,
-                                 value_text=", ".join(repr(c.strip()) for c in extra if c.strip()))
-                    bad_rows += 1
-                    continue
-                rec = rec[:len(header)]
-            elif len(rec) < len(header):
-                rec = rec + [""] * (len(header) - len(rec))
-            records.append(rec)
-            rows.append(start)
-    except csv.Error as exc:
-        problems.add(file, f"cannot be parsed as CSV ({exc})", row=reader.line_num, show_value=False)
-        return None
-    if header is None:
-        problems.add(file, "file is empty: it needs a header line and at least one row",
-                     show_value=False)
-        return None
-    columns: list[str] = []
-    index: list[int] = []
-    for k, name in enumerate(header):
-        if not name:
-            continue
-        if name in columns:
-            problems.add(file, "duplicate column name", row=header_line, field=name, value=name)
-            continue
-        columns.append(name)
-        index.append(k)
-    text_cols: dict[str, np.ndarray] = {}
-    for name, k in zip(columns, index):
-        col = np.empty(len(records), dtype=object)
-        col[:] = [rec[k].strip() for rec in records]
-        text_cols[name] = col
-    return _Raw(file=file, columns=columns, text=text_cols, rows=np.asarray(rows, dtype=np.int64),
-                bad_rows=bad_rows)
-
-
-def _as_text(series: pd.Series) -> np.ndarray:
-    """Attribute values of a vector file as stripped text ('' for missing)."""
-    missing = series.isna().to_numpy()
-    if pd.api.types.is_bool_dtype(series.dtype):
-        out = np.where(series.to_numpy(dtype=bool), "true", "false").astype(object)
-    elif pd.api.types.is_float_dtype(series.dtype):
-        vals = series.to_numpy(dtype=float)
-        fin = np.isfinite(vals)
-        if fin.any() and np.all(vals[fin] == np.round(vals[fin])) and np.all(np.abs(vals[fin]) < 2 ** 53):
-            # whole numbers stored as float (a column with gaps): ids read "12", not "12.0"
-            out = np.array([str(int(v)) if f else str(v) for v, f in zip(vals, fin)], dtype=object)
-        else:
-            out = np.array([repr(float(v)) for v in vals], dtype=object)
-    else:
-        out = np.array([str(v).strip() for v in series.to_numpy(dtype=object)], dtype=object)
-    out[missing] = ""
-    return out
-
-
-def _read_vector(path: Path, file: str, problems: Problems) -> _Raw | None:
-    import geopandas as gpd
-    import pyogrio
-
-    try:
-        gpkg = path.suffix.lower() == ".gpkg"
-        gdf = pyogrio.read_dataframe(path, fid_as_index=gpkg)
-    except Exception as exc:  # any driver failure is a problem with this file
-        problems.add(file, f"cannot be read as a vector file ({str(exc).strip() or type(exc).__name__})",
-                     show_value=False)
-        return None
-    if not isinstance(gdf, gpd.GeoDataFrame) or getattr(gdf, "_geometry_column_name", None) not in gdf:
-        problems.add(file, "has no geometry: a vector file needs point features", show_value=False)
-        return None
-    rows = (np.asarray(gdf.index, dtype=np.int64) if gpkg else np.arange(1, len(gdf) + 1, dtype=np.int64))
-    columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
-    text = {c: _as_text(gdf[c]) for c in columns}
-    file_crs = CRS.from_user_input(gdf.crs) if gdf.crs is not None else None
-    return _Raw(file=file, columns=columns, text=text, rows=rows, vector=True, file_crs=file_crs,
-                geometry=gdf.geometry)
-
-
-def _read_raw(path: Path, problems: Problems) -> _Raw | None:
-    if path.suffix.lower() in VECTOR_SUFFIXES:
-        return _read_vector(path, path.name, problems)
-    return _read_csv(path, path.name, problems)
-
-
 # ------------------------------------------------------------------------------------------
 # checking
 
@@ -350,7 +161,7 @@ def _report_choices(problems: Problems, file: str, rows: np.ndarray, mask: np.nd
         problems.add(file, rule.format(hint=hints[v]), field=fld, row=int(rows[k]), value=values[k])
 
 
-def _typed_columns(raw: _Raw, spec: tuple[Column, ...], problems: Problems) -> dict[str, np.ndarray]:
+def _typed_columns(raw: RawTable, spec: tuple[Column, ...], problems: Problems) -> dict[str, np.ndarray]:
     """Typed values of the columns of ``spec`` that exist (NaN where a number is not valid)."""
     out: dict[str, np.ndarray] = {}
     file, rows, n = raw.file, raw.rows, raw.n
@@ -412,7 +223,7 @@ def _fmt(v: float) -> str:
     return f"{v:.10g}"
 
 
-def _coordinates(raw: _Raw, crs: CRS | None, problems: Problems) -> tuple[np.ndarray, np.ndarray] | None:
+def _coordinates(raw: RawTable, crs: CRS | None, problems: Problems) -> tuple[np.ndarray, np.ndarray] | None:
     """x, y in the scenario's input CRS (NaN where invalid), or None when no location is usable."""
     file, rows, n = raw.file, raw.rows, raw.n
     if raw.vector:
@@ -490,7 +301,7 @@ def _coordinates(raw: _Raw, crs: CRS | None, problems: Problems) -> tuple[np.nda
 
 @dataclass(kw_only=True)
 class _Table:
-    raw: _Raw
+    raw: RawTable
     values: dict[str, np.ndarray]
     x: np.ndarray | None = None
     y: np.ndarray | None = None
@@ -510,7 +321,7 @@ class _Table:
 
 def _read_table(path: Path, spec: tuple[Column, ...], crs: CRS | None, problems: Problems, *,
                 located: bool = True, allow_empty: bool = False) -> _Table | None:
-    raw = _read_raw(path, problems)
+    raw = read_raw(path, problems)
     if raw is None:
         return None
     if raw.n == 0:
