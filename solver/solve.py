@@ -147,6 +147,8 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
         stages.append(_stage("min_cost_full_coverage", res))
         x_red = _read_x(model, res.values) if res.termination.has_solution else None
         term, bound = res.termination, res.best_bound
+        if term is Termination.NO_SOLUTION and hint_x is not None:
+            x_red, term = hint_x, Termination.FEASIBLE  # the greedy cover, unproven
         if term is Termination.INFEASIBLE:
             # Space areas or street caps forbid covering everything at once: cover as much
             # as possible, then as cheaply as possible (the max-coverage stages, no budget).
