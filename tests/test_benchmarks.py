@@ -1,0 +1,350 @@
+"""Tests of the benchmark suite (benchmarks/): readers, coverage rules, reference optima, CLI smoke run.
+
+Tests that need the public instances (../shared/mclp-instances relative to the
+repository root) skip when the folder is absent. No timing assertions.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:  # benchmarks/ is not an installed package
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.instances import (  # noqa: E402
+    EARTH_RADIUS_M,
+    graph_coverage,
+    planar_coverage,
+    read_bds,
+    read_graph,
+    read_instance,
+    read_maximo,
+    read_nodes_xyd,
+    read_sjc,
+    sphere_coverage,
+    sphere_distance,
+)
+from benchmarks.reference import Case, build_cases, case_from_ref, load_reference  # noqa: E402
+from benchmarks.report import reference_check  # noqa: E402
+from benchmarks.scaling import bds_like  # noqa: E402
+
+INSTANCES = REPO_ROOT.parent / "shared" / "mclp-instances"
+needs_instances = pytest.mark.skipif(not (INSTANCES / "computed_optima_highs.csv").exists(),
+                                     reason=f"public instances not found at {INSTANCES}")
+
+
+def _write(path: Path, text: str, *, crlf: bool = True) -> Path:
+    data = text.replace("\n", "\r\n") if crlf else text
+    path.write_bytes(data.encode("utf-8"))
+    return path
+
+
+def _sets(m) -> list[set[int]]:
+    m = m.tocsr()
+    return [set(m.indices[m.indptr[i]:m.indptr[i + 1]].tolist()) for i in range(m.shape[0])]
+
+
+# --------------------------------------------------------------------------------------------
+# Readers on tiny files written here, one per format
+
+
+def test_sjc_reader_and_le_lt_boundary(tmp_path):
+    f = _write(tmp_path / "SJC3.txt", "3\t9999\tp\tS\t\n0\t0\t5\t\n3\t4\t7\t\n10\t0\t1\t\n")
+    inst = read_sjc(f)
+    assert (inst.n_sites, inst.n_customers) == (3, 3)
+    assert inst.demand.tolist() == [5, 7, 1]
+    # d(0,1) = 5 exactly, d(0,2) = 10, d(1,2) = sqrt(65) ~ 8.06
+    assert _sets(inst.coverage(5, "le")) == [{0, 1}, {0, 1}, {2}]
+    assert _sets(inst.coverage(5, "lt")) == [{0}, {1}, {2}]
+    assert _sets(inst.coverage(10, "le")) == [{0, 1, 2}, {0, 1, 2}, {0, 1, 2}]
+    assert _sets(inst.coverage(10, "lt")) == [{0, 1}, {0, 1, 2}, {1, 2}]
+    assert inst.coverage(5).dtype == np.int8
+
+
+def test_bds_reader_costs_and_float_boundary(tmp_path):
+    text = ("2\t4\t\n"
+            "F\t0\t0.000000\t0.000000\t1\n"
+            "F\t1\t3.000000\t4.000000\t7\n"
+            "C\t0\t0.000000\t0.000000\t10\n"
+            "C\t1\t6.000000\t8.000000\t20\n"
+            "C\t2\t3.000000\t0.000000\t30\n"
+            "C\t3\t0.30000000000000004\t0.0\t40\n")
+    inst = read_bds(_write(tmp_path / "B.txt", text), "GRID")
+    assert (inst.n_sites, inst.n_customers) == (2, 4)
+    assert inst.site_cost.tolist() == [1, 7]
+    assert inst.demand.tolist() == [10, 20, 30, 40]
+    # C0-F0 0, C0-F1 5, C1-F0 10, C1-F1 5, C2-F0 3, C2-F1 4
+    assert _sets(inst.coverage(5, "le"))[:3] == [{0, 1}, {1}, {0, 1}]
+    assert _sets(inst.coverage(5, "lt"))[:3] == [{0}, set(), {0, 1}]
+    # float64 is decisive at the boundary: 0.30000000000000004 > 0.3, 0.3 == 0.3
+    m = planar_coverage(np.array([[0.3, 0.0], [0.30000000000000004, 0.0]]), np.array([[0.0, 0.0]]), 0.3, "le")
+    assert _sets(m) == [{0}, set()]
+    m = planar_coverage(np.array([[0.3, 0.0]]), np.array([[0.0, 0.0]]), 0.3, "lt")
+    assert _sets(m) == [set()]
+
+
+def test_zds_pcb_reader(tmp_path):
+    f = _write(tmp_path / "Z.txt", "3\t3\t0\n1\t1\t9\n4\t5\t8\n1\t6\t7\n")
+    for fam in ("ZDS", "PCB"):
+        inst = read_nodes_xyd(f, fam)
+        assert inst.family == fam and inst.n_sites == inst.n_customers == 3
+        assert inst.demand.tolist() == [9, 8, 7]
+        # d(0,1) = 5, d(0,2) = 5, d(1,2) = sqrt(10)
+        assert _sets(inst.coverage(5, "le")) == [{0, 1, 2}, {0, 1, 2}, {0, 1, 2}]
+        assert _sets(inst.coverage(5, "lt")) == [{0}, {1, 2}, {1, 2}]
+
+
+GRAPH_EDGES = (
+    "1\t2\t10\t5.5\n"      # demand of node 1
+    "2\t3\t10\t6.5\n"      # demand of node 2
+    "3\t4\t10\t7.5\n"      # demand of node 3
+    "1\t4\t5\t8.5\n"       # demand of node 4 (not of node 1, the edge's first end)
+    "4\t1\t40\t\n"         # repeated edge, other orientation: the LAST length (40) wins
+)
+
+
+@pytest.mark.parametrize("family,header", [("GR", "4\t5\t0\t0\n"), ("Beasley", "4\t5\t10\tN(80,15)\n")])
+def test_graph_reader_demand_column_and_repeated_edge(tmp_path, family, header):
+    inst = read_graph(_write(tmp_path / f"{family}.txt", header + GRAPH_EDGES), family)
+    assert inst.n_sites == inst.n_customers == 4
+    assert inst.demand.tolist() == [5.5, 6.5, 7.5, 8.5]
+    assert inst.graph[0, 3] == 40 and inst.graph[3, 0] == 40  # last read, not min (5) nor sum (45)
+    # shortest paths: 1-2 10, 1-3 20, 1-4 30 (via 2, 3; the direct edge is 40), 2-4 20, 3-4 10
+    assert _sets(inst.coverage(20, "le")) == [{0, 1, 2}, {0, 1, 2, 3}, {0, 1, 2, 3}, {1, 2, 3}]
+    assert _sets(inst.coverage(20, "lt")) == [{0, 1}, {0, 1, 2}, {1, 2, 3}, {2, 3}]
+    assert _sets(inst.coverage(29, "le"))[0] == {0, 1, 2}
+    assert _sets(inst.coverage(30, "le"))[0] == {0, 1, 2, 3}
+    assert _sets(graph_coverage(inst.graph, 0, "le")) == [{0}, {1}, {2}, {3}]
+
+
+def test_graph_reader_rejects_missing_demand(tmp_path):
+    bad = "4\t5\t0\t0\n1\t2\t10\t5.5\n2\t3\t10\t\n3\t4\t10\t7.5\n1\t4\t5\t8.5\n4\t1\t40\t\n"
+    with pytest.raises(ValueError, match="demand of node 2"):
+        read_graph(_write(tmp_path / "g.txt", bad), "GR")
+
+
+def test_maximo_reader_and_great_circle(tmp_path):
+    text = ("NAME : Tiny\nTYPE : MCLP\nEDGE_WEIGHT_TYPE : COORD\nDIMENSION : 3\nNODE_COORD_SECTION\t\n"
+            "40.0000000 -074.0000000\n40.0100000 -074.0000000\n40.0000000 -073.9900000\n"
+            "DEMAND_SECTION\n10\n20\n30\nEOF")
+    inst = read_maximo(_write(tmp_path / "Tiny.txt", text, crlf=False))
+    assert inst.name == "Tiny" and inst.n_sites == inst.n_customers == 3
+    assert inst.demand.tolist() == [10, 20, 30]
+    assert inst.site_xy[0].tolist() == [40.0, -74.0]
+    # along a meridian the great-circle distance is R * dlat
+    north = EARTH_RADIUS_M * math.radians(0.01)  # 1113.19 m
+    assert sphere_distance(inst.site_xy[0], inst.site_xy[1]) == pytest.approx(north, abs=1e-4)
+    # along a parallel: law of cosines by hand
+    f = math.radians(40.0)
+    east = EARTH_RADIUS_M * math.acos(math.cos(f) ** 2 * math.cos(math.radians(0.01)) + math.sin(f) ** 2)
+    assert sphere_distance(inst.site_xy[0], inst.site_xy[2]) == pytest.approx(east, abs=1e-4)
+    assert east < north
+    assert _sets(inst.coverage(north - 0.01)) == [{0, 2}, {1}, {0, 2}]
+    assert _sets(inst.coverage(north + 0.01))[0] == {0, 1, 2}
+    # KD-tree on unit vectors with the chord radius agrees with a brute-force check
+    rng = np.random.default_rng(7)
+    pts = np.column_stack([rng.uniform(40.6, 40.8, 300), rng.uniform(-74.05, -73.9, 300)])
+    brute = sphere_distance(pts[:, None, :], pts[None, :, :]) <= 400.0
+    assert (sphere_coverage(pts, pts, 400.0).toarray().astype(bool) == brute).all()
+
+
+def test_planar_coverage_matches_brute_force_in_chunks():
+    rng = np.random.default_rng(3)
+    c = np.round(rng.uniform(0, 30, size=(2000, 2)), 1)
+    s = np.round(rng.uniform(0, 30, size=(50, 2)), 1)
+    dx = c[:, None, 0] - s[None, :, 0]
+    dy = c[:, None, 1] - s[None, :, 1]
+    d = np.sqrt(dx * dx + dy * dy)
+    for rule, expect in (("le", d <= 2.5), ("lt", d < 2.5)):
+        got = planar_coverage(c, s, 2.5, rule, chunk=300).toarray().astype(bool)
+        assert (got == expect).all()
+
+
+def test_bds_like_generator_is_deterministic():
+    a, b = bds_like(500, 20, seed=5), bds_like(500, 20, seed=5)
+    assert np.array_equal(a.customer_xy, b.customer_xy) and np.array_equal(a.demand, b.demand)
+    assert a.demand.min() >= 1 and a.demand.max() <= 100 and np.all(a.demand == np.round(a.demand))
+    assert a.customer_xy.min() >= 0 and a.customer_xy.max() <= 30
+    assert not np.array_equal(bds_like(500, 20, seed=6).customer_xy, a.customer_xy)
+
+
+def test_reference_check_flags_mismatches():
+    ref = {"objective": 100.0, "status": "optimal", "bound": 100.0}
+    case = Case(case_id="x", series="reference", problem="MCLP", family="F", source={"file": "f"}, radius=1,
+                rule="le", p=1, n_sites=1, n_customers=1, ref=ref)
+    assert reference_check(case, "optimal", 100.0) == "ok"
+    assert reference_check(case, "optimal", 99.0) == "MISMATCH"
+    assert reference_check(case, "optimal", 101.0).startswith("MISMATCH")
+    assert reference_check(case, "time_limit", 99.0) == "worse (time limit)"
+    tl = Case(**{**case.to_json(), "ref": {"objective": 100.0, "status": "time_limit", "bound": 110.0}})
+    assert reference_check(tl, "time_limit", 105.0) == "better than ref"
+    assert reference_check(tl, "optimal", 111.0).startswith("MISMATCH")
+    lscp = Case(**{**case.to_json(), "problem": "LSCP", "p": None,
+                   "ref": {"objective": 5.0, "status": "optimal", "bound": None}})
+    assert reference_check(lscp, "optimal", 4.0).startswith("MISMATCH")
+
+
+# --------------------------------------------------------------------------------------------
+# The public files
+
+
+@needs_instances
+def test_public_files_parse_with_header_counts():
+    expect = {  # file: (n_sites, n_customers) as the first line (or DIMENSION) says
+        "SJC/SJC324.txt": (324, 324), "SJC/SJC818.txt": (818, 818), "BDS/BDS1000.txt": (100, 1000),
+        "BDS1000/BDS10000A.txt": (1000, 10000), "GR/GR100.txt": (100, 100), "GR/GR150.txt": (150, 150),
+        "Beasley/B700.txt": (700, 700), "Beasley/B900.txt": (900, 900), "ZDS/ZDS1800.txt": (1800, 1800),
+        "PCB/PCB3038.txt": (3038, 3038), "Maximo/NewYork.txt": (2713, 2713), "Maximo/Kings.txt": (7730, 7730),
+        "Cordeau-generator-sample/GRID_INST_n100_m1000_d1_100_f10_100_s1.dat": (100, 1000),
+    }
+    for rel, (n_s, n_c) in expect.items():
+        path = INSTANCES / rel
+        if not path.exists():
+            continue
+        inst = read_instance(path)
+        first = path.read_text().splitlines()[0].split()
+        if inst.family == "Maximo":
+            assert inst.header["n"] == n_s
+        elif inst.family in ("BDS", "BDS1000", "GRID"):
+            assert (int(first[0]), int(first[1])) == (n_s, n_c)
+        else:
+            assert int(first[0]) == n_s
+        assert (inst.n_sites, inst.n_customers) == (n_s, n_c), rel
+        assert np.all(np.isfinite(inst.demand)) and inst.demand.min() >= 0
+    grid = read_instance(INSTANCES / "Cordeau-generator-sample" / "GRID_INST_n100_m1000_d1_100_f10_100_s1.dat")
+    assert grid.site_cost.min() >= 10 and grid.site_cost.max() <= 100
+    b700 = read_instance(INSTANCES / "Beasley" / "B700.txt")
+    assert b700.header["distinct_edges"] < b700.header["m"]  # pmed32 repeats edges
+
+
+@needs_instances
+def test_coverable_and_total_demand_match_reference_csv():
+    """One row per (family, rule): the coverage relation reproduces the CSV's coverable demand."""
+    seen = set()
+    for row in load_reference(INSTANCES):
+        key = (row.family, row.rule)
+        if not row.in_shared or key in seen or row.n_customers * row.n_sites > 4_000_000:
+            continue
+        seen.add(key)
+        inst = read_instance(INSTANCES / row.file)
+        cover = inst.coverage(row.radius, row.rule)
+        coverable = inst.demand[np.diff(cover.indptr) > 0].sum()
+        assert coverable == pytest.approx(row.coverable_demand, abs=0.006), row
+        assert inst.demand.sum() == pytest.approx(row.total_demand, abs=0.006), row
+    assert {"SJC", "BDS", "GR", "Beasley", "ZDS"} <= {f for f, _ in seen}
+
+
+REPRODUCE = [  # (problem, file, radius, p, rule): small rows with proven optima; values read from the CSV
+    ("MCLP", "SJC/SJC324.txt", 800, 3, "le"),
+    ("LSCP", "SJC/SJC402.txt", 800, None, "le"),
+    ("MCLP", "BDS/BDS1000.txt", 5.5, 10, "le"),
+    ("LSCP", "BDS/BDS1000.txt", 4, None, "le"),
+    ("MCLP", "GR/GR100.txt", 60, 5, "le"),
+    ("MCLP", "GR/GR100.txt", 60, 5, "lt"),
+    ("MCLP", "ZDS/ZDS1800.txt", 5, 10, "lt"),
+    ("MCLP", "Beasley/B700.txt", 15, 10, "lt"),
+]
+
+
+@needs_instances
+@pytest.mark.parametrize("problem,file,radius,p,rule", REPRODUCE)
+def test_ours_reproduces_proven_reference_optima(problem, file, radius, p, rule):
+    from benchmarks.ours import run_ours
+
+    rows = [r for r in load_reference(INSTANCES) if r.problem == problem and r.file == file
+            and r.radius == radius and r.p == p and r.rule == rule]
+    assert len(rows) == 1 and rows[0].status == "optimal"
+    row = rows[0]
+    case = case_from_ref(row)
+    inst = read_instance(INSTANCES / file)
+    out = run_ours(inst, inst.coverage, case, time_limit=60)
+    assert out["status"] == "optimal"
+    assert out["objective"] == pytest.approx(row.objective, abs=0.006)
+    assert reference_check(case, out["status"], out["objective"]) == "ok"
+    # the plan itself gives that value
+    x = out["x"]
+    if problem == "MCLP":
+        assert x.sum() <= p
+        covered = inst.demand[(out["cover"] @ x.astype(np.int64)) > 0].sum()
+        assert covered == pytest.approx(row.objective, abs=0.006)
+    else:
+        assert x.sum() == row.objective
+
+
+@needs_instances
+def test_profiles_select_existing_cases():
+    notes: list[str] = []
+    fast = build_cases("fast", INSTANCES, notes=notes)
+    assert {c.family for c in fast if c.series == "reference"} >= {"SJC", "BDS", "ZDS", "GR", "Beasley", "BDS1000"}
+    assert any(c.peers for c in fast)
+    full = build_cases("full", INSTANCES, notes=notes)
+    n_rows = sum(1 for r in load_reference(INSTANCES) if r.in_shared)
+    assert sum(c.series == "reference" for c in full) == n_rows
+    assert any("in_shared = no" in n for n in notes)
+
+
+# --------------------------------------------------------------------------------------------
+# Smoke run of the CLI (subprocess workers, results files)
+
+
+@needs_instances
+def test_cli_smoke_run_ours_and_highs(tmp_path):
+    from benchmarks.__main__ import main
+
+    out = tmp_path / "out"
+    rc = main(["run", "--profile", "fast", "--only", r"^MCLP/GR/GR100/r60/p5/le$|^LSCP/SJC/SJC324/r800/le$",
+               "--peers", "highs", "--time-limit", "30", "--no-baseline", "--out", str(out)])
+    assert rc == 0
+    with open(out / "results.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {(r["case_id"], r["solver"]) for r in rows} == {
+        ("MCLP/GR/GR100/r60/p5/le", "ours"), ("MCLP/GR/GR100/r60/p5/le", "highs"),
+        ("LSCP/SJC/SJC324/r800/le", "ours"), ("LSCP/SJC/SJC324/r800/le", "highs")}
+    for r in rows:
+        assert r["status"] == "optimal" and r["check"] == "ok", r
+        assert float(r["peak_rss_mb"]) > 0
+    md = (out / "summary.md").read_text()
+    assert "No reference mismatches" in md and "machine:" in md and "ortools" in md and "git:" in md
+    assert (out / "time_vs_size.png").stat().st_size > 0
+
+
+@needs_instances
+def test_cli_smoke_run_spopt(tmp_path):
+    pytest.importorskip("spopt")
+    from benchmarks.__main__ import main
+
+    out = tmp_path / "out"
+    rc = main(["run", "--profile", "fast", "--only", r"^MCLP/SJC/SJC324/r800/p3/le$", "--peers", "spopt",
+               "--no-baseline", "--out", str(out)])
+    assert rc == 0
+    with open(out / "results.csv", newline="") as fh:
+        rows = {r["solver"]: r for r in csv.DictReader(fh)}
+    assert rows["spopt"]["status"] == "optimal" and rows["spopt"]["objective_vs_ours"] == "equal"
+    assert rows["ours"]["check"] == "ok"
+
+
+def test_cli_generated_scaling_case(tmp_path):
+    from benchmarks.__main__ import main
+
+    out = tmp_path / "out"
+    rc = main(["run", "--profile", "fast", "--only", r"scaling-bds/m1000/n100/", "--peers", "none",
+               "--no-baseline", "--out", str(out)])
+    assert rc == 0
+    with open(out / "results.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 1 and rows[0]["status"] == "optimal" and rows[0]["n_customers"] == "1000"
+    assert "## Scaling" in (out / "summary.md").read_text()
+
+
+def test_cli_rejects_a_folder_without_the_reference_csv(tmp_path):
+    from benchmarks.__main__ import main
+
+    with pytest.raises(SystemExit, match="computed_optima_highs.csv"):
+        main(["run", "--profile", "fast", "--instances", str(tmp_path), "--out", str(tmp_path / "out")])
