@@ -17,7 +17,7 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_NO_SOLUTION, EXIT_CHECK = 0, 1, 2, 3, 4
 app = typer.Typer(
     name="siting",
     help="Facility siting for 15-minute convenient living circles (一刻钟便民生活圈).",
-    no_args_is_help=False,
+    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
