@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 
 @contextmanager
@@ -37,3 +37,27 @@ def staged_folder(out_dir: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def out_dir_problem(out_dir: Path, *, inputs: Iterable[Path | tuple[Path, str] | None], marker: str,
+                    kind: str) -> str | None:
+    """Why ``out_dir`` may not be replaced whole by :func:`staged_folder`, or None.
+
+    It must not be a file; it must not be, or hold, an input (each input a path, or a
+    (path, description) pair for the message); and when it exists and is not empty it
+    must be ``kind`` — an earlier output of the same command, recognised by ``marker``.
+    """
+    target = Path(out_dir).resolve()
+    if target.exists() and not target.is_dir():
+        return "is a file, not a folder"
+    for item in inputs:
+        if item is None:
+            continue
+        path, what = item if isinstance(item, tuple) else (item, None)
+        p = Path(path).resolve()
+        if p == target or target in p.parents:
+            return f"would replace {what or f'the folder that holds the input {p.name}'}; choose another folder"
+    if target.is_dir() and any(target.iterdir()) and not (target / marker).is_file():
+        return (f"exists and is not {kind} (it has no {marker}); it would be replaced whole: "
+                "choose a new or empty folder")
+    return None

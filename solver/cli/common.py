@@ -101,3 +101,14 @@ def load_with_overrides(scenario, overrides):
         return load_scenario(scenario, overrides=overrides or ())
     except SetSyntaxError as exc:
         raise typer.BadParameter(str(exc), param_hint="--set") from None
+
+
+@contextmanager
+def writing(out_dir, *, hint: str, what: str = "the outputs"):
+    """An unwritable folder or a full disk while writing ``out_dir`` is a usage error (exit 2)
+    that says where, never a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write {what}: {exc.strerror or exc}; got {out_dir}",
+                                 param_hint=hint) from None

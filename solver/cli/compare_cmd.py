@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 
 from ..compare import compare_runs, comparison_markdown, write_comparison
-from .common import console, handled_errors
+from ..folders import out_dir_problem
+from .common import console, handled_errors, writing
 
 
 def compare_cmd(
@@ -29,17 +30,11 @@ def compare_cmd(
             if target == r or target in r.parents or r in target.parents:
                 raise typer.BadParameter(f"must not be inside (or hold) a run folder being compared; got {out_dir}",
                                          param_hint="--out")
-        if target.is_file():
-            raise typer.BadParameter(f"is a file, not a folder; got {out_dir}", param_hint="--out")
-        if target.is_dir() and any(target.iterdir()) and not (target / "comparison.md").is_file():
-            raise typer.BadParameter("exists and is not an earlier comparison (it has no comparison.md); it would "
-                                     f"be replaced whole: choose a new or empty folder; got {out_dir}",
-                                     param_hint="--out")
-        try:
+        why = out_dir_problem(out_dir, inputs=(), marker="comparison.md", kind="an earlier comparison")
+        if why:
+            raise typer.BadParameter(f"{why}; got {out_dir}", param_hint="--out")
+        with writing(out_dir, hint="--out"):
             files = write_comparison(result, out_dir)
-        except OSError as exc:
-            raise typer.BadParameter(f"cannot write the outputs: {exc.strerror or exc}; got {out_dir}",
-                                     param_hint="--out") from None
     if quiet:
         console.print(str(out_dir))
         return

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import console, handled_errors
+from .common import console, handled_errors, writing
 
 
 def import_osm(
@@ -58,12 +58,10 @@ def import_osm(
     with handled_errors():
         cfg = load_settings(settings, overrides=overrides)
         try:
-            result = run_import(pbf, out_dir, settings=cfg, name=name)
+            with writing(out_dir, hint="--out", what="the output"):
+                result = run_import(pbf, out_dir, settings=cfg, name=name)
         except OutDirError as exc:
             raise typer.BadParameter(str(exc), param_hint="--out") from None
-        except OSError as exc:  # unwritable folder or full disk: say where, never a traceback
-            raise typer.BadParameter(f"cannot write the output: {exc.strerror or exc}; got {out_dir}",
-                                     param_hint="--out") from None
     if quiet:
         console.print(str(out_dir), markup=False)
         return

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from .common import console, err_console, handled_errors
+from .common import console, err_console, handled_errors, writing
 
 
 class Lang(str, Enum):
@@ -33,11 +33,8 @@ def report(
         if why:
             raise typer.BadParameter(f"{why}; got {target}", param_hint="--out" if out is not None else "RUN")
     with handled_errors():
-        try:
+        with writing(target, hint="--out", what="the report"):
             files = write_report(run, out_dir=out, lang=lang.value, maps=maps)
-        except OSError as exc:  # unwritable folder or full disk: say where, never a traceback
-            raise typer.BadParameter(f"cannot write the report: {exc.strerror or exc}; got {target}",
-                                     param_hint="--out") from None
     for w in files.warnings:
         err_console.print(f"[yellow]warning:[/] {w}", markup=True)
     if quiet:

@@ -8,12 +8,13 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
+from ..folders import out_dir_problem
 from ..outputs import write_outputs
 from ..pipeline import RunOptions, run
 from ..scenario import Mode
 from ..whatif import scenario_files
 from .common import (Backend, Engine, ModeChoice, StageProgress, check_solve_options, console, handled_errors,
-                     load_with_overrides)
+                     load_with_overrides, writing)
 
 DEFAULT_SCENARIO = Path("scenarios/demo.toml")
 
@@ -49,11 +50,8 @@ def solve(
                              time_limit_s=time_limit, relative_gap=gap, threads=threads)
         with StageProgress(quiet) as progress:
             result = run(sc, options=options, progress=progress)
-        try:
+        with writing(out_dir, hint=where):
             files = write_outputs(result, out_dir)
-        except OSError as exc:  # unwritable or full disk: say where, never a traceback
-            raise typer.BadParameter(f"cannot write the outputs: {exc.strerror or exc}; got {out_dir}",
-                                     param_hint=where) from None
     if quiet:
         console.print(str(out_dir))
     else:
@@ -63,26 +61,11 @@ def solve(
 
 
 def check_out_dir(out_dir: Path, inputs: list[Path | None], *, hint: str) -> None:
-    """Refuse an output folder whose replacement would destroy something (a usage error, exit 2).
-
-    Outputs replace the whole folder, so it must not be a file, must not hold an
-    input, and, when it exists and is not empty, must be an earlier run's output
-    (it has summary.json).
-    """
-    target = Path(out_dir).resolve()
-    if target.exists() and not target.is_dir():
-        raise typer.BadParameter(f"is a file, not a folder; got {out_dir}", param_hint=hint)
-    for p in inputs:
-        if p is None:
-            continue
-        p = Path(p).resolve()
-        if p == target or target in p.parents:
-            raise typer.BadParameter(f"would replace the folder that holds the input {p.name}; "
-                                     f"choose another folder; got {out_dir}", param_hint=hint)
-    if target.is_dir() and any(target.iterdir()) and not (target / "summary.json").is_file():
-        raise typer.BadParameter("exists and is not an output folder of an earlier run (it has no "
-                                 "summary.json); it would be replaced whole: choose a new or empty "
-                                 f"folder; got {out_dir}", param_hint=hint)
+    """Refuse an output folder whose replacement would destroy something (a usage error, exit 2):
+    a file, a folder holding an input, or a non-empty folder that is not an earlier run's output."""
+    why = out_dir_problem(out_dir, inputs=inputs, marker="summary.json", kind="an output folder of an earlier run")
+    if why:
+        raise typer.BadParameter(f"{why}; got {out_dir}", param_hint=hint)
 
 
 def print_run(result, out_dir: Path, files: list[Path]) -> None:

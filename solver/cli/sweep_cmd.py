@@ -11,7 +11,7 @@ from ..pipeline import RunOptions
 from ..sweep import budget_levels, parse_budgets, sweep, sweep_markdown, write_sweep
 from ..whatif import scenario_files
 from .common import (Backend, Engine, StageProgress, check_solve_options, console, handled_errors,
-                     load_with_overrides)
+                     load_with_overrides, writing)
 from .solve_cmd import DEFAULT_SCENARIO, check_out_dir
 
 
@@ -55,11 +55,8 @@ def sweep_cmd(
         with StageProgress(quiet) as progress:
             result = sweep(sc, budgets=levels, options=options, warm_start=warm_start, nested=nested,
                            progress=progress)
-        try:
+        with writing(out_dir, hint="--out"):
             files = write_sweep(result, out_dir)
-        except OSError as exc:
-            raise typer.BadParameter(f"cannot write the outputs: {exc.strerror or exc}; got {out_dir}",
-                                     param_hint="--out") from None
     if quiet:
         console.print(str(out_dir))
     else:

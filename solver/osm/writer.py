@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..folders import staged_folder
+from ..folders import out_dir_problem, staged_folder
 
 SUMMARY = "import_summary.json"
 SCENARIO = "scenario.toml"
@@ -28,17 +28,9 @@ class OutDirError(ValueError):
 
 def check_out_dir(out_dir: Path, *, inputs: list[Path]) -> None:
     """Refuse a folder whose replacement would destroy something that is not an earlier import."""
-    target = Path(out_dir).resolve()
-    if target.exists() and not target.is_dir():
-        raise OutDirError(f"is a file, not a folder; got {out_dir}")
-    for p in inputs:
-        p = Path(p).resolve()
-        if p == target or target in p.parents:
-            raise OutDirError(f"would replace the folder that holds the input {p.name}; choose another "
-                              f"folder; got {out_dir}")
-    if target.is_dir() and any(target.iterdir()) and not (target / SUMMARY).is_file():
-        raise OutDirError(f"exists and is not the output folder of an earlier import (it has no {SUMMARY}); "
-                          f"it would be replaced whole: choose a new or empty folder; got {out_dir}")
+    why = out_dir_problem(out_dir, inputs=inputs, marker=SUMMARY, kind="the output folder of an earlier import")
+    if why:
+        raise OutDirError(f"{why}; got {out_dir}")
 
 
 def fmt(values, digits: int) -> list[str]:

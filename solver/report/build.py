@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from ..folders import staged_folder
+from ..folders import out_dir_problem, staged_folder
 from .evaluation import Evaluation, evaluate, evaluation_frame
 from .labels import Labels
 from .rundata import read_run
@@ -50,21 +50,11 @@ def default_report_dir(run_dir: Path) -> Path:
 
 
 def report_dir_problem(out_dir: Path, run_dir: Path) -> str | None:
-    """Why ``out_dir`` may not be (re)written as a report folder, or None.
-
-    The folder is replaced whole, so it must not hold the run folder (or be
-    it), must not be a file, and, when it exists and is not empty, must be an
-    earlier report folder (it has report.html).
-    """
-    target, run = Path(out_dir).resolve(), Path(run_dir).resolve()
-    if target == run or target in run.parents:
-        return "would replace the run folder itself; choose another folder"
-    if target.exists() and not target.is_dir():
-        return "is a file, not a folder"
-    if target.is_dir() and any(target.iterdir()) and not (target / REPORT_MARKER).is_file():
-        return ("exists and is not an earlier report folder (it has no report.html); it would be replaced "
-                "whole: choose a new or empty folder")
-    return None
+    """Why ``out_dir`` may not be (re)written as a report folder, or None: it is replaced whole,
+    so it must not be a file nor hold (or be) the run folder, and a non-empty folder must be an
+    earlier report folder (it has report.html)."""
+    return out_dir_problem(out_dir, inputs=[(run_dir, "the run folder itself")], marker=REPORT_MARKER,
+                           kind="an earlier report folder")
 
 
 def write_report(run_dir: str | Path, *, out_dir: str | Path | None = None, lang: str = "en",
