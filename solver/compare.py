@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .folders import staged_folder
+from .folders import staged_folder, write_csv
 from .errors import InputError, Problems
 
 REQUIRED = ("summary.json", "coverage.csv", "plan.csv", "sites.csv", "households_coverage.csv")
@@ -262,16 +262,13 @@ def comparison_markdown(c: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.10g")
-
 
 def write_comparison(c: Comparison, out_dir: Path) -> list[Path]:
     """coverage.csv, sites.csv, households.csv and comparison.md into ``out_dir`` (replaced atomically)."""
     out_dir = Path(out_dir)
     with staged_folder(out_dir) as tmp:
-        _csv(c.coverage, tmp / "coverage.csv")
-        _csv(c.sites, tmp / "sites.csv")
-        _csv(c.households, tmp / "households.csv")
+        write_csv(c.coverage, tmp / "coverage.csv")
+        write_csv(c.sites, tmp / "sites.csv")
+        write_csv(c.households, tmp / "households.csv")
         (tmp / "comparison.md").write_text(comparison_markdown(c), encoding="utf-8")
     return sorted(p for p in out_dir.rglob("*") if p.is_file())

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import pandas as pd
+
 
 @contextmanager
 def staged_folder(out_dir: Path) -> Iterator[Path]:
@@ -61,3 +63,9 @@ def out_dir_problem(out_dir: Path, *, inputs: Iterable[Path | tuple[Path, str] |
         return (f"exists and is not {kind} (it has no {marker}); it would be replaced whole: "
                 "choose a new or empty folder")
     return None
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A table as every output CSV is written: UTF-8, ``\\n`` line ends, floats to 10 significant
+    digits, no index (so the same data give the same bytes)."""
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.10g")

@@ -23,16 +23,12 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .folders import staged_folder
+from .folders import staged_folder, write_csv
 from .geo import project
 from .pipeline import Run
 from .whatif import describe_changes
 
-FLOAT_FORMAT = "%.6g"
 
-
-def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.10g")
 
 
 def _versions() -> dict[str, str]:
@@ -208,22 +204,22 @@ def write_outputs(run: Run, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     with staged_folder(out_dir) as tmp:
         ranked = with_coordinates(run.ranked_table, run)
-        _csv(ranked, tmp / "ranked_sites.csv")
+        write_csv(ranked, tmp / "ranked_sites.csv")
         with open(tmp / "ranked_sites.geojson", "w", encoding="utf-8") as fh:
             json.dump(_geojson(ranked), fh, ensure_ascii=False, indent=1)
-        _csv(household_layer(run), tmp / "households_coverage.csv")
-        _csv(site_layer(run), tmp / "sites.csv")
-        _csv(existing_layer(run), tmp / "existing.csv")
+        write_csv(household_layer(run), tmp / "households_coverage.csv")
+        write_csv(site_layer(run), tmp / "sites.csv")
+        write_csv(existing_layer(run), tmp / "existing.csv")
         by_street = tmp / "by_street"
         by_street.mkdir()
         for street, part in ranked.groupby("street", sort=True):
             part = part.copy()
             part.insert(1, "street_rank", np.arange(1, len(part) + 1))
-            _csv(part, by_street / f"{_safe_name(str(street))}.csv")
-        _csv(run.coverage_table, tmp / "coverage.csv")
-        _csv(run.uncovered_table, tmp / "uncovered.csv")
+            write_csv(part, by_street / f"{_safe_name(str(street))}.csv")
+        write_csv(run.coverage_table, tmp / "coverage.csv")
+        write_csv(run.uncovered_table, tmp / "uncovered.csv")
         plan = pd.DataFrame(run.plan, columns=["id", "service"])
-        _csv(plan, tmp / "plan.csv")
+        write_csv(plan, tmp / "plan.csv")
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(summary(run), fh, ensure_ascii=False, indent=2)
     return sorted(p for p in out_dir.rglob("*") if p.is_file())

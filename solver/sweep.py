@@ -50,7 +50,7 @@ import pandas as pd
 
 from models.mclp import build_max_coverage
 
-from .folders import staged_folder
+from .folders import staged_folder, write_csv
 from .backends import solve_linear
 from .coverage import Items, build_geometry, build_items, compute_coverage
 from .outputs import summary as run_summary
@@ -566,9 +566,6 @@ def plot_curve(sw: Sweep, path: Path) -> None:
     plt.close(fig)
 
 
-def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", float_format="%.10g")
-
 
 def sweep_summary(sw: Sweep) -> dict:
     fres = sw.full.result
@@ -599,9 +596,9 @@ def write_sweep(sw: Sweep, out_dir: Path) -> list[Path]:
     """Write the sweep into ``out_dir`` (replaced atomically): the table, plot, report and every plan."""
     out_dir = Path(out_dir)
     with staged_folder(out_dir) as tmp:
-        _csv(sw.table, tmp / "sweep.csv")
-        _csv(sw.changes, tmp / "changes.csv")
-        _csv(sw.sites, tmp / "sites_by_level.csv")
+        write_csv(sw.table, tmp / "sweep.csv")
+        write_csv(sw.changes, tmp / "changes.csv")
+        write_csv(sw.sites, tmp / "sites_by_level.csv")
         (tmp / "sweep.md").write_text(sweep_markdown(sw), encoding="utf-8")
         plot_curve(sw, tmp / "sweep.png")
         (tmp / "levels").mkdir()
