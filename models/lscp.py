@@ -3,7 +3,7 @@
 Every item k that some eligible option can reach must be covered; items no
 option reaches are removed beforehand and reported with the reason.
 
-    min   sum_j c_j u_j + sum_o f_s(o) x_o (+ tie-break)
+    min   sum_j c_j u_j + sum_o f_s(o) x_o
     s.t.  sum_o a_ko x_o >= 1                       for every coverable item k
           plan rows of models/structure.py          (linking, area, budget if
                                                      given, street caps, must-open)
@@ -22,7 +22,7 @@ from .linear import LinearModel, RowBuilder
 from .structure import cost_coefficients, plan_layout, plan_rows
 
 
-def build_cover(inst: Instance, *, tie_break: np.ndarray | None = None) -> LinearModel:
+def build_cover(inst: Instance) -> LinearModel:
     layout = plan_layout(inst)
     n = layout.n_plan_vars
     rb = RowBuilder(n)
@@ -31,8 +31,6 @@ def build_cover(inst: Instance, *, tie_break: np.ndarray | None = None) -> Linea
     plan_rows(inst, layout, rb, budget=inst.budget)
     A, rlb, rub = rb.build()
     c = cost_coefficients(inst, layout, n)
-    if tie_break is not None:
-        c[: layout.n_x] += tie_break
     return LinearModel(name="lscp_min_cost", objective=c, maximize=False, lb=np.zeros(n), ub=np.ones(n),
                        integer=np.ones(n, dtype=bool), A=A, row_lb=rlb, row_ub=rub,
                        blocks={"x": (0, layout.n_x), "u": (layout.n_x, n)}, row_blocks=rb.blocks)

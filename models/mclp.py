@@ -1,4 +1,4 @@
-"""Budgeted multi-service maximal covering location model (MCLP), in two stages.
+"""Budgeted multi-service maximal covering location model (MCLP).
 
 Sets: items k (a demand point, or a group of points with identical reach, for
 one service s(k)), options o = (space j, service s) that are eligible, spaces j.
@@ -25,12 +25,6 @@ cost difference is then worth less than delta, so no coverage is ever traded
 for money, and among plans of maximal coverage the cheapest wins. A valid
 bound on coverage is (best bound) + eps * C.
 
-Verification model — the cheapest plan with coverage at least Z (optional,
-to prove the cost part separately):
-
-    min   sum_j c_j u_j + sum_o f_s(o) x_o
-    s.t.  sum_k W_k y_k >= Z,  and the rows above.
-
 y_k may stay continuous: for fixed x the optimum sets
 y_k = min(1, sum_o a_ko x_o), which is integral.
 """
@@ -53,52 +47,29 @@ def _coverage_rows(inst: Instance, rb: RowBuilder, y0: int) -> None:
     rb.add("coverage", rows, cols, vals, np.full(inst.n_items, -np.inf), np.zeros(inst.n_items))
 
 
-def _base(inst: Instance, name: str, *, min_coverage: float | None) -> tuple:
+def build_max_coverage(inst: Instance, *, cheapest: bool = True) -> LinearModel:
+    """Maximise weighted coverage (then, with ``cheapest``, minimise cost) within budget,
+    area, caps and must-constraints."""
     layout = plan_layout(inst)
     y0 = layout.n_plan_vars
     n = y0 + inst.n_items
     rb = RowBuilder(n)
     _coverage_rows(inst, rb, y0)
     plan_rows(inst, layout, rb, budget=inst.budget)
-    if min_coverage is not None:
-        k = np.flatnonzero(inst.item_weight)
-        rb.add("min_coverage", np.zeros(len(k)), y0 + k, inst.item_weight[k], [min_coverage], [np.inf])
     A, rlb, rub = rb.build()
     lb = np.zeros(n)
-    ub = np.ones(n)
     lb[y0 + np.flatnonzero(inst.item_must)] = 1.0
     integer = np.zeros(n, dtype=bool)
     integer[:y0] = True
-    blocks = {"x": (0, layout.n_x), "u": (layout.n_x, y0), "y": (y0, n)}
-    return layout, n, A, rlb, rub, lb, ub, integer, blocks, rb.blocks
+    c = np.zeros(n)
+    c[y0:] = inst.item_weight
+    if cheapest:
+        c -= cost_weight(inst) * cost_coefficients(inst, layout, n)
+    return LinearModel(name="mclp_max_coverage", objective=c, maximize=True, lb=lb, ub=np.ones(n),
+                       integer=integer, A=A, row_lb=rlb, row_ub=rub,
+                       blocks={"x": (0, layout.n_x), "u": (layout.n_x, y0), "y": (y0, n)}, row_blocks=rb.blocks)
 
 
 def cost_weight(inst: Instance) -> float:
     """eps of the lexicographic objective: a cost difference never outweighs delta of coverage."""
     return inst.coverage_granularity() / (inst.max_spend() + 1.0)
-
-
-def build_max_coverage(inst: Instance, *, cheapest: bool = True) -> LinearModel:
-    """Maximise weighted coverage (then, with ``cheapest``, minimise cost) within budget,
-    area, caps and must-constraints."""
-    layout, n, A, rlb, rub, lb, ub, integer, blocks, rblocks = _base(inst, "mclp", min_coverage=None)
-    c = np.zeros(n)
-    c[layout.n_plan_vars:] = inst.item_weight
-    if cheapest:
-        c -= cost_weight(inst) * cost_coefficients(inst, layout, n)
-    return LinearModel(name="mclp_max_coverage", objective=c, maximize=True, lb=lb, ub=ub,
-                       integer=integer, A=A, row_lb=rlb, row_ub=rub, blocks=blocks, row_blocks=rblocks)
-
-
-def build_min_cost(inst: Instance, *, min_coverage: float, tie_break: np.ndarray | None = None) -> LinearModel:
-    """The cheapest plan that keeps weighted coverage >= ``min_coverage``.
-
-    ``tie_break`` (per option, small non-negative) is added to the fit-out cost
-    of each x_o; pass values whose total stays below the smallest cost step.
-    """
-    layout, n, A, rlb, rub, lb, ub, integer, blocks, rblocks = _base(inst, "mclp", min_coverage=min_coverage)
-    c = cost_coefficients(inst, layout, n)
-    if tie_break is not None:
-        c[: layout.n_x] += tie_break
-    return LinearModel(name="mclp_min_cost", objective=c, maximize=False, lb=lb, ub=ub,
-                       integer=integer, A=A, row_lb=rlb, row_ub=rub, blocks=blocks, row_blocks=rblocks)

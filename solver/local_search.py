@@ -61,12 +61,10 @@ class _Tallies:
     def swap_ok(self, inst: Instance, o: int, o2: int) -> bool:
         j, j2 = int(inst.opt_site[o]), int(inst.opt_site[o2])
         closes_j = self.n_open_at[j] == 1
-        opens_j2 = self.n_open_at[j2] == 0 or (j2 == j and closes_j)
-        saved = inst.option_cost[o] + (inst.site_cost[j] if closes_j else 0.0)
-        added = inst.option_cost[o2] + (inst.site_cost[j2] if opens_j2 else 0.0)
-        if j2 == j and closes_j:  # the space stays open: no conversion cost moves
-            saved -= inst.site_cost[j]
-            added -= inst.site_cost[j2]
+        saved, added = inst.option_cost[o], inst.option_cost[o2]
+        if j2 != j:  # within one space no conversion cost moves
+            saved += inst.site_cost[j] if closes_j else 0.0
+            added += inst.site_cost[j2] if self.n_open_at[j2] == 0 else 0.0
         if inst.budget is not None and self.spent - saved + added > inst.budget * (1 + 1e-12) + 1e-9:
             return False
         area2 = self.area[j2] + inst.option_area[o2] - (inst.option_area[o] if j2 == j else 0.0)
