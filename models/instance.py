@@ -90,6 +90,22 @@ class Instance:
                 return 10.0**-k
         return float(w.min()) * 1e-6
 
+    def is_cardinality(self) -> bool:
+        """True when the budget only counts options: the textbook shape (a budget of p sites).
+
+        Every option is its own site and costs the same (conversion + fit-out), nothing
+        limits areas, and there are no street caps or must-open services; the budget row
+        is then sum_o x_o <= p up to a factor, with no knapsack structure to cut on.
+        """
+        if self.group_caps or self.must_open or self.n_options == 0:
+            return False
+        if len(np.unique(self.opt_site)) != self.n_options:
+            return False
+        unit = self.site_cost[self.opt_site] + self.option_cost
+        if not np.all(unit == unit[0]):
+            return False
+        return bool(np.all(self.option_area <= self.site_area[self.opt_site]))
+
     def plan_cost(self, x: np.ndarray) -> float:
         """Total cost of an option selection ``x`` (bool per option)."""
         u = np.zeros(self.n_sites, dtype=bool)

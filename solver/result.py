@@ -28,6 +28,9 @@ class SolveParameters:
     threads: int = 2
     seed: int = 0
     log: bool = False
+    # "cardinality": the model's budget is a count of sites (Instance.is_cardinality); the
+    # SCIP backend then uses the settings measured best for that shape. "general" otherwise.
+    shape: str = "general"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -150,3 +150,52 @@ def test_infeasible_is_a_status_not_an_exception():
     res = solve_instance(tiny, mode=Mode.MAX_COVERAGE, params=PARAMS)
     assert res.termination is Termination.INFEASIBLE
     assert res.x is None
+
+
+def _pure(seed: int, *, n_sites: int = 12, n_items: int = 60, p: int = 3):
+    from scipy.sparse import random as sprandom
+
+    rng = np.random.default_rng(seed)
+    cover = sprandom(n_items, n_sites, density=0.25, random_state=rng, format="csr")
+    cover.data[:] = 1
+    return pure_instance(cover, rng.integers(1, 100, n_items).astype(float), p=p)
+
+
+def test_cardinality_shape_is_recognised():
+    from dataclasses import replace
+
+    from models.instance import GroupCap
+
+    pure = _pure(0)
+    assert pure.is_cardinality()
+    assert replace(pure, site_cost=np.full(pure.n_sites, 3.0)).is_cardinality()  # p sites of 3 yuan each
+    costs = np.ones(pure.n_sites)
+    costs[0] = 2.0
+    assert not replace(pure, site_cost=costs).is_cardinality()  # a knapsack, not a count
+    assert not replace(pure, group_caps=(GroupCap(group=0, max_sites=1),)).is_cardinality()
+    assert not replace(pure, must_open={0: 1}).is_cardinality()
+    assert not random_instance(seed=1).is_cardinality()  # multi-service, site + fit-out costs
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_textbook_shape_solves_exactly_with_its_settings(seed, monkeypatch):
+    """The textbook MCLP runs with the cardinality SCIP settings and still matches enumeration;
+    a district-shaped instance keeps the general settings."""
+    import solver.solve as solve_mod
+
+    shapes = []
+    real = solve_mod.solve_linear
+
+    def spy(model, params, **kw):
+        shapes.append(params.shape)
+        return real(model, params, **kw)
+
+    monkeypatch.setattr(solve_mod, "solve_linear", spy)
+    inst = _pure(seed, p=2 + seed % 3)
+    best = brute_force(inst, cover_mode=False)
+    res = solve_instance(inst, mode=Mode.MAX_COVERAGE, params=PARAMS, cheapest=False)
+    assert res.termination is Termination.OPTIMAL
+    assert res.coverage == pytest.approx(best[0])
+    assert shapes == ["cardinality"]
+    solve_instance(random_instance(seed=seed), mode=Mode.MAX_COVERAGE, params=PARAMS)
+    assert shapes[1:] == ["general"]
