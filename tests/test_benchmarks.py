@@ -348,3 +348,13 @@ def test_cli_rejects_a_folder_without_the_reference_csv(tmp_path):
 
     with pytest.raises(SystemExit, match="computed_optima_highs.csv"):
         main(["run", "--profile", "fast", "--instances", str(tmp_path), "--out", str(tmp_path / "out")])
+
+
+def test_scip_settings_study_measures_the_shipped_settings():
+    """The last variant of benchmarks.scip_settings is what the backend ships for the textbook shape,
+    and the general shape keeps SCIP's defaults (the study's first row)."""
+    from benchmarks.scip_settings import VARIANTS
+    from solver.backends.ortools_backend import SCIP_SETTINGS
+
+    assert list(VARIANTS.values())[-1] == SCIP_SETTINGS["cardinality"]
+    assert list(VARIANTS.values())[0] == SCIP_SETTINGS["general"] == ""
