@@ -16,17 +16,17 @@ import statistics
 import time
 from pathlib import Path
 
+from solver.backends.ortools_backend import SCIP_NO_CUT_ROUNDS, SCIP_PSEUDOCOST_BRANCHING, SCIP_STEEPEST_EDGE
+
 from .instances import read_instance
 from .reference import load_reference
 
 ROWS = (("SJC/SJC818.txt", 800.0, 10), ("SJC/SJC818.txt", 1200.0, 4), ("BDS/BDS10000C.txt", 6.25, 10),
         ("BDS/BDS10000D.txt", 4.75, 15), ("BDS/BDS10000B.txt", 5.5, 10), ("BDS/BDS100000A.txt", 6.0, 10),
         ("Beasley/B700.txt", 15.0, 10), ("BDS/BDS10000C.txt", 4.0, 20))
-_PSCOST = "branching/pscost/priority = 100000\n"
-_NO_CUTS = "separating/maxrounds = 0\nseparating/maxroundsroot = 0\n"
-_STEEPEST = "lp/pricing = s\n"
-VARIANTS = {"defaults": "", "pscost": _PSCOST, "no cuts": _NO_CUTS, "pscost + no cuts": _PSCOST + _NO_CUTS,
-            "pscost + no cuts + steepest edge": _PSCOST + _NO_CUTS + _STEEPEST}
+_PS, _NC, _SE = SCIP_PSEUDOCOST_BRANCHING, SCIP_NO_CUT_ROUNDS, SCIP_STEEPEST_EDGE
+VARIANTS = {"defaults": "", "pscost": _PS, "no cuts": _NC, "pscost + no cuts": _PS + _NC,
+            "pscost + no cuts + steepest edge": _PS + _NC + _SE}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ recomputed from that instance (never read off solver variables).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -136,9 +136,8 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
         return max(1.0, (deadline - time.perf_counter()) * share)
 
     def run(model, hint, share=1.0):
-        p = SolveParameters(time_limit_s=remaining(share), relative_gap=params.relative_gap,
-                            threads=params.threads, seed=params.seed, log=params.log,
-                            shape="cardinality" if r.is_cardinality() else "general")
+        p = replace(params, time_limit_s=remaining(share),
+                    shape="cardinality" if r.is_cardinality() else "general")
         return solve_linear(model, p, backend=backend, engine=engine, hint=hint)
 
     message = ""

@@ -32,12 +32,12 @@ ENGINE_NAMES = {"scip": "scip", "cpsat": "sat"}
 # the bound and steepest edge slows the LPs down (a 20-street district: optimal in 20 s with
 # SCIP's defaults; 0.75 % gap after 120 s without cuts; 52 s with steepest edge), so SCIP's
 # defaults stay.
+SCIP_PSEUDOCOST_BRANCHING = "branching/pscost/priority = 100000\n"
+SCIP_NO_CUT_ROUNDS = "separating/maxrounds = 0\nseparating/maxroundsroot = 0\n"
+SCIP_STEEPEST_EDGE = "lp/pricing = s\n"
 SCIP_SETTINGS = {
     "general": "",
-    "cardinality": ("branching/pscost/priority = 100000\n"
-                    "separating/maxrounds = 0\n"
-                    "separating/maxroundsroot = 0\n"
-                    "lp/pricing = s\n"),
+    "cardinality": SCIP_PSEUDOCOST_BRANCHING + SCIP_NO_CUT_ROUNDS + SCIP_STEEPEST_EDGE,
 }
 _VERSION = None
 
