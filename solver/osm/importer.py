@@ -10,7 +10,6 @@ out and counted by reason in ``import_summary.json``, never silently.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata as md
 import re
 import time
@@ -25,6 +24,7 @@ from scipy.spatial import cKDTree
 
 from ..errors import Problems
 from ..geo import project
+from ..readers import file_digest
 from .areas import assign_areas
 from .buildings import calibrate, estimate_households
 from .facilities import find_candidates, find_existing
@@ -58,24 +58,9 @@ def district_name(pbf: Path) -> str:
     return name
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def select_keys(settings: Settings) -> tuple[str, ...]:
     """Keys a feature must have one of to be read: building, landuse and every rule's keys."""
-    keys = {"building", "landuse"}
-    for rules in settings.existing.values():
-        for r in rules:
-            keys.update(r.keys)
-    for c in settings.candidates:
-        for r in c.rules:
-            keys.update(r.keys)
-    return tuple(sorted(keys))
+    return tuple(sorted({"building", "landuse"} | settings.rule_keys()))
 
 
 def _version(pkg: str) -> str:
@@ -193,7 +178,7 @@ def import_osm(pbf: Path, out_dir: Path, *, settings: Settings, name: str | None
 
     tables = _tables(hh, cd, ex, net, crs)
     summary = {
-        "source": {"file": pbf.name, "sha256": _sha256(pbf), "bytes": pbf.stat().st_size},
+        "source": {"file": pbf.name, "sha256": file_digest(pbf), "bytes": pbf.stat().st_size},
         "district": name,
         "crs": {"code": crs.to_string(), "name": crs.name, "why": crs_why},
         "network": {**way_stats, **net.stats, "max_edge_m": settings.max_edge_m},

@@ -72,16 +72,21 @@ class Settings:
     candidates: tuple[CandidateRule, ...]
     raw: dict = field(repr=False, compare=False, default_factory=dict)
 
-    def tag_keys(self) -> tuple[str, ...]:
-        """Every OSM key the rules and estimates read (sorted)."""
-        keys = {"building", "landuse", "building:levels", "building:min_level", "height", "level", "name"}
+    def rule_keys(self) -> set[str]:
+        """Every OSM key the existing-facility and candidate rules test."""
+        keys: set[str] = set()
         for rules in self.existing.values():
             for r in rules:
                 keys.update(r.keys)
         for c in self.candidates:
             for r in c.rules:
                 keys.update(r.keys)
-        return tuple(sorted(keys))
+        return keys
+
+    def tag_keys(self) -> tuple[str, ...]:
+        """Every OSM key the rules and estimates read (sorted)."""
+        estimates = {"building", "landuse", "building:levels", "building:min_level", "height", "level", "name"}
+        return tuple(sorted(estimates | self.rule_keys()))
 
 
 def default_text() -> str:
