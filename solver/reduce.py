@@ -158,7 +158,7 @@ def useless_options(inst: Instance) -> np.ndarray:
     return empty & ~protected
 
 
-def _keep_options(inst: Instance, keep_opt: np.ndarray) -> tuple[Instance, np.ndarray, np.ndarray]:
+def keep_options(inst: Instance, keep_opt: np.ndarray) -> tuple[Instance, np.ndarray, np.ndarray]:
     """Keep the given options and the sites that still have one; returns (instance, sites, options)."""
     keep_opts = np.flatnonzero(keep_opt)
     keep_sites = np.unique(inst.opt_site[keep_opts])
@@ -197,13 +197,13 @@ def reduce_instance(inst: Instance, *, cover_mode: bool) -> Reduction:
              "nonzeros_before": int(inst.cover.nnz)}
     agg, item_map = aggregate_items(inst)
     sizes["items_aggregated"] = agg.n_items
-    useful, sites1, opts1 = _keep_options(agg, ~useless_options(agg))
+    useful, sites1, opts1 = keep_options(agg, ~useless_options(agg))
     drop = dominated_sites(useful, same_group_only=bool(useful.group_caps))
     # Sites offering a must-open service stay: moving services between sites could
     # lower the number of sites that offer it.
     for s in useful.must_open:
         drop[useful.opt_site[useful.opt_service == s]] = False
-    red, sites2, opts2 = _keep_options(useful, ~drop[useful.opt_site])
+    red, sites2, opts2 = keep_options(useful, ~drop[useful.opt_site])
     keep_sites, keep_opts = sites1[sites2], opts1[opts2]
     # Dropping options can make more items identical: aggregate once more.
     red, second = aggregate_items(red)

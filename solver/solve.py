@@ -22,10 +22,11 @@ from models.lscp import build_cover
 from models.mclp import build_max_coverage, cost_weight
 from models.structure import plan_layout
 
+from . import lagrangian
 from .backends import solve_linear
 from .heuristics import Prepared, greedy_cover, greedy_max_coverage
 from .local_search import improve, tabu_search
-from .reduce import Reduction, reduce_instance
+from .reduce import Reduction, keep_options, reduce_instance
 from .result import BackendResult, SolveParameters, Termination, relative_gap
 from .scenario import Mode
 
@@ -160,7 +161,8 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             x_red, term, _ = _max_coverage(r, warm_plan(r), run, stages, cheapest=True)
             bound = None  # the primary objective here is coverage; cost is minimal among max-coverage plans
     else:
-        x_red, term, bound = _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
+        x_red, term, bound = _max_coverage_rooted(r, hint_x, run, stages, cheapest=cheapest,
+                                                  remaining=remaining, sizes=sizes, timings=timings)
     wall = time.perf_counter() - t0
     timings["solve"] = wall - timings["reduce"] - timings["heuristic"]
     solver = stages[0].solver if stages else ""
@@ -209,6 +211,70 @@ def warm_plan(inst: Instance, *, iterations: int | None = None) -> np.ndarray | 
     if iterations == 0:
         return x
     return improve(inst, tabu_search(inst, x, iterations=iterations, prep=prep), prep=prep)
+
+
+def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool,
+                         remaining, sizes: dict, timings: dict):
+    """_max_coverage, after an LP root (solver/lagrangian.py) on large textbook-shaped instances.
+
+    The LP solution, rounded and improved by local search, may replace the warm start.
+    The root's Lagrangian bound may then prove the incumbent optimal outright; otherwise
+    the options it fixes to 0 are removed, the rest is reduced again and solved, and the
+    bound is min(L, max(bound of the rest, incumbent)): a plan using a fixed option
+    covers no more than the incumbent.
+    """
+    if hint_x is None or not lagrangian.applies(r):
+        return _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
+    root = lagrangian.solve_root(r, time_limit_s=remaining(0.5))
+    if root is None:
+        return _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
+    t = time.perf_counter()
+    rounded = rounded_plan(r, root.x_lp, root.p)
+    if _better(r, rounded, hint_x):
+        hint_x = rounded
+    z = r.coverage_value(hint_x)
+    delta = r.coverage_granularity()
+    fixed = root.fixed_to_zero(z if cheapest else z + delta, protect=hint_x)
+    timings["lp_root"] = root.wall_s + time.perf_counter() - t
+    sizes["root_fixed_options"] = int(fixed.sum())
+    lagr = float(np.floor(root.bound / delta + 1e-6) * delta)
+    proven = root.proves(z, delta) and not cheapest
+    stages.append(StageReport(name="lp_root", termination=Termination.OPTIMAL if proven else Termination.FEASIBLE,
+                              objective=z, best_bound=lagr, wall_s=timings["lp_root"], solver=root.solver))
+    if proven:
+        return hint_x, Termination.OPTIMAL, z
+    if not fixed.any():
+        x_red, term, bound = _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
+    else:
+        sub, _, opts = keep_options(r, ~fixed)
+        red = reduce_instance(sub, cover_mode=False)
+        x_sub, term, bound = _max_coverage(red.instance, _given_hint(sub, red, hint_x[opts], cover_mode=False),
+                                           run, stages, cheapest=cheapest)
+        x_red = hint_x
+        if x_sub is not None:
+            x = np.zeros(r.n_options, dtype=bool)
+            x[opts] = red.expand_x(x_sub, sub.n_options)
+            x_red = hint_x if _better(r, hint_x, x) else x
+        elif term is Termination.NO_SOLUTION:
+            term = Termination.FEASIBLE
+        if bound is not None:
+            bound = max(bound, z)
+    bound = lagr if bound is None else min(bound, lagr)
+    return x_red, term, max(bound, r.coverage_value(x_red))
+
+
+def rounded_plan(inst: Instance, x_lp: np.ndarray, p: int) -> np.ndarray:
+    """The p options with the largest LP values, improved by local search and the tabu search.
+
+    On the Máximo SanFrancisco instance (p = 50) this reaches 614,559 where the greedy
+    start reaches 605,549 with the same search (optimum 617,592).
+    """
+    order = np.argsort(-np.asarray(x_lp), kind="stable")
+    x = np.zeros(inst.n_options, dtype=bool)
+    x[order[:p]] = True
+    prep = Prepared(inst)
+    x = improve(inst, x, prep=prep)
+    return improve(inst, tabu_search(inst, x, iterations=TABU_ITERATIONS, prep=prep), prep=prep)
 
 
 def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool):

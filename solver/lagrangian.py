@@ -1,0 +1,117 @@
+"""Lagrangian bound and reduced-cost fixing for the textbook MCLP (a budget of p sites).
+
+The model (models/mclp.py, cardinality shape: every option its own site, one price):
+
+    max  sum_k W_k y_k   s.t.  y_k <= sum_j a_kj x_j  (k),   sum_j x_j <= p,
+                               x_j in {0,1},  0 <= y_k <= 1
+
+Relaxing the coverage rows with multipliers lambda_k >= 0 gives, for every lambda,
+
+    L(lambda) = sum_k max(0, W_k - lambda_k)  +  (sum of the p largest rho_j),
+    rho_j     = sum_k a_kj lambda_k,
+
+an upper bound on the coverage of every plan. The subproblem has the integrality
+property, so at the LP duals lambda* (solver/backends/highs_lp.py) L(lambda*) equals the
+LP bound; any lambda stays valid however inaccurate the LP solve, because L is
+recomputed here from the raw incidence.
+
+Reduced-cost fixing (e.g. Galvão & ReVelle 1996; Cordeau, Furini & Ljubić 2019): let T
+be the p sites with the largest rho and rho_(p) the smallest of them. A plan that opens
+a site j outside T is bounded by the same relaxation with x_j = 1 forced,
+
+    L_j = L(lambda) - rho_(p) + rho_j.
+
+If L_j < z + delta (z: the incumbent's coverage, delta: the coverage granularity), no
+plan opening j covers more than the incumbent, so x_j = 0 can be fixed. When ties in
+coverage are broken by cost, fixing needs L_j < z (a plan opening j then covers strictly
+less). The incumbent's own sites are never fixed, so it stays a plan of the reduced model.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.instance import Instance
+from models.mclp import build_max_coverage
+
+from .backends.highs_lp import solve_relaxation
+
+# Applied to textbook-shaped instances with at least this many candidate sites after
+# reduction. With ~100 sites (the BDS rows) SCIP's own root LP takes a fraction of a
+# second and the LP gap is wider than any site's reduced cost, so nothing is fixed
+# (measured: 0 of ~100 on six BDS rows); with hundreds to thousands of sites (SJC708,
+# Beasley, BDS1000, the Máximo cities) SoPlex's root LP is the bottleneck and fixing
+# removes up to 60 % of the sites (benchmarks/README.md, "LP root and reduced-cost fixing").
+ROOT_MIN_OPTIONS = 300
+
+
+def budget_sites(inst: Instance) -> int | None:
+    """p, the number of sites the budget buys, for a cardinality-shaped instance (else None)."""
+    if inst.budget is None or not inst.is_cardinality():
+        return None
+    unit = float(inst.site_cost[inst.opt_site[0]] + inst.option_cost[0])
+    if unit <= 0:
+        return None
+    return int(np.floor(inst.budget / unit + 1e-9))
+
+
+def applies(inst: Instance) -> bool:
+    """The root bound is used for textbook-shaped max-coverage instances of some size."""
+    p = budget_sites(inst)
+    return (p is not None and 0 < p < inst.n_options and not inst.item_must.any()
+            and inst.n_options >= ROOT_MIN_OPTIONS)
+
+
+def lagrangian_value(inst: Instance, lam: np.ndarray, p: int) -> tuple[float, np.ndarray]:
+    """L(lambda) and rho (per option) for multipliers ``lam`` >= 0 (one per item)."""
+    lam = np.clip(np.asarray(lam, dtype=float), 0.0, None)
+    rho = inst.cover.T.tocsr() @ lam
+    top = np.sort(rho)[::-1][:p]
+    return float(np.maximum(inst.item_weight - lam, 0.0).sum() + top.sum()), rho
+
+
+@dataclass(frozen=True, kw_only=True)
+class RootLP:
+    """The LP root of a textbook-shaped instance: Lagrangian bound at the LP duals."""
+
+    p: int  # sites the budget buys
+    bound: float  # L(lambda*): no plan covers more
+    lp_objective: float  # the LP value HiGHS reported (L is recomputed, not read off)
+    rho: np.ndarray  # rho_j per option at lambda*
+    x_lp: np.ndarray  # the LP's site values (for rounding)
+    wall_s: float
+    solver: str
+
+    def proves(self, coverage: float, delta: float) -> bool:
+        """No plan covers ``coverage`` + delta or more: a plan covering ``coverage`` is optimal."""
+        return self.bound < coverage + delta - 1e-9 * max(1.0, abs(coverage))
+
+    def fixed_to_zero(self, threshold: float, protect: np.ndarray) -> np.ndarray:
+        """Bool per option: L_j < threshold, so x_j = 0 can be fixed; ``protect``ed options never are."""
+        order = np.argsort(-self.rho, kind="stable")
+        in_top = np.zeros(len(self.rho), dtype=bool)
+        in_top[order[:self.p]] = True
+        with_j = self.bound - self.rho[order[self.p - 1]] + self.rho
+        tol = 1e-9 * max(1.0, abs(threshold))
+        return (with_j < threshold - tol) & ~in_top & ~np.asarray(protect, dtype=bool)
+
+
+def solve_root(inst: Instance, *, time_limit_s: float) -> RootLP | None:
+    """LP relaxation in HiGHS and the Lagrangian bound at its duals (None if the LP did not solve)."""
+    import scipy
+
+    t0 = time.perf_counter()
+    p = budget_sites(inst)
+    if p is None:
+        raise ValueError("solve_root needs a cardinality-shaped instance with a budget")
+    model = build_max_coverage(inst, cheapest=False)
+    lp = solve_relaxation(model, time_limit_s=time_limit_s)
+    if not lp.optimal:
+        return None
+    start, stop = model.row_blocks["coverage"]
+    bound, rho = lagrangian_value(inst, np.minimum(lp.row_dual[start:stop], inst.item_weight), p)
+    return RootLP(p=p, bound=bound, lp_objective=float(lp.objective), rho=rho, x_lp=model.block(lp.values, "x"),
+                  wall_s=time.perf_counter() - t0, solver=f"highs-ipm (scipy {scipy.__version__})")
