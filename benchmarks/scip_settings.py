@@ -4,7 +4,9 @@
 
 Solves eight mid-size public rows (SJC818, BDS 10^4-10^5 x 100, Beasley B700) with the
 project's own ``solve_instance`` exactly as the benchmark does, replacing only
-``SCIP_SETTINGS["cardinality"]`` by each variant, and prints a Markdown table of the
+``SCIP_SETTINGS["cardinality"]`` and ``["cardinality_proof"]`` by each variant (the last
+row, "as shipped", keeps both: the proof settings for models of at most
+``solve.PROOF_MAX_OPTIONS`` options), and prints a Markdown table of the
 median seconds per row. Every solve must end proven optimal at the reference value
 (an AssertionError otherwise), so a faster setting cannot trade away correctness.
 """
@@ -16,7 +18,14 @@ import statistics
 import time
 from pathlib import Path
 
-from solver.backends.ortools_backend import SCIP_NO_CUT_ROUNDS, SCIP_PSEUDOCOST_BRANCHING, SCIP_STEEPEST_EDGE
+from solver.backends.ortools_backend import (
+    SCIP_DEPTH_FIRST,
+    SCIP_LP_HEURISTICS_OFF,
+    SCIP_NO_CUT_ROUNDS,
+    SCIP_PSEUDOCOST_BRANCHING,
+    SCIP_SETTINGS,
+    SCIP_STEEPEST_EDGE,
+)
 
 from .instances import read_instance
 from .reference import load_reference
@@ -25,8 +34,13 @@ ROWS = (("SJC/SJC818.txt", 800.0, 10), ("SJC/SJC818.txt", 1200.0, 4), ("BDS/BDS1
         ("BDS/BDS10000D.txt", 4.75, 15), ("BDS/BDS10000B.txt", 5.5, 10), ("BDS/BDS100000A.txt", 6.0, 10),
         ("Beasley/B700.txt", 15.0, 10), ("BDS/BDS10000C.txt", 4.0, 20))
 _PS, _NC, _SE = SCIP_PSEUDOCOST_BRANCHING, SCIP_NO_CUT_ROUNDS, SCIP_STEEPEST_EDGE
-VARIANTS = {"defaults": "", "pscost": _PS, "no cuts": _NC, "pscost + no cuts": _PS + _NC,
-            "pscost + no cuts + steepest edge": _PS + _NC + _SE}
+_ALL = _PS + _NC + _SE + SCIP_DEPTH_FIRST + SCIP_LP_HEURISTICS_OFF
+# name -> (SCIP_SETTINGS["cardinality"], SCIP_SETTINGS["cardinality_proof"])
+VARIANTS = {name: (s, s) for name, s in {
+    "defaults": "", "pscost": _PS, "no cuts": _NC, "pscost + no cuts": _PS + _NC,
+    "pscost + no cuts + steepest edge": _PS + _NC + _SE,
+    "... + depth-first + no LP heuristics": _ALL}.items()}
+VARIANTS["as shipped"] = (SCIP_SETTINGS["cardinality"], SCIP_SETTINGS["cardinality_proof"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,10 +65,11 @@ def main(argv: list[str] | None = None) -> int:
                       pure_instance(bench.coverage(radius, "le"), bench.demand, p=p)))
     print("| settings | " + " | ".join(c[0] for c in cases) + " | total |")
     print("|---" * (len(cases) + 2) + "|")
-    saved = ortools_backend.SCIP_SETTINGS["cardinality"]
+    saved = dict(ortools_backend.SCIP_SETTINGS)
     try:
-        for name, settings in VARIANTS.items():
+        for name, (settings, proof) in VARIANTS.items():
             ortools_backend.SCIP_SETTINGS["cardinality"] = settings
+            ortools_backend.SCIP_SETTINGS["cardinality_proof"] = proof
             cells, total = [], 0.0
             for _, best, inst in cases:
                 times = []
@@ -69,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 cells.append(f"{med:.2f}")
             print(f"| {name} | " + " | ".join(cells) + f" | {total:.1f} |", flush=True)
     finally:
-        ortools_backend.SCIP_SETTINGS["cardinality"] = saved
+        ortools_backend.SCIP_SETTINGS.update(saved)
     return 0
 
 

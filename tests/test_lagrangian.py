@@ -122,3 +122,31 @@ def test_the_root_is_skipped_where_it_does_not_pay():
     big = _instance(0, n_sites=lagrangian.ROOT_MIN_OPTIONS, n_items=400, p=5, density=0.02)
     assert lagrangian.applies(big)
     assert not lagrangian.applies(pure_instance(big.cover, big.item_weight, p=None))  # no budget: LSCP
+
+
+def test_the_remainder_after_fixing_is_proven_with_the_proof_settings(monkeypatch, solver_shapes):
+    """After the root fixes options, the rest runs with SCIP_SETTINGS["cardinality_proof"]
+    and still reaches the enumerated optimum (non-vacuous: the proof settings are used)."""
+    monkeypatch.setattr(lagrangian, "ROOT_MIN_OPTIONS", 0)
+    for seed in range(10):
+        inst = _instance(seed, n_sites=13, p=2 + seed % 3, density=0.25)
+        best = max(cov for _, cov in _plans(inst, lagrangian.budget_sites(inst)))
+        res = solve_instance(inst, mode=Mode.MAX_COVERAGE, params=PARAMS, cheapest=False)
+        assert res.termination is Termination.OPTIMAL
+        assert res.coverage == pytest.approx(best)
+    assert "cardinality_proof" in solver_shapes
+
+
+@pytest.mark.parametrize("shape", ["general", "cardinality", "cardinality_proof"])
+def test_every_scip_setting_is_accepted_and_exact(shape):
+    """SCIP rejects unknown parameter names: each settings string must solve a model to its optimum."""
+    from dataclasses import replace
+
+    from models.mclp import build_max_coverage
+    from solver.backends import solve_linear
+
+    inst = _instance(3, n_sites=12, p=3)
+    best = max(cov for _, cov in _plans(inst, 3))
+    res = solve_linear(build_max_coverage(inst, cheapest=False), replace(PARAMS, shape=shape))
+    assert res.termination is Termination.OPTIMAL
+    assert res.objective == pytest.approx(best)

@@ -178,24 +178,15 @@ def test_cardinality_shape_is_recognised():
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_textbook_shape_solves_exactly_with_its_settings(seed, monkeypatch):
+def test_textbook_shape_solves_exactly_with_its_settings(seed, solver_shapes):
     """The textbook MCLP runs with the cardinality SCIP settings and still matches enumeration;
     a district-shaped instance keeps the general settings."""
-    import solver.solve as solve_mod
-
-    shapes = []
-    real = solve_mod.solve_linear
-
-    def spy(model, params, **kw):
-        shapes.append(params.shape)
-        return real(model, params, **kw)
-
-    monkeypatch.setattr(solve_mod, "solve_linear", spy)
+    shapes = solver_shapes
     inst = _pure(seed, p=2 + seed % 3)
     best = brute_force(inst, cover_mode=False)
     res = solve_instance(inst, mode=Mode.MAX_COVERAGE, params=PARAMS, cheapest=False)
     assert res.termination is Termination.OPTIMAL
     assert res.coverage == pytest.approx(best[0])
-    assert shapes == ["cardinality"]
+    assert shapes == ["cardinality_proof"]  # small textbook models get the proof settings
     solve_instance(random_instance(seed=seed), mode=Mode.MAX_COVERAGE, params=PARAMS)
     assert shapes[1:] == ["general"]

@@ -1,0 +1,21 @@
+"""Fixtures shared by the solver tests."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def solver_shapes(monkeypatch) -> list[str]:
+    """The SolveParameters.shape of every backend solve solve_instance makes, in order."""
+    import solver.solve as solve_mod
+
+    shapes: list[str] = []
+    real = solve_mod.solve_linear
+
+    def spy(model, params, **kw):
+        shapes.append(params.shape)
+        return real(model, params, **kw)
+
+    monkeypatch.setattr(solve_mod, "solve_linear", spy)
+    return shapes
