@@ -20,7 +20,8 @@ from pathlib import Path
 
 from solver.backends.ortools_backend import (
     SCIP_DEPTH_FIRST,
-    SCIP_LP_HEURISTICS_OFF,
+    SCIP_HEURISTICS_OFF,
+    SCIP_NO_CONFLICT_ANALYSIS,
     SCIP_NO_CUT_ROUNDS,
     SCIP_PSEUDOCOST_BRANCHING,
     SCIP_SETTINGS,
@@ -34,12 +35,12 @@ ROWS = (("SJC/SJC818.txt", 800.0, 10), ("SJC/SJC818.txt", 1200.0, 4), ("BDS/BDS1
         ("BDS/BDS10000D.txt", 4.75, 15), ("BDS/BDS10000B.txt", 5.5, 10), ("BDS/BDS100000A.txt", 6.0, 10),
         ("Beasley/B700.txt", 15.0, 10), ("BDS/BDS10000C.txt", 4.0, 20))
 _PS, _NC, _SE = SCIP_PSEUDOCOST_BRANCHING, SCIP_NO_CUT_ROUNDS, SCIP_STEEPEST_EDGE
-_ALL = _PS + _NC + _SE + SCIP_DEPTH_FIRST + SCIP_LP_HEURISTICS_OFF
+_ALL = _PS + _NC + _SE + SCIP_DEPTH_FIRST + SCIP_HEURISTICS_OFF + SCIP_NO_CONFLICT_ANALYSIS
 # name -> (SCIP_SETTINGS["cardinality"], SCIP_SETTINGS["cardinality_proof"])
 VARIANTS = {name: (s, s) for name, s in {
     "defaults": "", "pscost": _PS, "no cuts": _NC, "pscost + no cuts": _PS + _NC,
     "pscost + no cuts + steepest edge": _PS + _NC + _SE,
-    "... + depth-first + no LP heuristics": _ALL}.items()}
+    "... + depth-first, no heuristics, no conflicts": _ALL}.items()}
 VARIANTS["as shipped"] = (SCIP_SETTINGS["cardinality"], SCIP_SETTINGS["cardinality_proof"])
 
 

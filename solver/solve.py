@@ -188,9 +188,9 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
 
 # Textbook-shaped models with at most this many options — those too small for the LP root,
 # and the remainders after its fixing — are solved with the proof settings
-# (SCIP_SETTINGS["cardinality_proof"]: depth-first, no LP heuristics): the BDS1000 remainders
+# (SCIP_SETTINGS["cardinality_proof"]: depth-first, no primal heuristics): the BDS1000 remainders
 # (510-801 sites) are proven in ~29 s instead of ~40 s, the 112 BDS rows with 100 sites take
-# 56.0 s instead of 61.9 s (benchmarks/README.md). The Máximo cities keep 2,000+ options,
+# 48.8 s instead of 61.9 s (benchmarks/README.md). The Máximo cities keep 2,000+ options,
 # SCIP rarely finishes their root LP, and its heuristics are what improves their plans, so
 # they keep the cardinality settings.
 PROOF_MAX_OPTIONS = 1000
@@ -239,7 +239,7 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
     covers no more than the incumbent.
     """
     if hint_x is None or not lagrangian.applies(r):
-        small = r.is_cardinality() and r.n_options <= PROOF_MAX_OPTIONS
+        small = hint_x is not None and r.is_cardinality() and r.n_options <= PROOF_MAX_OPTIONS
         return _max_coverage(r, hint_x, run, stages, cheapest=cheapest, shape="cardinality_proof" if small else None)
     root = lagrangian.solve_root(r, time_limit_s=remaining(0.5))
     if root is None:

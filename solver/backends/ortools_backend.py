@@ -35,24 +35,30 @@ ENGINE_NAMES = {"scip": "scip", "cpsat": "sat"}
 SCIP_PSEUDOCOST_BRANCHING = "branching/pscost/priority = 100000\n"
 SCIP_NO_CUT_ROUNDS = "separating/maxrounds = 0\nseparating/maxroundsroot = 0\n"
 SCIP_STEEPEST_EDGE = "lp/pricing = s\n"
-# After the LP root has fixed options (solver/lagrangian.py) the remaining textbook model is
-# small enough to prove, and the incumbent is usually optimal or nearly so: what is left is
-# the proof. Depth-first node selection re-solves each node's LP from its parent's basis and
-# the LP-based primal heuristics (diving, LNS, feasibility pump) only repeat LP work; both
-# changes together took the BDS1000 r5.75 p10 remainder (510 sites) from 41 s to 29 s and
-# r3.25 p20 (801 sites) from 39 s to 29 s (either alone: 38-47 s).
+# Small textbook models (at most solve.PROOF_MAX_OPTIONS options: the rows too small for the LP
+# root, and the remainders after its fixing) start from a warm start that is usually optimal or
+# nearly so: what is left is the proof. Depth-first node selection re-solves each node's LP from
+# its parent's basis; SCIP's primal heuristics (all of them: the warm start is handed over as a
+# complete solution, which needs none) and conflict analysis only repeat work. Measured
+# (benchmarks/README.md, "Proof settings"): the BDS1000 r5.75 p10 remainder (510 sites) 41 s ->
+# 29 s, r3.25 p20 (801 sites) 39 s -> 29 s; the 112 BDS rows with 100 sites 61.9 s -> 48.8 s
+# (LP-based heuristics off 56.0 s, all heuristics off 50.5 s, depth-first alone 66.2 s).
 SCIP_DEPTH_FIRST = "nodeselection/dfs/stdpriority = 1000000\n"
-SCIP_LP_HEURISTICS_OFF = "".join(
+SCIP_HEURISTICS_OFF = "".join(
     f"heuristics/{name}/freq = -1\n" for name in (
         "actconsdiving", "adaptivediving", "coefdiving", "conflictdiving", "distributiondiving",
         "farkasdiving", "fracdiving", "guideddiving", "linesearchdiving", "pscostdiving", "veclendiving",
         "alns", "crossover", "dins", "gins", "localbranching", "lpface", "mutation", "proximity",
-        "rens", "rins", "trustregion", "undercover", "feaspump"))
+        "rens", "rins", "trustregion", "undercover", "feaspump",
+        "clique", "completesol", "dps", "intshifting", "locks", "ofins", "oneopt", "padm", "randrounding",
+        "rounding", "shiftandpropagate", "shifting", "simplerounding", "trivial", "trivialnegation",
+        "vbounds", "zirounding"))
+SCIP_NO_CONFLICT_ANALYSIS = "conflict/enable = FALSE\n"
 SCIP_SETTINGS = {
     "general": "",
     "cardinality": SCIP_PSEUDOCOST_BRANCHING + SCIP_NO_CUT_ROUNDS + SCIP_STEEPEST_EDGE,
     "cardinality_proof": (SCIP_PSEUDOCOST_BRANCHING + SCIP_NO_CUT_ROUNDS + SCIP_STEEPEST_EDGE
-                          + SCIP_DEPTH_FIRST + SCIP_LP_HEURISTICS_OFF),
+                          + SCIP_DEPTH_FIRST + SCIP_HEURISTICS_OFF + SCIP_NO_CONFLICT_ANALYSIS),
 }
 _VERSION = None
 
