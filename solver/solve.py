@@ -266,9 +266,10 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
     else:
         sub, _, opts = keep_options(r, ~fixed)
         red = reduce_instance(sub, cover_mode=False)
-        shape = "cardinality_proof" if red.instance.n_options <= PROOF_MAX_OPTIONS else None
-        x_sub, term, bound = _max_coverage(red.instance, _given_hint(sub, red, hint_x[opts], cover_mode=False),
-                                           run, stages, cheapest=cheapest, shape=shape)
+        sub_hint = _given_hint(sub, red, hint_x[opts], cover_mode=False)
+        small = sub_hint is not None and red.instance.n_options <= PROOF_MAX_OPTIONS
+        x_sub, term, bound = _max_coverage(red.instance, sub_hint, run, stages, cheapest=cheapest,
+                                           shape="cardinality_proof" if small else None)
         x_red = hint_x
         if x_sub is not None:
             x = np.zeros(r.n_options, dtype=bool)
