@@ -30,7 +30,8 @@ class SolveParameters:
     log: bool = False
     # "cardinality": the model's budget is a count of sites (Instance.is_cardinality); the
     # SCIP backend then uses the settings measured best for that shape. "general" otherwise.
-    # "cardinality_proof": a cardinality model left to prove after the LP root's fixing.
+    # "cardinality_proof": a small warm-started cardinality model, where what is left is the
+    # proof (solve.PROOF_MAX_OPTIONS).
     shape: str = "general"
 
 

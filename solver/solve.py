@@ -239,8 +239,7 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
     covers no more than the incumbent.
     """
     if hint_x is None or not lagrangian.applies(r):
-        small = hint_x is not None and r.is_cardinality() and r.n_options <= PROOF_MAX_OPTIONS
-        return _max_coverage(r, hint_x, run, stages, cheapest=cheapest, shape="cardinality_proof" if small else None)
+        return _max_coverage(r, hint_x, run, stages, cheapest=cheapest, shape=_proof_shape(r, hint_x))
     root = lagrangian.solve_root(r, time_limit_s=remaining(0.5))
     if root is None:
         hint_x = _polish(r, hint_x, prep=Prepared(r), iterations=None)  # the tabu search warm_plan skipped
@@ -267,9 +266,8 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
         sub, _, opts = keep_options(r, ~fixed)
         red = reduce_instance(sub, cover_mode=False)
         sub_hint = _given_hint(sub, red, hint_x[opts], cover_mode=False)
-        small = sub_hint is not None and red.instance.n_options <= PROOF_MAX_OPTIONS
         x_sub, term, bound = _max_coverage(red.instance, sub_hint, run, stages, cheapest=cheapest,
-                                           shape="cardinality_proof" if small else None)
+                                           shape=_proof_shape(red.instance, sub_hint))
         x_red = hint_x
         if x_sub is not None:
             x = np.zeros(r.n_options, dtype=bool)
@@ -281,6 +279,13 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
             bound = max(bound, z)
     bound = lagr if bound is None else min(bound, lagr)
     return x_red, term, max(bound, r.coverage_value(x_red))
+
+
+def _proof_shape(inst: Instance, hint_x: np.ndarray | None) -> str | None:
+    """"cardinality_proof" for a small warm-started textbook model (PROOF_MAX_OPTIONS), else
+    None: the shape run() derives from the instance."""
+    small = hint_x is not None and inst.is_cardinality() and inst.n_options <= PROOF_MAX_OPTIONS
+    return "cardinality_proof" if small else None
 
 
 def rounded_plan(inst: Instance, x_lp: np.ndarray, p: int, *, done=lambda x: False) -> np.ndarray:
