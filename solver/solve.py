@@ -163,7 +163,8 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             bound = None  # the primary objective here is coverage; cost is minimal among max-coverage plans
     else:
         x_red, term, bound = _max_coverage_rooted(r, hint_x, run, stages, cheapest=cheapest,
-                                                  remaining=remaining, sizes=sizes, timings=timings)
+                                                  remaining=remaining, sizes=sizes, timings=timings,
+                                                  search_s=SEARCH_SHARE * params.time_limit_s)
     wall = time.perf_counter() - t0
     timings["solve"] = wall - timings["reduce"] - timings["heuristic"]
     solver = stages[0].solver if stages else ""
@@ -194,6 +195,12 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
 # SCIP rarely finishes their root LP, and its heuristics are what improves their plans, so
 # they keep the cardinality settings.
 PROOF_MAX_OPTIONS = 1000
+# Share of the time limit the iterated local search (solver/ils.py) may take on instances
+# that get the LP root (and have TABU_MIN_NONZEROS_CARDINALITY coverage nonzeros: below
+# that SCIP proves them from the local optimum in about a second), counted in work units,
+# not read off the clock. It stops early once its plan meets the root's bound or stops
+# improving (ils.MIN_ROUNDS_PER_SITE).
+SEARCH_SHARE = 0.4
 TABU_ITERATIONS = 100  # swap moves of the warm start's tabu search (a count, not a clock: deterministic)
 # Textbook-shaped instances (a budget of p sites) smaller than this many coverage nonzeros
 # after reduction skip the tabu search: SCIP proves them in about a second from the local
@@ -229,11 +236,12 @@ def _polish(inst: Instance, x: np.ndarray, *, prep: Prepared, iterations: int | 
 
 
 def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool,
-                         remaining, sizes: dict, timings: dict):
+                         remaining, sizes: dict, timings: dict, search_s: float):
     """_max_coverage, after an LP root (solver/lagrangian.py) on large textbook-shaped instances.
 
-    The LP solution, rounded and improved by local search, may replace the warm start.
-    The root's Lagrangian bound may then prove the incumbent optimal outright; otherwise
+    The LP solution, rounded and improved by local search, may replace the warm start;
+    unless the root's Lagrangian bound proves that plan optimal, the iterated local search
+    (solver/ils.py) improves it. The bound may then prove the incumbent optimal outright; otherwise
     the options it fixes to 0 are removed, the rest is reduced again and solved, and the
     bound is min(L, max(bound of the rest, incumbent)): a plan using a fixed option
     covers no more than the incumbent.
@@ -246,15 +254,18 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
         return _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
     t = time.perf_counter()
     delta = r.coverage_granularity()
+    lagr = float(np.floor(root.bound / delta + 1e-6) * delta)
     if cheapest or not root.proves(r.coverage_value(hint_x), delta):
-        rounded = rounded_plan(r, root.x_lp, root.p, done=lambda x: root.proves(r.coverage_value(x), delta))
+        rounded = rounded_plan(r, root.x_lp, root.p, done=lambda x: root.proves(r.coverage_value(x), delta),
+                               iterations=0)
         if _better(r, rounded, hint_x):
             hint_x = rounded
+    timings["lp_root"] = root.wall_s + time.perf_counter() - t
+    if r.cover.nnz >= TABU_MIN_NONZEROS_CARDINALITY and not root.proves(r.coverage_value(hint_x), delta):
+        hint_x = _search(r, hint_x, seconds=search_s, target=lagr, sizes=sizes, timings=timings)
     z = r.coverage_value(hint_x)
     fixed = root.fixed_to_zero(z if cheapest else z + delta, protect=hint_x)
-    timings["lp_root"] = root.wall_s + time.perf_counter() - t
     sizes["root_fixed_options"] = int(fixed.sum())
-    lagr = float(np.floor(root.bound / delta + 1e-6) * delta)
     proven = root.proves(z, delta) and not cheapest
     stages.append(StageReport(name="lp_root", termination=Termination.OPTIMAL if proven else Termination.FEASIBLE,
                               objective=z, best_bound=lagr, wall_s=timings["lp_root"], solver=root.solver))
@@ -281,6 +292,19 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
     return x_red, term, max(bound, r.coverage_value(x_red))
 
 
+def _search(r: Instance, x: np.ndarray, *, seconds: float, target: float, sizes: dict,
+            timings: dict) -> np.ndarray:
+    """The iterated local search (solver/ils.py) from plan x, with the work that takes about
+    ``seconds`` here (a count, so the plan does not depend on the clock), stopping at ``target``."""
+    from . import ils  # imports numba: only the solves that search pay for it
+
+    t = time.perf_counter()
+    found = ils.iterated_local_search(r, x, work=int(seconds * ils.WORK_PER_SECOND), target=target)
+    timings["search"] = time.perf_counter() - t
+    sizes["search_rounds"] = found.rounds
+    return found.x if _better(r, found.x, x) else x
+
+
 def _proof_shape(inst: Instance, hint_x: np.ndarray | None) -> str | None:
     """"cardinality_proof" for a small warm-started textbook model (PROOF_MAX_OPTIONS), else
     None: the shape run() derives from the instance."""
@@ -288,9 +312,10 @@ def _proof_shape(inst: Instance, hint_x: np.ndarray | None) -> str | None:
     return "cardinality_proof" if small else None
 
 
-def rounded_plan(inst: Instance, x_lp: np.ndarray, p: int, *, done=lambda x: False) -> np.ndarray:
-    """The p options with the largest LP values, improved like the warm start (warm_plan);
-    the tabu search is skipped once ``done`` (e.g. the plan meets the LP bound).
+def rounded_plan(inst: Instance, x_lp: np.ndarray, p: int, *, done=lambda x: False,
+                 iterations: int | None = None) -> np.ndarray:
+    """The p options with the largest LP values, improved like the warm start (_polish:
+    local search, then ``iterations`` tabu moves unless ``done``, e.g. the plan meets the LP bound).
 
     On the Máximo SanFrancisco instance (p = 50) this reaches 614,559 where the greedy
     start reaches 605,549 with the same search (optimum 617,592).
@@ -298,7 +323,7 @@ def rounded_plan(inst: Instance, x_lp: np.ndarray, p: int, *, done=lambda x: Fal
     order = np.argsort(-np.asarray(x_lp), kind="stable")
     x = np.zeros(inst.n_options, dtype=bool)
     x[order[:p]] = True
-    return _polish(inst, x, prep=Prepared(inst), iterations=None, done=done)
+    return _polish(inst, x, prep=Prepared(inst), iterations=iterations, done=done)
 
 
 def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool,
