@@ -195,11 +195,12 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
 # SCIP rarely finishes their root LP, and its heuristics are what improves their plans, so
 # they keep the cardinality settings.
 PROOF_MAX_OPTIONS = 1000
-# Share of the time limit the iterated local search (solver/ils.py) may take on instances
-# that get the LP root (and have TABU_MIN_NONZEROS_CARDINALITY coverage nonzeros: below
-# that SCIP proves them from the local optimum in about a second), counted in work units,
-# not read off the clock. It stops early once its plan meets the root's bound or stops
-# improving (ils.MIN_ROUNDS_PER_SITE).
+# Share of the time limit the iterated local search (solver/ils.py) may take, counted in
+# work units, not read off the clock, on instances that get the LP root and have more than
+# PROOF_MAX_OPTIONS options (the Máximo cities: there SCIP rarely finishes its root LP and
+# the plan is what the search can improve; up to that size SCIP proves the rounding's plan,
+# e.g. BDS1000 in 30-40 s, and the search only added ~2 s per row). It stops early once
+# its plan meets the root's bound or stops improving (ils.MIN_ROUNDS_PER_SITE).
 SEARCH_SHARE = 0.4
 TABU_ITERATIONS = 100  # swap moves of the warm start's tabu search (a count, not a clock: deterministic)
 # Textbook-shaped instances (a budget of p sites) smaller than this many coverage nonzeros
@@ -255,13 +256,14 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
     t = time.perf_counter()
     delta = r.coverage_granularity()
     lagr = float(np.floor(root.bound / delta + 1e-6) * delta)
+    search = r.n_options > PROOF_MAX_OPTIONS  # else SCIP proves from the rounding's tabu plan
     if cheapest or not root.proves(r.coverage_value(hint_x), delta):
         rounded = rounded_plan(r, root.x_lp, root.p, done=lambda x: root.proves(r.coverage_value(x), delta),
-                               iterations=0)
+                               iterations=0 if search else None)
         if _better(r, rounded, hint_x):
             hint_x = rounded
     timings["lp_root"] = root.wall_s + time.perf_counter() - t
-    if r.cover.nnz >= TABU_MIN_NONZEROS_CARDINALITY and not root.proves(r.coverage_value(hint_x), delta):
+    if search and not root.proves(r.coverage_value(hint_x), delta):
         hint_x = _search(r, hint_x, seconds=search_s, target=lagr, sizes=sizes, timings=timings)
     z = r.coverage_value(hint_x)
     fixed = root.fixed_to_zero(z if cheapest else z + delta, protect=hint_x)

@@ -102,7 +102,7 @@ def test_solves_with_the_lp_root_search_and_stay_exact(monkeypatch):
     from solver.solve import solve_instance
 
     monkeypatch.setattr(lagrangian, "ROOT_MIN_OPTIONS", 0)
-    monkeypatch.setattr(solve, "TABU_MIN_NONZEROS_CARDINALITY", 0)
+    monkeypatch.setattr(solve, "PROOF_MAX_OPTIONS", 0)
     params = SolveParameters(time_limit_s=60)
     searched = 0
     for seed in range(8):
