@@ -256,12 +256,10 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
     t = time.perf_counter()
     delta = r.coverage_granularity()
     lagr = float(np.floor(root.bound / delta + 1e-6) * delta)
-    search = r.n_options > PROOF_MAX_OPTIONS  # else SCIP proves the rest from the rounded plan
+    search = r.n_options > PROOF_MAX_OPTIONS  # else SCIP proves from the rounding's tabu plan
     if cheapest or not root.proves(r.coverage_value(hint_x), delta):
-        # No tabu moves here: the search follows on large models, and on the BDS1000 rows the
-        # 100 moves did not change the plan (481,017 / 378,106) but cost 1.7 / 0.9 s.
         rounded = rounded_plan(r, root.x_lp, root.p, done=lambda x: root.proves(r.coverage_value(x), delta),
-                               iterations=0)
+                               iterations=0 if search else None)
         if _better(r, rounded, hint_x):
             hint_x = rounded
     timings["lp_root"] = root.wall_s + time.perf_counter() - t
