@@ -122,3 +122,28 @@ def random_instance(*, seed: int, n_sites: int = 12, n_items: int = 40, n_servic
                     item_service=item_service, item_must=item_must, cover=cover,
                     budget=float(total) * budget_share, group_caps=group_caps,
                     must_open={0: 1} if must_open else {})
+
+
+def textbook_instance(seed: int, *, n_sites: int = 12, n_items: int = 60, p: int = 3, density: float = 0.25,
+                      integer: bool = True):
+    """A random textbook MCLP instance (models.pure_instance: unit site costs, budget p): a
+    seeded 0/1 coverage matrix and demands 1-99 (integers, or uniform 0.1-9.9 floats)."""
+    from scipy.sparse import random as sprandom
+
+    from models.instance import pure_instance
+
+    rng = np.random.default_rng(seed)
+    cover = sprandom(n_items, n_sites, density=density, random_state=rng, format="csr")
+    cover.data[:] = 1
+    w = rng.integers(1, 100, n_items).astype(float) if integer else rng.uniform(0.1, 9.9, n_items)
+    return pure_instance(cover, w, p=p)
+
+
+def textbook_plans(inst, p: int):
+    """Every plan of a textbook instance with exactly p sites, with its coverage (for enumeration)."""
+    import itertools
+
+    for sites in itertools.combinations(range(inst.n_options), p):
+        x = np.zeros(inst.n_options, dtype=bool)
+        x[list(sites)] = True
+        yield x, inst.coverage_value(x)

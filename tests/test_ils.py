@@ -3,33 +3,23 @@ and brute-force swaps on small random instances."""
 
 from __future__ import annotations
 
-import itertools
+from functools import partial
 
 import numpy as np
 import pytest
-from scipy.sparse import random as sprandom
 
-from models.instance import Instance, pure_instance
+from models.instance import Instance
 from solver import ils
 from solver.heuristics import greedy_max_coverage
 
+from factories import textbook_instance, textbook_plans
 
-def _instance(seed: int, *, n_sites: int = 14, n_items: int = 80, p: int = 4, density: float = 0.2,
-              integer: bool = True):
-    rng = np.random.default_rng(seed)
-    cover = sprandom(n_items, n_sites, density=density, random_state=rng, format="csr")
-    cover.data[:] = 1
-    w = rng.integers(1, 100, n_items).astype(float) if integer else rng.uniform(0.1, 9.9, n_items)
-    return pure_instance(cover, w, p=p)
+
+_instance = partial(textbook_instance, n_sites=14, n_items=80, p=4, density=0.2)
 
 
 def _optimum(inst, p):
-    best = 0.0
-    for sites in itertools.combinations(range(inst.n_options), p):
-        x = np.zeros(inst.n_options, dtype=bool)
-        x[list(sites)] = True
-        best = max(best, inst.coverage_value(x))
-    return best
+    return max(cov for _, cov in textbook_plans(inst, p))
 
 
 def _worst_start(inst, p):

@@ -5,12 +5,11 @@ Every claim is checked against enumeration of all plans on small random instance
 
 from __future__ import annotations
 
-import itertools
+from functools import partial
 
 import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
-from scipy.sparse import random as sprandom
 
 import solver.lagrangian as lagrangian
 from models.instance import pure_instance
@@ -20,22 +19,13 @@ from solver.result import SolveParameters, Termination
 from solver.scenario import Mode
 from solver.solve import solve_instance
 
+from factories import textbook_instance, textbook_plans
+
 PARAMS = SolveParameters(time_limit_s=60)
 
 
-def _instance(seed: int, *, n_sites: int = 12, n_items: int = 70, p: int = 3, density: float = 0.3):
-    rng = np.random.default_rng(seed)
-    cover = sprandom(n_items, n_sites, density=density, random_state=rng, format="csr")
-    cover.data[:] = 1
-    return pure_instance(cover, rng.integers(1, 100, n_items).astype(float), p=p)
-
-
-def _plans(inst, p):
-    """Every plan with exactly p sites (more sites never cover less), with its coverage."""
-    for sites in itertools.combinations(range(inst.n_options), p):
-        x = np.zeros(inst.n_options, dtype=bool)
-        x[list(sites)] = True
-        yield x, inst.coverage_value(x)
+_instance = partial(textbook_instance, n_items=70, density=0.3)
+_plans = textbook_plans  # every plan with exactly p sites (more sites never cover less)
 
 
 def test_relaxation_duals_have_the_models_sense():

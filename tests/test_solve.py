@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from functools import partial
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from solver.result import SolveParameters, Termination
 from solver.scenario import Mode
 from solver.solve import solve_instance
 
-from factories import random_instance
+from factories import random_instance, textbook_instance
 
 PARAMS = SolveParameters(time_limit_s=60)
 
@@ -152,13 +153,7 @@ def test_infeasible_is_a_status_not_an_exception():
     assert res.x is None
 
 
-def _pure(seed: int, *, n_sites: int = 12, n_items: int = 60, p: int = 3):
-    from scipy.sparse import random as sprandom
-
-    rng = np.random.default_rng(seed)
-    cover = sprandom(n_items, n_sites, density=0.25, random_state=rng, format="csr")
-    cover.data[:] = 1
-    return pure_instance(cover, rng.integers(1, 100, n_items).astype(float), p=p)
+_pure = partial(textbook_instance, n_items=60, density=0.25)
 
 
 def test_cardinality_shape_is_recognised():
