@@ -102,10 +102,10 @@ def _flip(c_ptr, c_idx, r_ptr, r_idx, w, cnt, owner, gain, once, loss, is_open, 
 
 
 @njit(cache=True)
-def _best_swap(c_ptr, c_idx, w, cnt, owner, gain, once, loss, is_open, opened, extra, tol):
+def _best_swap(c_ptr, c_idx, w, cnt, owner, gain, once, loss, is_open, opened, extra, ub, tol):
     """The best improving swap (slot k of ``opened`` out, site j in) as (delta, k, j, work);
     k = -1 when none improves. Two bounds on delta(r, j) pass most sites over without
-    scoring their p swaps."""
+    scoring their p swaps. ``extra`` (zeros) and ``ub`` are per-site scratch arrays."""
     p = len(opened)
     min_loss = np.inf
     for k in range(p):
@@ -115,7 +115,6 @@ def _best_swap(c_ptr, c_idx, w, cnt, owner, gain, once, loss, is_open, opened, e
     # delta(r, j) <= gain(j); and extra(j, r) <= once(j). The site with the largest bound is
     # scored first, then every other site whose bound beats the best swap found so far.
     n = len(gain)
-    ub = np.empty(n)
     top, top_u = -1, tol
     for j in range(n):
         u = -np.inf
@@ -160,6 +159,7 @@ def _ils(c_ptr, c_idx, r_ptr, r_idx, w, n_sites, start, work_limit, min_rounds, 
     once = np.zeros(n_sites)
     loss = np.zeros(n_sites)
     extra = np.zeros(n_sites)
+    ub = np.empty(n_sites)
     is_open = np.zeros(n_sites, np.bool_)
     for i in range(n_items):
         _touch(r_ptr, r_idx, w, cnt, owner, gain, once, loss, i, 1)
@@ -196,7 +196,7 @@ def _ils(c_ptr, c_idx, r_ptr, r_idx, w, n_sites, start, work_limit, min_rounds, 
                 work += w1 + w2
         first = False
         while True:  # descent: best improving swap until none
-            d, k, j, wk = _best_swap(c_ptr, c_idx, w, cnt, owner, gain, once, loss, is_open, opened, extra, tol)
+            d, k, j, wk = _best_swap(c_ptr, c_idx, w, cnt, owner, gain, once, loss, is_open, opened, extra, ub, tol)
             work += wk
             if k < 0:
                 break
