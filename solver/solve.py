@@ -164,7 +164,8 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     else:
         x_red, term, bound = _max_coverage_rooted(r, hint_x, run, stages, cheapest=cheapest,
                                                   remaining=remaining, sizes=sizes, timings=timings,
-                                                  search_s=SEARCH_SHARE * params.time_limit_s)
+                                                  search_s=SEARCH_SHARE * params.time_limit_s,
+                                                  search_threads=params.threads)
     wall = time.perf_counter() - t0
     timings["solve"] = wall - timings["reduce"] - timings["heuristic"]
     solver = stages[0].solver if stages else ""
@@ -237,7 +238,7 @@ def _polish(inst: Instance, x: np.ndarray, *, prep: Prepared, iterations: int | 
 
 
 def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool,
-                         remaining, sizes: dict, timings: dict, search_s: float):
+                         remaining, sizes: dict, timings: dict, search_s: float, search_threads: int):
     """_max_coverage, after an LP root (solver/lagrangian.py) on large textbook-shaped instances.
 
     The LP solution, rounded and improved by local search, may replace the warm start;
@@ -264,7 +265,8 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
             hint_x = rounded
     timings["lp_root"] = root.wall_s + time.perf_counter() - t
     if search and not root.proves(r.coverage_value(hint_x), delta):
-        hint_x = _search(r, hint_x, seconds=search_s, target=lagr, sizes=sizes, timings=timings)
+        hint_x = _search(r, hint_x, seconds=search_s, target=lagr, threads=search_threads, sizes=sizes,
+                         timings=timings)
     z = r.coverage_value(hint_x)
     fixed = root.fixed_to_zero(z if cheapest else z + delta, protect=hint_x)
     sizes["root_fixed_options"] = int(fixed.sum())
@@ -294,16 +296,19 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
     return x_red, term, max(bound, r.coverage_value(x_red))
 
 
-def _search(r: Instance, x: np.ndarray, *, seconds: float, target: float, sizes: dict,
+def _search(r: Instance, x: np.ndarray, *, seconds: float, target: float, threads: int, sizes: dict,
             timings: dict) -> np.ndarray:
     """The iterated local search (solver/ils.py) from plan x, with the work that takes about
-    ``seconds`` here (a count, so the plan does not depend on the clock), stopping at ``target``."""
+    ``seconds`` here (a count, so the plan does not depend on the clock), stopping at ``target``;
+    one run per thread (seeds 0, 1, ...), the best plan kept."""
     from . import ils  # imports numba: only the solves that search pay for it
 
     t = time.perf_counter()
-    found = ils.iterated_local_search(r, x, work=int(seconds * ils.WORK_PER_SECOND), target=target)
+    found = ils.iterated_local_search(r, x, work=int(seconds * ils.WORK_PER_SECOND), target=target,
+                                      threads=max(1, threads))
     timings["search"] = time.perf_counter() - t
     sizes["search_rounds"] = found.rounds
+    sizes["search_seed"] = found.seed
     return found.x if _better(r, found.x, x) else x
 
 

@@ -104,3 +104,30 @@ def test_solves_with_the_lp_root_search_and_stay_exact(monkeypatch):
         assert np.array_equal(res.x, again.x)
         searched += "search_rounds" in res.sizes
     assert searched > 0
+
+
+def test_threads_run_consecutive_seeds_stop_with_the_first_and_keep_the_best():
+    """threads=3 runs seeds 4, 5, 6 at once. All stop when the first stops by its own rules
+    (at work W, the least of the single runs' work), each counted as of W, so the plan covers
+    at least what that first run finds alone and at most the best single run; rounds and work
+    are at most the single runs' sums. Repeated calls give the same plan, seed, rounds and work
+    whatever the threads' timing. Non-vacuous: on some instance a later seed wins."""
+    later_wins = 0
+    for case in range(3):
+        inst = _instance(300 + case, n_sites=150, n_items=1500, p=15, density=0.02)
+        x0 = _worst_start(inst, 15)
+        singles = [ils.iterated_local_search(inst, x0, work=10_000_000, min_rounds=300, seed=s) for s in (4, 5, 6)]
+        multi = [ils.iterated_local_search(inst, x0, work=10_000_000, min_rounds=300, seed=4, threads=3)
+                 for _ in range(4)]
+        m = multi[0]
+        for other in multi[1:]:
+            assert np.array_equal(other.x, m.x) and (other.seed, other.rounds, other.work) == (m.seed, m.rounds, m.work)
+        first = min(singles, key=lambda r: r.work)
+        assert first.coverage - 1e-9 <= m.coverage <= max(r.coverage for r in singles) + 1e-9
+        assert m.seed in (4, 5, 6) and m.coverage == pytest.approx(inst.coverage_value(m.x))
+        assert m.rounds <= sum(r.rounds for r in singles) and m.work <= sum(r.work for r in singles)
+        assert m.rounds >= first.rounds
+        later_wins += m.seed > 4 and m.coverage > singles[0].coverage
+    assert later_wins > 0
+    with pytest.raises(ValueError, match="threads"):
+        ils.iterated_local_search(inst, x0, threads=0)
