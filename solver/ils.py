@@ -196,16 +196,15 @@ def _ils(c_ptr, c_idx, r_ptr, r_idx, w, n_sites, start, work_limit, min_rounds, 
     best_plans = np.empty((8, p), np.int64)
     best_values = np.empty(8)
     best_work = np.empty(8, np.int64)
-    n_best = 0
-    best, best_value = opened.copy(), -np.inf
+    n_best = 0  # best_plans[n_best - 1] is the best plan so far
+    best_value = -np.inf
     cur, cur_value = opened.copy(), -np.inf
     since = 0
-    first = True
     rounds = 0
     at_best = 0
     kick = 1
     while True:
-        if not first:
+        if rounds > 0:  # the first round is the descent from the start alone
             if not (work < work_limit and best_value < target - tol
                     and rounds - at_best <= max(min_rounds, 2 * at_best)):
                 stops[me] = work
@@ -226,7 +225,6 @@ def _ils(c_ptr, c_idx, r_ptr, r_idx, w, n_sites, start, work_limit, min_rounds, 
                 opened[k] = j
                 value += d1 + d2
                 work += w1 + w2
-        first = False
         while True:  # descent: best improving swap until none
             d, k, j, wk = _best_swap(c_ptr, c_idx, w, cnt, owner, gain, once, loss, is_open, opened, extra, ub, tol)
             work += wk
@@ -240,7 +238,7 @@ def _ils(c_ptr, c_idx, r_ptr, r_idx, w, n_sites, start, work_limit, min_rounds, 
         since += 1
         rounds += 1
         if value > best_value + tol:
-            best, best_value, since, at_best = opened.copy(), value, 0, rounds
+            best_value, since, at_best = value, 0, rounds
             best_plans = _grow(best_plans, n_best)
             best_values = _grow(best_values, n_best)
             best_work = _grow(best_work, n_best)
@@ -253,7 +251,7 @@ def _ils(c_ptr, c_idx, r_ptr, r_idx, w, n_sites, start, work_limit, min_rounds, 
             cur, cur_value = opened.copy(), value
         else:
             restart = since >= stall
-            back = best if restart else cur
+            back = best_plans[n_best - 1] if restart else cur
             for k in range(p):
                 if opened[k] != back[k]:
                     d, wk = _flip(c_ptr, c_idx, r_ptr, r_idx, w, cnt, owner, gain, once, loss, is_open, opened[k], -1)
@@ -264,7 +262,7 @@ def _ils(c_ptr, c_idx, r_ptr, r_idx, w, n_sites, start, work_limit, min_rounds, 
                     work += wk
                     opened[k] = back[k]
             if restart:
-                cur, cur_value, since = best.copy(), best_value, 0
+                cur, cur_value, since = best_plans[n_best - 1].copy(), best_value, 0
             value = cur_value
         round_work = _grow(round_work, rounds - 1)
         round_work[rounds - 1] = work
@@ -338,12 +336,11 @@ def iterated_local_search(inst: Instance, x: np.ndarray, *, work: int = DEFAULT_
         kept = int(np.searchsorted(at_work, until, side="right"))
         if kept and values[kept - 1] > top + tol:
             top, best, k_best = float(values[kept - 1]), plans[kept - 1], k
-    tracked = top
     out = np.zeros(inst.n_options, dtype=bool)
     out[best] = True
     coverage = inst.coverage_value(out)
-    if abs(coverage - tracked) > 1e-6 * max(1.0, abs(coverage)):
-        raise AssertionError(f"iterated local search tracked coverage {tracked} but its plan covers {coverage}")
+    if abs(coverage - top) > 1e-6 * max(1.0, abs(coverage)):
+        raise AssertionError(f"iterated local search tracked coverage {top} but its plan covers {coverage}")
     if int(out.sum()) != len(start) or coverage < inst.coverage_value(x):
         raise AssertionError("iterated local search lost a site or coverage")
     return SearchResult(x=out, coverage=coverage, rounds=rounds, work=spent, seed=seed + k_best)
