@@ -285,9 +285,28 @@ def test_profiles_select_existing_cases():
     assert {c.family for c in fast if c.series == "reference"} >= {"SJC", "BDS", "ZDS", "GR", "Beasley", "BDS1000"}
     assert any(c.peers for c in fast)
     full = build_cases("full", INSTANCES, notes=notes)
-    n_rows = sum(1 for r in load_reference(INSTANCES) if r.in_shared)
-    assert sum(c.series == "reference" for c in full) == n_rows
-    assert any("in_shared = no" in n for n in notes)
+    rows = load_reference(INSTANCES)
+    present = [r for r in rows if r.in_shared and (INSTANCES / r.file).exists()]
+    selected = [c.case_id for c in full if c.series == "reference"]
+    assert sorted(selected) == sorted(case_from_ref(r).case_id for r in present)
+    if len(present) == len(rows):  # every file is there: nothing is reported as skipped or missing
+        assert not any("skipped" in n for n in notes)
+
+
+@needs_instances
+def test_full_profile_notes_and_skips_missing_files(tmp_path):
+    """A reference row whose file is absent is left out of the full profile, and a note says so."""
+    rows = load_reference(INSTANCES)
+    gone = rows[0].file
+    (tmp_path / "computed_optima_highs.csv").write_bytes((INSTANCES / "computed_optima_highs.csv").read_bytes())
+    for r in {r.file for r in rows} - {gone}:
+        (tmp_path / r).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / r).symlink_to(INSTANCES / r)
+    notes: list[str] = []
+    full = build_cases("full", tmp_path, notes=notes)
+    selected = {c.case_id for c in full if c.series == "reference"}
+    assert selected == {case_from_ref(r).case_id for r in rows if r.in_shared and r.file != gone}
+    assert any("file not found" in n and gone in n for n in notes)
 
 
 # --------------------------------------------------------------------------------------------
