@@ -61,8 +61,8 @@ def district_instance(n_streets: int, *, seed: int = 1, distance: str = "euclid"
         raise ValueError(f"distance must be 'euclid' or 'network'; got {distance!r}")
 
     def network_cover(radius: float, rule: str = "le") -> csr_matrix:
-        from solver.network import build_network, snap
-        from solver.travel import network_reach
+        from solver.travel.network import build_network, snap
+        from solver.travel.times import network_reach
 
         if rule != "le":
             raise ValueError("network coverage supports rule 'le' only")

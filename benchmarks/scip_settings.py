@@ -18,7 +18,7 @@ import statistics
 import time
 from pathlib import Path
 
-from solver.backends.ortools_backend import (
+from solver.engine.backends.ortools_backend import (
     SCIP_DEPTH_FIRST,
     SCIP_HEURISTICS_OFF,
     SCIP_NO_CONFLICT_ANALYSIS,
@@ -46,10 +46,10 @@ VARIANTS["as shipped"] = (SCIP_SETTINGS["cardinality"], SCIP_SETTINGS["cardinali
 
 def main(argv: list[str] | None = None) -> int:
     from models.instance import pure_instance
-    from solver.backends import ortools_backend
-    from solver.result import SolveParameters, Termination
-    from solver.scenario import Mode
-    from solver.solve import solve_instance
+    from solver.engine.backends import ortools_backend
+    from solver.engine.result import SolveParameters, Termination
+    from models.mode import Mode
+    from solver.engine.solve import solve_instance
 
     from .__main__ import DEFAULT_INSTANCES
 

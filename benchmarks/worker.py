@@ -37,7 +37,7 @@ def _reader_family(family: str) -> str | None:
 
 def _import_for(solver: str) -> None:
     if solver == "ours":
-        import solver.solve  # noqa: F401  (OR-Tools)
+        import solver.engine.solve  # noqa: F401  (OR-Tools)
         import models.instance  # noqa: F401
     elif solver == "spopt":
         import pulp  # noqa: F401

@@ -17,16 +17,17 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .check import CheckReport, check_plan
-from .diagnose import diagnose
-from .coverage import (Coverage, Geometry, Items, build_geometry, build_items, compute_coverage,
+from .results.check import CheckReport, check_plan
+from .results.diagnose import diagnose
+from .travel.coverage import (Coverage, Geometry, Items, build_geometry, build_items, compute_coverage,
                        nearest_distances)
-from .rank import RankedSite, rank_plan, ranked_table
-from .result import SolveParameters, Termination
-from .scenario import Mode, Scenario
-from .solve import DEFAULT_ENGINE, PlanResult, solve_instance
-from .tables import District
-from .whatif import load_inputs
+from .results.rank import RankedSite, rank_plan, ranked_table
+from .engine.result import SolveParameters, Termination
+from models.mode import Mode
+from .inputs.scenario import Scenario
+from .engine.solve import DEFAULT_ENGINE, PlanResult, solve_instance
+from .inputs.tables import District
+from .inputs.whatif import load_inputs
 
 ProgressFn = Callable[[str], None]
 

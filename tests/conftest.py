@@ -8,7 +8,7 @@ import pytest
 @pytest.fixture
 def solver_shapes(monkeypatch) -> list[str]:
     """The SolveParameters.shape of every backend solve solve_instance makes, in order."""
-    import solver.solve as solve_mod
+    import solver.engine.solve as solve_mod
 
     shapes: list[str] = []
     real = solve_mod.solve_linear

@@ -373,7 +373,7 @@ def test_scip_settings_study_measures_the_shipped_settings():
     """Both textbook settings the backend ships are rows the study measures on their own,
     and the general shape keeps SCIP's defaults (the study's first row)."""
     from benchmarks.scip_settings import VARIANTS
-    from solver.backends.ortools_backend import SCIP_SETTINGS
+    from solver.engine.backends.ortools_backend import SCIP_SETTINGS
 
     alone = {pair[0] for name, pair in VARIANTS.items() if name != "as shipped" and pair[0] == pair[1]}
     assert SCIP_SETTINGS["cardinality"] in alone and SCIP_SETTINGS["cardinality_proof"] in alone

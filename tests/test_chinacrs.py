@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 from pyproj import CRS
 
-from solver import chinacrs
-from solver.geo import offset_system, outside_area_of_use, parse_crs, project, working_crs
-from solver.outputs import write_outputs
+from solver.inputs import chinacrs
+from solver.inputs.geo import offset_system, outside_area_of_use, parse_crs, project, working_crs
+from solver.results.outputs import write_outputs
 from solver.pipeline import run
-from solver.scenario import load_scenario
-from solver.tables import load_district
+from solver.inputs.scenario import load_scenario
+from solver.inputs.tables import load_district
 
 from factories import random_district, write_case
 

@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from solver.cli.app import app
-from solver.compare import compare_runs, write_comparison
+from solver.plans.compare import compare_runs, write_comparison
 from solver.errors import InputError
-from solver.outputs import write_outputs
+from solver.results.outputs import write_outputs
 from solver.pipeline import run
-from solver.scenario import load_scenario
+from solver.inputs.scenario import load_scenario
 
 from factories import random_district, write_case
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from models.instance import Instance
-from solver import ils
-from solver.heuristics import greedy_max_coverage
+from solver.engine import ils
+from solver.engine.heuristics import greedy_max_coverage
 
 from factories import textbook_instance, textbook_plans
 
@@ -85,11 +85,11 @@ def test_solves_with_the_lp_root_search_and_stay_exact(monkeypatch):
     """With the LP root and the search forced on, the search runs where the bound does not prove the rounded
     plan (non-vacuous: some seeds search), and every solve still reaches the enumerated
     optimum, the same plan on a second run."""
-    import solver.lagrangian as lagrangian
-    from solver.result import SolveParameters, Termination
-    from solver.scenario import Mode
-    from solver import solve
-    from solver.solve import solve_instance
+    import solver.engine.lagrangian as lagrangian
+    from solver.engine.result import SolveParameters, Termination
+    from models.mode import Mode
+    from solver.engine import solve
+    from solver.engine.solve import solve_instance
 
     monkeypatch.setattr(lagrangian, "ROOT_MIN_OPTIONS", 0)
     monkeypatch.setattr(solve, "PROOF_MAX_OPTIONS", 0)

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
 
-import solver.lagrangian as lagrangian
+import solver.engine.lagrangian as lagrangian
 from models.instance import pure_instance
 from models.linear import LinearModel
-from solver.backends.highs_lp import solve_relaxation
-from solver.result import SolveParameters, Termination
-from solver.scenario import Mode
-from solver.solve import solve_instance
+from solver.engine.backends.highs_lp import solve_relaxation
+from solver.engine.result import SolveParameters, Termination
+from models.mode import Mode
+from solver.engine.solve import solve_instance
 
 from factories import textbook_instance, textbook_plans
 
@@ -133,7 +133,7 @@ def test_every_scip_setting_is_accepted_and_exact(shape):
     from dataclasses import replace
 
     from models.mclp import build_max_coverage
-    from solver.backends import solve_linear
+    from solver.engine.backends import solve_linear
 
     inst = _instance(3, n_sites=12, p=3)
     best = max(cov for _, cov in _plans(inst, 3))

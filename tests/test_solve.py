@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from models.instance import pure_instance
-from solver.heuristics import greedy_cover, greedy_max_coverage
-from solver.reduce import reduce_instance
-from solver.result import SolveParameters, Termination
-from solver.scenario import Mode
-from solver.solve import solve_instance
+from solver.engine.heuristics import greedy_cover, greedy_max_coverage
+from solver.engine.reduce import reduce_instance
+from solver.engine.result import SolveParameters, Termination
+from models.mode import Mode
+from solver.engine.solve import solve_instance
 
 from factories import random_instance, textbook_instance
 

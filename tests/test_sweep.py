@@ -13,10 +13,11 @@ from typer.testing import CliRunner
 
 from solver.cli.app import app
 from solver.pipeline import RunOptions, run
-from solver.result import SolveParameters
-from solver.scenario import Mode, load_scenario
-from solver.solve import solve_instance
-from solver.sweep import budget_levels, parse_budgets, sweep, write_sweep
+from solver.engine.result import SolveParameters
+from models.mode import Mode
+from solver.inputs.scenario import load_scenario
+from solver.engine.solve import solve_instance
+from solver.plans.sweep import budget_levels, parse_budgets, sweep, write_sweep
 
 from factories import random_district, random_instance, write_case
 

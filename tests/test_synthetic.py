@@ -133,8 +133,8 @@ def test_cli_writes_the_five_files(tmp_path, capsys):
 
 
 def test_the_loader_accepts_the_committed_files(tmp_path):
-    from solver.scenario import load_scenario
-    from solver.tables import load_district
+    from solver.inputs.scenario import load_scenario
+    from solver.inputs.tables import load_district
 
     defaults = "\n".join(f"{k} = 100000" for k in SPACE_TYPE_KEYS)
     scenario = tmp_path / "demo.toml"
@@ -317,7 +317,7 @@ def test_bad_options_are_rejected():
 
 
 def test_vocabulary_matches_the_catalogue():
-    from solver.catalogue import DEFAULT_SERVICES, GAS_SUPPLY, SPACE_TYPES
+    from solver.inputs.catalogue import DEFAULT_SERVICES, GAS_SUPPLY, SPACE_TYPES
 
     assert SPACE_TYPE_KEYS == tuple(SPACE_TYPES)
     assert set(SERVICES) <= set(DEFAULT_SERVICES)

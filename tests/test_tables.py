@@ -17,10 +17,10 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from solver.coverage import build_geometry
+from solver.travel.coverage import build_geometry
 from solver.errors import InputError
-from solver.scenario import load_scenario
-from solver.tables import load_district, parse_numbers
+from solver.inputs.scenario import load_scenario
+from solver.inputs.tables import load_district, parse_numbers
 
 from factories import X0, Y0, random_district, write_case
 

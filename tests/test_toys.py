@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from solver.catalogue import DEFAULT_SERVICES
+from solver.inputs.catalogue import DEFAULT_SERVICES
 from solver.pipeline import RunOptions, run
-from solver.scenario import load_scenario
+from solver.inputs.scenario import load_scenario
 
 from factories import X0, Y0, write_case
 

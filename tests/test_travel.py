@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scipy.sparse.csgraph import dijkstra
 
-from solver import travel
-from solver.network import Snap, build_network, snap
-from solver.travel import nearest_site_distance, network_reach, straight_reach
+from solver.travel import times as travel
+from solver.travel.network import Snap, build_network, snap
+from solver.travel.times import nearest_site_distance, network_reach, straight_reach
 
 
 def random_graph(seed: int, n: int = 150):

@@ -12,11 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from solver.cli.app import app
-from solver.coverage import build_geometry, compute_coverage
+from solver.travel.coverage import build_geometry, compute_coverage
 from solver.errors import InputError
-from solver.scenario import load_scenario
-from solver.tables import load_district
-from solver.whatif import SetSyntaxError, load_inputs, parse_set
+from solver.inputs.scenario import load_scenario
+from solver.inputs.tables import load_district
+from solver.inputs.whatif import SetSyntaxError, load_inputs, parse_set
 
 from factories import random_district, write_case
 

@@ -94,8 +94,8 @@ def check_solve_options(*, gap: float | None, time_limit: float | None, threads:
 
 def load_with_overrides(scenario, overrides):
     """Load a scenario with ``--set`` overrides; a malformed ``--set`` is a usage error (exit 2)."""
-    from ..scenario import load_scenario
-    from ..whatif import SetSyntaxError
+    from ..inputs.scenario import load_scenario
+    from ..inputs.whatif import SetSyntaxError
 
     try:
         return load_scenario(scenario, overrides=overrides or ())

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ..compare import compare_runs, comparison_markdown, write_comparison
+from ..plans.compare import compare_runs, comparison_markdown, write_comparison
 from ..folders import out_dir_problem
 from .common import console, handled_errors, writing
 

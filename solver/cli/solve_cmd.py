@@ -9,10 +9,10 @@ import typer
 from rich.table import Table
 
 from ..folders import out_dir_problem
-from ..outputs import write_outputs
+from ..results.outputs import write_outputs
 from ..pipeline import RunOptions, run
-from ..scenario import Mode
-from ..whatif import scenario_files
+from models.mode import Mode
+from ..inputs.whatif import scenario_files
 from .common import (Backend, Engine, ModeChoice, StageProgress, check_solve_options, console, handled_errors,
                      load_with_overrides, writing)
 

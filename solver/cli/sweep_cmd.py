@@ -8,8 +8,8 @@ from typing import List, Optional
 import typer
 
 from ..pipeline import RunOptions
-from ..sweep import budget_levels, parse_budgets, sweep, sweep_markdown, write_sweep
-from ..whatif import scenario_files
+from ..plans.sweep import budget_levels, parse_budgets, sweep, sweep_markdown, write_sweep
+from ..inputs.whatif import scenario_files
 from .common import (Backend, Engine, StageProgress, check_solve_options, console, handled_errors,
                      load_with_overrides, writing)
 from .solve_cmd import DEFAULT_SCENARIO, check_out_dir

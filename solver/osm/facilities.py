@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..catalogue import SPACE_TYPES
+from ..inputs.catalogue import SPACE_TYPES
 from .buildings import _polygons
 from .settings import Settings
 from .tags import first_match

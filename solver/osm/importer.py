@@ -23,8 +23,8 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ..errors import Problems
-from ..geo import project
-from ..readers import file_digest
+from ..inputs.geo import project
+from ..inputs.readers import file_digest
 from .areas import assign_areas
 from .buildings import calibrate, estimate_households
 from .facilities import find_candidates, find_existing

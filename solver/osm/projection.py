@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from pyproj import CRS, Proj
 
-from ..geo import parse_crs, working_crs
+from ..inputs.geo import parse_crs, working_crs
 
 WGS84 = CRS.from_epsg(4326)
 GK_FIRST_EPSG, GK_FIRST_CM, GK_LAST_CM = 4534, 75, 135

@@ -16,9 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..catalogue import DEFAULT_SERVICES, SPACE_TYPES
+from ..inputs.catalogue import DEFAULT_SERVICES, SPACE_TYPES
 from ..errors import Problems, did_you_mean
-from ..scenario import read_toml
+from ..inputs.scenario import read_toml
 from .tags import Rule, parse_rule
 
 DEFAULT_FILE = "default_settings.toml"
@@ -137,7 +137,7 @@ def _check_value(problems: Problems, file: str, fld: str, kind: str, value: Any)
             bad("must be text" if kind == "text0" else "must be non-empty text")
             return None
         if kind == "crs" and value.strip().lower() != "auto":
-            from ..geo import offset_system, parse_crs
+            from ..inputs.geo import offset_system, parse_crs
 
             try:
                 crs = parse_crs(value)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .grades import Grade, GradeRules, Shortfall
+from ..inputs.grades import Grade, GradeRules, Shortfall
 
 CHECK_ALL, CHECK_PART, CHECK_NONE = "all", "part", "none"
 

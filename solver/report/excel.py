@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..catalogue import FLOOR_NUMBER_FORMAT
+from ..inputs.catalogue import FLOOR_NUMBER_FORMAT
 from .evaluation import Evaluation
 from .labels import Labels
 from .rundata import RunData

@@ -18,7 +18,7 @@ from importlib import resources
 import pandas as pd
 
 from .evaluation import AreaEvaluation, Evaluation
-from .grades import LEVELS, Grade
+from ..inputs.grades import LEVELS, Grade
 from .labels import Labels
 from .rundata import RunData
 from .svgmap import (COVERED_NEW, COVERED_OLD, UNCOVERED, MapGeometry, ramp, service_colour, street_boxes,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 
-from ..catalogue import (COLUMN_LABELS, GRADE_LABELS, SERVICE_GROUP_LABELS, UNCOVERED_REASONS, column_label,
+from ..inputs.catalogue import (COLUMN_LABELS, GRADE_LABELS, SERVICE_GROUP_LABELS, UNCOVERED_REASONS, column_label,
                          report_label, space_type_label)
-from .grades import Grade
+from ..inputs.grades import Grade
 from .rundata import ServiceInfo
 
 LANGS = ("en", "zh")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..catalogue import DEFAULT_SERVICES, SERVICE_ABBR
+from ..inputs.catalogue import DEFAULT_SERVICES, SERVICE_ABBR
 from ..errors import Problems
-from .grades import GradeRules, rules_from_dict
+from ..inputs.grades import GradeRules, rules_from_dict
 
 # file -> columns the reports need (services add per-service columns, checked below)
 REQUIRED: dict[str, tuple[str, ...]] = {

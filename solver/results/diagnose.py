@@ -20,10 +20,11 @@ import pandas as pd
 
 from models.instance import Instance
 
-from .coverage import Coverage, Geometry, Items, nearest_distances
-from .result import SolveParameters
-from .scenario import Mode, Scenario
-from .tables import District
+from ..travel.coverage import Coverage, Geometry, Items, nearest_distances
+from ..engine.result import SolveParameters
+from models.mode import Mode
+from ..inputs.scenario import Scenario
+from ..inputs.tables import District
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,7 +36,7 @@ class Diagnosis:
 
 def diagnose(*, scenario: Scenario, district: District, geometry: Geometry, coverage: Coverage, items: Items,
              budget: float | None, params: SolveParameters, backend: str, engine: str) -> Diagnosis:
-    from .solve import solve_instance  # late import: solve imports nothing from here
+    from ..engine.solve import solve_instance  # late import: solve imports nothing from here
 
     inst = items.instance
     hh = district.households

@@ -22,7 +22,7 @@ import pandas as pd
 from pyproj import CRS
 
 from .catalogue import DEFAULT_SERVICES, GAS_SUPPLY, SPACE_TYPES
-from .errors import Problems, did_you_mean
+from ..errors import Problems, did_you_mean
 from .geo import (area_of_use_text, coordinate_hints, crs_label, outside_area_of_use, parse_crs, project,
                   working_crs)
 from .readers import RawTable, read_raw, file_digest

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .catalogue import ineligibility_reason
-from .errors import CheckError
-from .scenario import Scenario
-from .tables import District
+from ..inputs.catalogue import ineligibility_reason
+from ..errors import CheckError
+from ..inputs.scenario import Scenario
+from ..inputs.tables import District
 
 EPS_M = 1e-3
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Mapping
 
-from ..catalogue import BASIC_SERVICES
+from .catalogue import BASIC_SERVICES
 from ..errors import Problems, did_you_mean
 
 LEVELS = ("basic", "improved", "quality")

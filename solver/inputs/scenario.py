@@ -11,23 +11,17 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
+from models.mode import Mode
+
 from .catalogue import CATEGORIES, DEFAULT_SERVICES, SERVICE_FIELDS, SPACE_TYPES, Service
-from .errors import InputError, Problem, Problems, did_you_mean
-from .report.grades import GradeRules, default_grade_rules, parse_grades
+from ..errors import InputError, Problem, Problems, did_you_mean
+from .grades import GradeRules, default_grade_rules, parse_grades
 
 if TYPE_CHECKING:
     from .whatif import Changes
-
-
-class Mode(str, Enum):
-    """What the solve optimises."""
-
-    MAX_COVERAGE = "max_coverage"  # budgeted maximal covering
-    COVER = "cover"  # minimum-cost full coverage (set covering)
 
 
 @dataclass(frozen=True, kw_only=True)

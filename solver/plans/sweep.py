@@ -50,18 +50,19 @@ import pandas as pd
 
 from models.mclp import build_max_coverage
 
-from .folders import staged_folder, write_csv
-from .backends import solve_linear
-from .coverage import Items, build_geometry, build_items, compute_coverage
-from .outputs import summary as run_summary
-from .outputs import write_outputs
-from .pipeline import Run, RunOptions, complete_run
-from .reduce import reduce_instance
-from .result import SolveParameters, Termination
-from .scenario import Mode, Scenario
-from .solve import PlanResult, StageReport, full_vector, solve_instance
-from .tables import District
-from .whatif import describe_changes, load_inputs
+from ..folders import staged_folder, write_csv
+from ..engine.backends import solve_linear
+from ..travel.coverage import Items, build_geometry, build_items, compute_coverage
+from ..results.outputs import summary as run_summary
+from ..results.outputs import write_outputs
+from ..pipeline import Run, RunOptions, complete_run
+from ..engine.reduce import reduce_instance
+from ..engine.result import SolveParameters, Termination
+from models.mode import Mode
+from ..inputs.scenario import Scenario
+from ..engine.solve import PlanResult, StageReport, full_vector, solve_instance
+from ..inputs.tables import District
+from ..inputs.whatif import describe_changes, load_inputs
 
 ProgressFn = Callable[[str], None]
 PER_YUAN = 10_000.0  # marginal households are quoted per this many extra yuan

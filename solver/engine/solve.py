@@ -28,7 +28,7 @@ from .heuristics import Prepared, greedy_cover, greedy_max_coverage
 from .local_search import improve, tabu_search
 from .reduce import Reduction, keep_options, reduce_instance
 from .result import BackendResult, SolveParameters, Termination, relative_gap
-from .scenario import Mode
+from models.mode import Mode
 
 DEFAULT_ENGINE = "scip"
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .errors import Problems
+from ..errors import Problems
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb"}
 

@@ -18,12 +18,12 @@ from scipy.sparse import csr_matrix
 
 from models.instance import GroupCap, Instance
 
-from .catalogue import eligible
+from ..inputs.catalogue import eligible
 from .network import Network, Snap, build_network, check_snaps, snap
-from .errors import Problems
-from .scenario import Scenario
-from .tables import District
-from .travel import Reach, nearest_site_distance, network_reach, straight_reach
+from ..errors import Problems
+from ..inputs.scenario import Scenario
+from ..inputs.tables import District
+from .times import Reach, nearest_site_distance, network_reach, straight_reach
 
 
 @dataclass(frozen=True, kw_only=True)

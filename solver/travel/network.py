@@ -17,7 +17,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from .errors import Problems
+from ..errors import Problems
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -49,7 +49,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from .catalogue import SPACE_TYPES
-from .errors import InputError, Problem, Problems, did_you_mean
+from ..errors import InputError, Problem, Problems, did_you_mean
 
 SET_SOURCE = "--set"
 NOT_INHERITED = ("name", "description")

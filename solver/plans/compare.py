@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .folders import staged_folder, write_csv
-from .errors import InputError, Problems
+from ..folders import staged_folder, write_csv
+from ..errors import InputError, Problems
 
 REQUIRED = ("summary.json", "coverage.csv", "plan.csv", "sites.csv", "households_coverage.csv")
 

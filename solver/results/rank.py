@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .coverage import Items
+from ..travel.coverage import Items
 
 
 @dataclass(frozen=True, kw_only=True)

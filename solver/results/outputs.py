@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .folders import staged_folder, write_csv
-from .geo import project
-from .pipeline import Run
-from .whatif import describe_changes
+from ..folders import staged_folder, write_csv
+from ..inputs.geo import project
+from ..pipeline import Run
+from ..inputs.whatif import describe_changes
 
 
 

@@ -1,0 +1,1 @@
+"""siting: facility siting for 15-minute convenient living circles (the public API arrives with the facade)."""
