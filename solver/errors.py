@@ -1,4 +1,12 @@
-"""Input problems, collected and reported all at once.
+"""The errors siting raises, and input problems collected and reported all at once.
+
+Every error is a :class:`SitingError`: :class:`InputError` (bad input, also a
+``ValueError``; the CLI exits 1), :class:`UsageError` (a bad option or argument,
+also a ``ValueError``; exit 2) and :class:`DefectError` (a defect of ours, never
+the user's input, also a ``RuntimeError``; exit 4), whose kinds are
+:class:`CheckError` (the independent checker disagrees with the solver) and
+:class:`PlanError` (the solver returned a plan that breaks the model's constraints).
+An infeasible or time-limited solve is a status of the result, never an error.
 
 Validation never stops at the first problem: each check appends a
 :class:`Problem` to a :class:`Problems` collector, and the stage raises one
@@ -17,8 +25,11 @@ no row; a missing file has no field).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
+
+from .plain import plain
 
 
 def did_you_mean(word: Any, choices: Iterable[str]) -> str:
@@ -39,19 +50,6 @@ def did_you_mean(word: Any, choices: Iterable[str]) -> str:
         close = difflib.get_close_matches(text.lower().split("_")[0], list(heads), n=1, cutoff=0.75)
         close = [heads[c] for c in close]
     return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars as Python scalars, so messages read ``-5`` and not ``np.int64(-5)``."""
-    item = getattr(value, "item", None)
-    if callable(item) and getattr(value, "shape", None) == ():
-        try:
-            return item()
-        except (TypeError, ValueError):
-            return value
-    if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
-    return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,7 +87,7 @@ class Problem:
         if self.value_text is not None:
             text += f"; got {self.value_text}"
         elif self.show_value:
-            text += f"; got {_plain(self.value)!r}"
+            text += f"; got {plain(self.value)!r}"
         return text
 
 
@@ -102,11 +100,11 @@ class Problems:
     def add(self, file: str, rule: str, *, field: str | None = None, row: int | None = None,
             value: Any = None, show_value: bool = True, value_text: str | None = None,
             line: int | None = None, column: int | None = None) -> None:
-        self.items.append(Problem(file=file, rule=rule, field=field, row=row, value=_plain(value),
+        self.items.append(Problem(file=file, rule=rule, field=field, row=row, value=plain(value),
                                   show_value=show_value, value_text=value_text, line=line,
                                   column=column))
 
-    def extend(self, other: "Problems | Iterable[Problem]") -> None:
+    def extend(self, other: Problems | Iterable[Problem]) -> None:
         self.items.extend(other.items if isinstance(other, Problems) else other)
 
     def __len__(self) -> int:
@@ -120,7 +118,11 @@ class Problems:
             raise InputError(self.items)
 
 
-class InputError(Exception):
+class SitingError(Exception):
+    """The root of every error siting raises."""
+
+
+class InputError(SitingError, ValueError):
     """Bad input: carries every problem found. The CLI prints them and exits 1."""
 
     def __init__(self, problems: list[Problem]):
@@ -136,5 +138,17 @@ class InputError(Exception):
         return "\n".join(lines)
 
 
-class CheckError(Exception):
-    """The independent checker disagrees with the solver: a defect, never bad input."""
+class UsageError(SitingError, ValueError):
+    """A bad option or argument (e.g. a ``--set`` that is not ``key=value``): the CLI exits 2."""
+
+
+class DefectError(SitingError, RuntimeError):
+    """A defect of ours, never the user's input: the CLI says so and exits 4."""
+
+
+class CheckError(DefectError):
+    """The independent checker disagrees with the solver."""
+
+
+class PlanError(DefectError):
+    """The solver returned a plan that breaks the model's constraints (solver.engine.guard)."""

@@ -27,7 +27,7 @@ from models.mode import Mode
 from .inputs.scenario import Scenario
 from .engine.solve import DEFAULT_ENGINE, PlanResult, solve_instance
 from .inputs.tables import District
-from .inputs.whatif import load_inputs
+from .inputs.loading import load_inputs
 
 ProgressFn = Callable[[str], None]
 

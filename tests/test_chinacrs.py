@@ -21,7 +21,7 @@ from solver.inputs.geo import offset_system, outside_area_of_use, parse_crs, pro
 from solver.results.outputs import write_outputs
 from solver.pipeline import run
 from solver.inputs.scenario import load_scenario
-from solver.inputs.tables import load_district
+from solver.inputs.loading import load_district
 
 from factories import random_district, write_case
 

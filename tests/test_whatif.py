@@ -15,8 +15,8 @@ from solver.cli.app import app
 from solver.travel.coverage import build_geometry, compute_coverage
 from solver.errors import InputError
 from solver.inputs.scenario import load_scenario
-from solver.inputs.tables import load_district
-from solver.inputs.whatif import SetSyntaxError, load_inputs, parse_set
+from solver.inputs.loading import load_district, load_inputs
+from solver.inputs.whatif import SetSyntaxError, parse_set
 
 from factories import random_district, write_case
 

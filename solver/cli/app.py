@@ -1,18 +1,10 @@
-"""The `siting` application: registers the commands and maps failures to exit codes.
-
-Exit codes: 0 solved, 1 bad input, 2 usage, 3 no solution (infeasible or no
-plan within the limits), 4 the independent check disagreed (a defect).
-"""
+"""The `siting` application: registers the commands (one module each; exit codes in exits.py)."""
 
 from __future__ import annotations
 
 import typer
 
-from . import compare_cmd, sweep_cmd
-from . import import_osm_cmd, solve_cmd
-from . import report_cmd
-
-EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_NO_SOLUTION, EXIT_CHECK = 0, 1, 2, 3, 4
+from . import compare_cmd, import_osm_cmd, report_cmd, solve_cmd, sweep_cmd
 
 app = typer.Typer(
     name="siting",

@@ -1,4 +1,4 @@
-"""Shared CLI helpers: consoles, error printing, progress display."""
+"""Shared CLI helpers: consoles, error printing, progress display, output-folder checks."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import os
 import sys
 from contextlib import contextmanager
 from enum import Enum
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import CheckError, InputError
+from ..errors import DefectError, InputError
+from .exits import EXIT_DEFECT, EXIT_INPUT
+
+DEFAULT_SCENARIO = Path("scenarios/demo.toml")  # `siting solve` / `siting sweep` without a scenario
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -35,24 +39,22 @@ class ModeChoice(str, Enum):
 @contextmanager
 def handled_errors():
     """Turn known failures into a message and an exit code, never a traceback."""
-    from .app import EXIT_CHECK, EXIT_INPUT
-
     try:
         yield
     except InputError as exc:
         # user text (values, paths, '[data]') is escaped: it is never rich markup
         err_console.print(f"[bold red]error:[/] {escape(exc.render())}", markup=True)
         raise typer.Exit(EXIT_INPUT)
-    except CheckError as exc:
+    except DefectError as exc:  # the checker disagreed, or the solver's plan breaks a constraint
         err_console.print(f"[bold red]internal error:[/] {escape(str(exc))}", markup=True)
-        raise typer.Exit(EXIT_CHECK)
+        raise typer.Exit(EXIT_DEFECT)
     except Exception as exc:  # a defect, not bad input: say so, keep the traceback for the report
         if isinstance(exc, (typer.Exit, typer.Abort)) or hasattr(exc, "exit_code") or os.environ.get("SITING_DEBUG"):
             raise  # typer's own exits and usage errors, or debugging
         err_console.print(f"[bold red]internal error[/] ({escape(type(exc).__name__)}): {escape(str(exc))}\n"
                           "This is a defect in siting, not a problem with your input. Re-run with "
                           "SITING_DEBUG=1 to see the traceback, and report it.", markup=True)
-        raise typer.Exit(EXIT_CHECK)
+        raise typer.Exit(EXIT_DEFECT)
 
 
 class StageProgress:
@@ -101,6 +103,16 @@ def load_with_overrides(scenario, overrides):
         return load_scenario(scenario, overrides=overrides or ())
     except SetSyntaxError as exc:
         raise typer.BadParameter(str(exc), param_hint="--set") from None
+
+
+def check_out_dir(out_dir: Path, inputs: list[Path], *, hint: str) -> None:
+    """Refuse an output folder whose replacement would destroy something (a usage error, exit 2):
+    a file, a folder holding an input, or a non-empty folder that is not an earlier run's output."""
+    from ..folders import out_dir_problem
+
+    why = out_dir_problem(out_dir, inputs=inputs, marker="summary.json", kind="an output folder of an earlier run")
+    if why:
+        raise typer.BadParameter(f"{why}; got {out_dir}", param_hint=hint)
 
 
 @contextmanager

@@ -7,8 +7,6 @@ from typing import Optional
 
 import typer
 
-from ..plans.compare import compare_runs, comparison_markdown, write_comparison
-from ..folders import out_dir_problem
 from .common import console, handled_errors, writing
 
 
@@ -21,6 +19,9 @@ def compare_cmd(
 ) -> None:
     """Compare two runs: coverage per street and service, spaces added / removed / changed, cost
     difference, households that gain or lose coverage. Markdown to the terminal, CSV files to --out."""
+    from ..folders import out_dir_problem
+    from ..plans.compare import compare_runs, comparison_markdown, write_comparison
+
     with handled_errors():
         result = compare_runs(a, b)
         out_dir = out if out is not None else Path("out") / f"compare-{Path(a).resolve().name}-vs-{Path(b).resolve().name}"

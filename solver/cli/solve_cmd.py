@@ -8,15 +8,9 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from ..folders import out_dir_problem
-from ..results.outputs import write_outputs
-from ..pipeline import RunOptions, run
-from models.mode import Mode
-from ..inputs.whatif import scenario_files
-from .common import (Backend, Engine, ModeChoice, StageProgress, check_solve_options, console, handled_errors,
-                     load_with_overrides, writing)
-
-DEFAULT_SCENARIO = Path("scenarios/demo.toml")
+from .common import (DEFAULT_SCENARIO, Backend, Engine, ModeChoice, StageProgress, check_out_dir,
+                     check_solve_options, console, handled_errors, load_with_overrides, writing)
+from .exits import EXIT_NO_SOLUTION
 
 
 def solve(
@@ -34,7 +28,11 @@ def solve(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
 ) -> None:
     """Solve a scenario: choose spaces and services, check the plan, write ranked lists and coverage."""
-    from .app import EXIT_NO_SOLUTION
+    from models.mode import Mode
+
+    from ..inputs.scenario import scenario_files
+    from ..pipeline import RunOptions, run
+    from ..results.outputs import write_outputs
 
     check_solve_options(gap=gap, time_limit=time_limit, threads=threads)
     if budget is not None and not budget >= 0:
@@ -58,14 +56,6 @@ def solve(
         print_run(result, out_dir, files)
     if not result.result.termination.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)
-
-
-def check_out_dir(out_dir: Path, inputs: list[Path | None], *, hint: str) -> None:
-    """Refuse an output folder whose replacement would destroy something (a usage error, exit 2):
-    a file, a folder holding an input, or a non-empty folder that is not an earlier run's output."""
-    why = out_dir_problem(out_dir, inputs=inputs, marker="summary.json", kind="an output folder of an earlier run")
-    if why:
-        raise typer.BadParameter(f"{why}; got {out_dir}", param_hint=hint)
 
 
 def print_run(result, out_dir: Path, files: list[Path]) -> None:

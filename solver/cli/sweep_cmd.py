@@ -7,12 +7,9 @@ from typing import List, Optional
 
 import typer
 
-from ..pipeline import RunOptions
-from ..plans.sweep import budget_levels, parse_budgets, sweep, sweep_markdown, write_sweep
-from ..inputs.whatif import scenario_files
-from .common import (Backend, Engine, StageProgress, check_solve_options, console, handled_errors,
-                     load_with_overrides, writing)
-from .solve_cmd import DEFAULT_SCENARIO, check_out_dir
+from .common import (DEFAULT_SCENARIO, Backend, Engine, StageProgress, check_out_dir, check_solve_options, console,
+                     handled_errors, load_with_overrides, writing)
+from .exits import EXIT_NO_SOLUTION
 
 
 def sweep_cmd(
@@ -38,7 +35,9 @@ def sweep_cmd(
 ) -> None:
     """Solve a scenario at several budgets: coverage-vs-budget table and plot, the plan at every level,
     what changes between levels, and the budget at which full coverage is first reached."""
-    from .app import EXIT_NO_SOLUTION
+    from ..inputs.scenario import scenario_files
+    from ..pipeline import RunOptions
+    from ..plans.sweep import budget_levels, parse_budgets, sweep, sweep_markdown, write_sweep
 
     try:
         levels = budget_levels(budgets=parse_budgets(budgets) if budgets is not None else None,

@@ -59,6 +59,8 @@ from numba import njit
 
 from models.instance import Instance
 
+from ..errors import DefectError
+
 # Work units (coverage nonzeros and scores touched) run at ~4.5e8 per second on this
 # machine (SanFrancisco p = 100: 5e9 units in 10.9 s).
 WORK_PER_SECOND = 450_000_000
@@ -340,7 +342,7 @@ def iterated_local_search(inst: Instance, x: np.ndarray, *, work: int = DEFAULT_
     out[best] = True
     coverage = inst.coverage_value(out)
     if abs(coverage - top) > 1e-6 * max(1.0, abs(coverage)):
-        raise AssertionError(f"iterated local search tracked coverage {top} but its plan covers {coverage}")
+        raise DefectError(f"iterated local search tracked coverage {top} but its plan covers {coverage}")
     if int(out.sum()) != len(start) or coverage < inst.coverage_value(x):
-        raise AssertionError("iterated local search lost a site or coverage")
+        raise DefectError("iterated local search lost a site or coverage")
     return SearchResult(x=out, coverage=coverage, rounds=rounds, work=spent, seed=seed + k_best)

@@ -28,6 +28,8 @@ from scipy.sparse import csr_matrix
 
 from models.instance import Instance
 
+from ..errors import DefectError
+
 
 @dataclass(frozen=True, kw_only=True)
 class Reduction:
@@ -67,12 +69,12 @@ def _row_signatures(M: csr_matrix) -> np.ndarray:
     M.sort_indices()
     lens = np.diff(M.indptr)
     if np.any(lens != lens[rep]):
-        raise AssertionError("signature collision (length)")
+        raise DefectError("item signature collision (length)")
     idx_self = M.indices
     starts_rep = np.repeat(M.indptr[rep], lens)
     pos = np.arange(len(idx_self)) - np.repeat(M.indptr[:-1], lens)
     if np.any(idx_self != M.indices[starts_rep + pos]):
-        raise AssertionError("signature collision (columns)")
+        raise DefectError("item signature collision (columns)")
     # Relabel groups in order of first appearance, for determinism independent of hash values.
     order = np.argsort(first, kind="stable")
     relabel = np.empty_like(order)

@@ -24,6 +24,7 @@ from models.structure import plan_layout
 
 from . import lagrangian
 from .backends import solve_linear
+from .guard import guard_plan
 from .heuristics import Prepared, greedy_cover, greedy_max_coverage
 from .local_search import improve, tabu_search
 from .reduce import Reduction, keep_options, reduce_instance
@@ -174,15 +175,9 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
                           wall_s=wall, stages=stages, sizes=sizes, solver=solver,
                           heuristic_value=heuristic_value, timings=timings, message=message)
     x = red.expand_x(x_red, inst.n_options)
-    problems = inst.feasibility_problems(x)
-    if problems:
-        raise AssertionError("solver returned an infeasible plan: " + "; ".join(problems[:5]))
+    guard_plan(inst, x, covers=(red.item_map != -1) if cover_mode and not message else None)
     coverage = inst.coverage_value(x)
     cost = inst.plan_cost(x)
-    if cover_mode and not message:
-        uncovered = (red.item_map != -1) & ~inst.covered_items(x)
-        if uncovered.any():
-            raise AssertionError(f"cover plan leaves {int(uncovered.sum())} coverable items uncovered")
     return PlanResult(termination=term, mode=mode, x=x, coverage=coverage, cost=cost,
                       best_bound=bound, wall_s=wall, stages=stages, sizes=sizes, solver=solver,
                       heuristic_value=heuristic_value, timings=timings, message=message)

@@ -340,7 +340,3 @@ def report_label(key: str, lang: str = "en", **values) -> str:
     """A report label in ``lang``, with ``{placeholders}`` filled from ``values``."""
     text = REPORT_LABELS[key][lang]
     return text.format(**values) if values else text
-
-
-def grade_label(key: str, lang: str = "en") -> str:
-    return GRADE_LABELS[key][lang]

@@ -7,6 +7,7 @@ are the line numbers an editor shows (the header is line 1; blank lines and
 quoted line breaks count). GeoPackage / GeoJSON / Shapefile / FlatGeobuf are
 read with geopandas (pyogrio); their rows are the fid in a GeoPackage and
 1-based feature numbers otherwise. Validation of the values is in tables.py.
+Scenario files (TOML) are read here too: a syntax error names line and column.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +24,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from ..errors import Problems
+from ..errors import InputError, Problem, Problems
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb"}
 
@@ -198,3 +201,57 @@ def read_raw(path: Path, problems: Problems) -> RawTable | None:
     if path.suffix.lower() in VECTOR_SUFFIXES:
         return _read_vector(path, path.name, problems)
     return _read_csv(path, path.name, problems)
+
+
+TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def read_toml(path: Path) -> dict:
+    """Read a TOML file; a syntax error becomes an InputError naming line and column.
+
+    UTF-8 (with or without the BOM Notepad writes) is read; a file saved as
+    GB18030/GBK (Chinese Windows' "ANSI") is read too, since planners edit these
+    files by hand.
+    """
+    file = str(path)
+
+    def fail(rule: str, **kw) -> InputError:
+        return InputError([Problem(file=file, rule=rule, **kw)])
+
+    if path.is_dir():
+        raise fail("is a folder, not a scenario file", show_value=False)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise fail("scenario file not found", show_value=False) from None
+    except OSError as exc:
+        raise fail(f"cannot be read ({exc.strerror or exc})", show_value=False) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            line = data[:exc.start].count(b"\n") + 1
+            raise fail("cannot be read as text: neither UTF-8 nor GB18030/GBK; save it as UTF-8",
+                       line=line, value_text=f"byte 0x{data[exc.start]:02x}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        if "Illegal character '\\n'" in msg:
+            msg = msg.replace("Illegal character '\\n'", "line break inside a string (a missing "
+                              "closing quote?)")
+        m = TOML_POSITION.search(msg)
+        if m:
+            line, column = int(m.group(1)), int(m.group(2))
+            lines = text.splitlines()
+            shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+            raise fail(f"not valid TOML: {msg[:m.start()]}", line=line, column=column,
+                       value=shown) from None
+        if TOML_END.search(msg):
+            n = len(text.splitlines())
+            raise fail(f"not valid TOML: {TOML_END.sub('', msg)} (at the end of the file)",
+                       line=n, show_value=False) from None
+        raise fail(f"not valid TOML: {msg}", show_value=False) from None

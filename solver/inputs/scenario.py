@@ -3,26 +3,25 @@
 A scenario names its data files and rules. Paths are relative to the
 scenario file. Every problem in the file (unknown keys, wrong types,
 out-of-range values, missing files) is collected and raised at once.
+A what-if scenario extends another (the chain and ``--set`` overrides are
+merged by solver/inputs/whatif.py) and may change the tables (:class:`Changes`,
+applied by solver/inputs/loading.py).
 """
 
 from __future__ import annotations
 
 import math
-import re
-import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any
 
 from models.mode import Mode
 
+from ..errors import InputError, Problems, did_you_mean
 from .catalogue import CATEGORIES, DEFAULT_SERVICES, SERVICE_FIELDS, SPACE_TYPES, Service
-from ..errors import InputError, Problem, Problems, did_you_mean
 from .grades import GradeRules, default_grade_rules, parse_grades
-
-if TYPE_CHECKING:
-    from .whatif import Changes
-
+from .whatif import Resolved, resolve
 
 @dataclass(frozen=True, kw_only=True)
 class StreetCap:
@@ -37,6 +36,28 @@ class SolveOptions:
     relative_gap: float = 0.0
     threads: int = 2
     seed: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Changes:
+    """Changes a scenario makes to its input tables (empty for a plain scenario)."""
+
+    close: tuple[str, ...] = ()  # existing facility ids closed
+    add_candidates: tuple[Path, ...] = ()  # extra candidate tables merged with the base table
+    exclude: tuple[str, ...] = ()  # candidate ids removed
+    forbid_space_types: tuple[str, ...] = ()  # candidate spaces of these types removed
+    cost: dict[str, float] = field(default_factory=dict)  # conversion cost per candidate id
+    cost_by_type: dict[str, float] = field(default_factory=dict)  # conversion cost per space type
+    sources: dict[str, str] = field(default_factory=dict)  # field -> file that set it
+    files: tuple[Path, ...] = ()  # the scenario files of the extends chain, base first
+
+    @property
+    def touches_tables(self) -> bool:
+        return bool(self.close or self.add_candidates or self.exclude or self.forbid_space_types
+                    or self.cost or self.cost_by_type)
+
+    def source(self, fld: str) -> str:
+        return self.sources.get(fld, "")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,7 +87,7 @@ class Scenario:
     output_dir: Path | None
     grades: GradeRules = field(default_factory=lambda: default_grade_rules(()))  # [grades]: see solver/report/grades.py
     raw: dict = field(repr=False, compare=False, default_factory=dict)
-    changes: "Changes | None" = None  # what-if changes to the tables (solver.whatif)
+    changes: Changes | None = None  # what-if changes to the tables (an extends chain)
 
     @property
     def has_network(self) -> bool:
@@ -84,12 +105,14 @@ TOP_KEYS = {
     "name", "description", "crs", "mode", "budget_yuan", "data", "walking",
     "conversion_cost_default", "services", "street_caps", "must_open", "solve", "output", "grades",
 }
-TOP_KEYS |= {"extends", "existing", "candidates"}  # what-if keys, read by solver.whatif before validation
+TOP_KEYS |= {"extends", "existing", "candidates"}  # what-if keys: the extends chain and the table changes
 DATA_KEYS = {"households", "candidates", "existing", "network_nodes", "network_edges"}
 WALKING_KEYS = {"speed_m_per_min", "detour_factor", "max_snap_m"}
 SOLVE_KEYS = {"backend", "time_limit_s", "relative_gap", "threads", "seed"}
 CAP_KEYS = {"max_sites", "max_yuan"}
 BACKENDS = ("ortools", "pulp")
+CHANGE_KEYS = {"existing": {"close"},
+               "candidates": {"add", "exclude", "forbid_space_types", "cost", "cost_by_type"}}
 
 
 def _unknown(problems: Problems, file: str, section: str, keys, allowed) -> None:
@@ -122,73 +145,6 @@ def _number(problems: Problems, file: str, fld: str, value: Any, *, minimum: flo
         problems.add(file, f"must be <= {maximum:g}", field=fld, value=value)
         return None
     return value
-
-
-TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
-
-
-def read_toml(path: Path) -> dict:
-    """Read a TOML file; a syntax error becomes an InputError naming line and column.
-
-    UTF-8 (with or without the BOM Notepad writes) is read; a file saved as
-    GB18030/GBK (Chinese Windows' "ANSI") is read too, since planners edit these
-    files by hand.
-    """
-    file = str(path)
-
-    def fail(rule: str, **kw) -> InputError:
-        return InputError([Problem(file=file, rule=rule, **kw)])
-
-    if path.is_dir():
-        raise fail("is a folder, not a scenario file", show_value=False)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise fail("scenario file not found", show_value=False) from None
-    except OSError as exc:
-        raise fail(f"cannot be read ({exc.strerror or exc})", show_value=False) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            line = data[:exc.start].count(b"\n") + 1
-            raise fail("cannot be read as text: neither UTF-8 nor GB18030/GBK; save it as UTF-8",
-                       line=line, value_text=f"byte 0x{data[exc.start]:02x}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        if "Illegal character '\\n'" in msg:
-            msg = msg.replace("Illegal character '\\n'", "line break inside a string (a missing "
-                              "closing quote?)")
-        m = TOML_POSITION.search(msg)
-        if m:
-            line, column = int(m.group(1)), int(m.group(2))
-            lines = text.splitlines()
-            shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-            raise fail(f"not valid TOML: {msg[:m.start()]}", line=line, column=column,
-                       value=shown) from None
-        if TOML_END.search(msg):
-            n = len(text.splitlines())
-            raise fail(f"not valid TOML: {TOML_END.sub('', msg)} (at the end of the file)",
-                       line=n, show_value=False) from None
-        raise fail(f"not valid TOML: {msg}", show_value=False) from None
-
-
-def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
-    """Load and validate a scenario file; raise InputError listing every problem.
-
-    When the scenario itself has problems, its data files are checked too (as
-    far as the scenario allows) so that one error lists everything wrong.
-    ``extends`` chains and ``overrides`` (``--set`` texts) are merged first; each
-    problem names the file that wrote the value (see solver/whatif.py).
-    """
-    from .whatif import load_whatif
-
-    return load_whatif(Path(path), overrides=overrides)
 
 
 def _services(raw_services: Any, problems: Problems, file: str) -> tuple[dict[str, Service], tuple[str, ...]]:
@@ -507,3 +463,145 @@ def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Path
         check_tables(src, problems)
     except Exception:  # a best-effort extra; the scenario's own problems are raised regardless
         return
+
+
+# ------------------------------------------------------------------------------------------
+# what-if scenarios: the table changes, and loading a scenario file
+
+
+def _str_list(value: Any, fld: str, file: str, problems: Problems) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                              for v in value):
+        problems.add(file, "must be a list of ids (text)", field=fld, value=value)
+        return ()
+    return tuple(str(v) for v in value)
+
+
+def _changes(raw: dict, resolved: Resolved, leaf: Path, problems: Problems) -> Changes:
+    """Validate the [existing] and [candidates] change tables of a what-if scenario."""
+    default = str(leaf)
+    sources: dict[str, str] = {}
+
+    def src(fld: str) -> str:
+        sources[fld] = resolved.origin(fld, default)
+        return sources[fld]
+
+    tables: dict[str, dict] = {}
+    for sect, allowed in CHANGE_KEYS.items():
+        value = raw.get(sect, {})
+        if not isinstance(value, dict):
+            problems.add(src(sect), f"must be a table with: {', '.join(sorted(allowed))}", field=sect,
+                         value=value)
+            value = {}
+        for key in value:
+            if key not in allowed:
+                fld = f"{sect}.{key}"
+                problems.add(src(fld), f"unknown key{did_you_mean(key, sorted(allowed))}; allowed: "
+                             f"{', '.join(sorted(allowed))}", field=fld, show_value=False)
+        tables[sect] = value
+    ex, cand = tables["existing"], tables["candidates"]
+    close = _str_list(ex["close"], "existing.close", src("existing.close"), problems) if "close" in ex else ()
+    exclude = (_str_list(cand["exclude"], "candidates.exclude", src("candidates.exclude"), problems)
+               if "exclude" in cand else ())
+    add: list[Path] = []
+    if "add" in cand:
+        file = src("candidates.add")
+        values = cand["add"] if isinstance(cand["add"], list) else [cand["add"]]
+        for v in values:
+            if not isinstance(v, str) or not v.strip():
+                problems.add(file, "must be the path of a candidate table (or a list of paths)",
+                             field="candidates.add", value=cand["add"])
+                continue
+            p = (leaf.parent / v).resolve()
+            if p.is_dir():
+                problems.add(file, "is a folder, not a data file", field="candidates.add", value=v)
+            elif not p.is_file():
+                problems.add(file, "file not found (paths are relative to the scenario file)",
+                             field="candidates.add", value_text=f"{v!r} (looked for {p})")
+            else:
+                add.append(p)
+    forbid: tuple[str, ...] = ()
+    if "forbid_space_types" in cand:
+        file = src("candidates.forbid_space_types")
+        values = _str_list(cand["forbid_space_types"], "candidates.forbid_space_types", file, problems)
+        for v in values:
+            if v not in SPACE_TYPES:
+                problems.add(file, f"unknown space type{did_you_mean(v, SPACE_TYPES)}; allowed: "
+                             f"{', '.join(SPACE_TYPES)}", field="candidates.forbid_space_types", value=v)
+        forbid = tuple(v for v in values if v in SPACE_TYPES)
+    cost: dict[str, float] = {}
+    by_type: dict[str, float] = {}
+    for key, out in (("cost", cost), ("cost_by_type", by_type)):
+        if key not in cand:
+            continue
+        fld = f"candidates.{key}"
+        value = cand[key]
+        if not isinstance(value, dict):
+            what = "candidate id" if key == "cost" else "space type"
+            problems.add(src(fld), f"must be a table of {what} = yuan", field=fld, value=value)
+            continue
+        for k, v in value.items():
+            sub = f"{fld}.{k}"
+            file = src(sub)
+            if key == "cost_by_type" and k not in SPACE_TYPES:
+                problems.add(file, f"unknown space type{did_you_mean(k, SPACE_TYPES)}; allowed: "
+                             f"{', '.join(SPACE_TYPES)}", field=sub, value=k)
+                continue
+            num = _number(problems, file, sub, v, minimum=0)
+            if num is not None:
+                out[str(k)] = float(num)
+    for fld in ("existing.close", "candidates.exclude", "candidates.add"):
+        src(fld)
+    return Changes(close=close, add_candidates=tuple(add), exclude=exclude, forbid_space_types=forbid,
+                   cost=cost, cost_by_type=by_type, sources=sources, files=tuple(f.resolve() for f in resolved.files))
+
+
+def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
+    """Load and validate a scenario file; raise InputError listing every problem.
+
+    ``extends`` chains and ``overrides`` (``--set`` texts) are merged first
+    (solver/inputs/whatif.py); each problem names the file that wrote the value. When
+    the scenario itself has problems, its data files are checked too (as far as the
+    scenario allows) so that one error lists everything wrong. A malformed override
+    raises SetSyntaxError.
+    """
+    path = Path(path)
+    resolved = resolve(path, overrides=overrides)
+    # without its base the scenario would only show follow-on problems
+    resolved.chain_problems.raise_if_any()
+    raw = resolved.raw
+    leaf = str(path)
+    problems = Problems()
+    problems.extend(resolved.problems)
+    change_raw = {k: raw.pop(k) for k in list(raw) if k in CHANGE_KEYS}
+    changes = _changes(change_raw, resolved, path, problems)
+    try:
+        sc = build_scenario(raw, path=path, check_tables_on_error=True)
+    except InputError as exc:
+        problems.extend(resolved.attribute(exc.problems, leaf))
+        raise InputError(problems.items) from None
+    problems.raise_if_any()
+    return replace(sc, changes=changes, raw={**raw, **change_raw})
+
+
+def scenario_files(scenario: Scenario) -> list[Path]:
+    """Every file a scenario reads (for refusing an output folder that holds one)."""
+    out = [scenario.path, scenario.households, scenario.candidates, scenario.existing,
+           scenario.network_nodes, scenario.network_edges]
+    changes = scenario.changes
+    if changes is not None:
+        out += list(changes.files) + list(changes.add_candidates)
+    return [p for p in out if p is not None]
+
+
+def describe_changes(scenario: Scenario) -> dict:
+    """The changes of a scenario as plain data (for summaries)."""
+    ch = scenario.changes
+    if ch is None:
+        return {}
+    return {"extends": [str(f) for f in ch.files[:-1]], "closed_existing": list(ch.close),
+            "added_candidate_tables": [str(p) for p in ch.add_candidates],
+            "excluded_candidates": list(ch.exclude), "forbidden_space_types": list(ch.forbid_space_types),
+            "conversion_cost": dict(ch.cost), "conversion_cost_by_type": dict(ch.cost_by_type)}

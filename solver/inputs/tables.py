@@ -4,7 +4,7 @@ Households, candidate spaces, existing facilities and the walking network
 come as CSV (x,y or lon,lat columns) or as GeoPackage / GeoJSON points, read
 as text by solver/readers.py (encodings, separators, row numbers). Each table
 is checked row by row (vectorised) and every problem is collected;
-:func:`load_district` raises one InputError that lists all of them.
+:func:`read_tables` raises one InputError that lists all of them.
 Coordinates are returned in the metric working CRS. Numbers may use
 full-width digits (``１２``), exponents (``1e5``) and thousands separators
 (``1,000`` in quotes); floors may read ``B2``, ``3F``.
@@ -23,10 +23,9 @@ from pyproj import CRS
 
 from .catalogue import DEFAULT_SERVICES, GAS_SUPPLY, SPACE_TYPES
 from ..errors import Problems, did_you_mean
-from .geo import (area_of_use_text, coordinate_hints, crs_label, outside_area_of_use, parse_crs, project,
+from .geo import (area_of_use_text, coordinate_hints, crs_label, outside_area_of_use, project,
                   working_crs)
-from .readers import RawTable, read_raw, file_digest
-from .scenario import Scenario
+from .readers import RawTable, file_digest, read_raw
 
 TRUE_WORDS = {"true", "1", "yes", "y", "t", "all", "是"}
 FALSE_WORDS = {"", "false", "0", "no", "n", "f", "none", "nan", "否"}
@@ -359,18 +358,6 @@ class TableSources:
     conversion_cost_default: dict[str, float] = field(default_factory=dict)
     street_caps: tuple[str, ...] = ()
 
-    @classmethod
-    def of(cls, scenario: Scenario) -> "TableSources":
-        raw_services = scenario.raw.get("services", {}) if isinstance(scenario.raw, dict) else {}
-        declared = set(DEFAULT_SERVICES) | (set(raw_services) if isinstance(raw_services, dict) else set())
-        return cls(scenario_file=str(scenario.path), households=scenario.households,
-                   candidates=scenario.candidates, existing=scenario.existing,
-                   network_nodes=scenario.network_nodes, network_edges=scenario.network_edges,
-                   crs=parse_crs(scenario.crs), services=tuple(scenario.services),
-                   disabled_services=tuple(sorted(declared - set(scenario.services))),
-                   conversion_cost_default=dict(scenario.conversion_cost_default),
-                   street_caps=tuple(scenario.street_caps))
-
 
 def _must_cover_sets(values: np.ndarray, services: list[str], disabled: set[str], file: str,
                      rows: np.ndarray, problems: Problems) -> list[tuple[str, ...]]:
@@ -535,11 +522,10 @@ def _frame(table: _Table, spec: tuple[Column, ...], *, located: bool = True) -> 
     return frame
 
 
-def load_district(scenario: Scenario) -> District:
-    """Read and validate every input table of ``scenario``; raise InputError listing all problems."""
+def read_tables(src: TableSources) -> District:
+    """Read and validate every table named by ``src``; raise InputError listing all problems."""
     problems = Problems()
-    in_crs = parse_crs(scenario.crs)
-    src = TableSources.of(scenario)
+    in_crs = src.crs
     checked = check_tables(src, problems)
     problems.raise_if_any()
 
@@ -573,7 +559,7 @@ def load_district(scenario: Scenario) -> District:
     try:
         work = working_crs(in_crs, hh["x"].to_numpy(), hh["y"].to_numpy())
     except ValueError as exc:
-        problems.add(str(scenario.households.name), f"no metric working CRS for these coordinates ({exc})",
+        problems.add(str(src.households.name), f"no metric working CRS for these coordinates ({exc})",
                      field="x,y", show_value=False)
         problems.raise_if_any()
     for table in (hh, cand, existing, nodes):
@@ -581,11 +567,10 @@ def load_district(scenario: Scenario) -> District:
             table["x"], table["y"] = project(in_crs, work, table["x"].to_numpy(), table["y"].to_numpy())
     fingerprints = {
         str(p.name): file_digest(p)
-        for p in (scenario.households, scenario.candidates, scenario.existing,
-                  scenario.network_nodes, scenario.network_edges)
+        for p in (src.households, src.candidates, src.existing, src.network_nodes, src.network_edges)
         if p is not None
     }
-    fingerprints["scenario"] = file_digest(scenario.path)
+    fingerprints["scenario"] = file_digest(Path(src.scenario_file))
     return District(households=hh.reset_index(drop=True), candidates=cand.reset_index(drop=True),
                     existing=existing.reset_index(drop=True),
                     nodes=None if nodes is None else nodes.reset_index(drop=True),

@@ -30,10 +30,12 @@ dotted key (TOML syntax: ``services.pharmacy.threshold_min=15``,
 ``["C0001", "C0002"]``, ``"text"``; a bare word is taken as text). Paths in
 ``--set`` values are relative to the current folder.
 
-The merged mapping is validated like any scenario, and each problem names the
-file (or ``--set``) that wrote the offending value. Changes to the tables
-(ids closed, excluded, re-priced; added candidate tables) are checked when the
-tables are read, again naming the file that asked for them.
+This module works on TOML mappings only: it reads the chain, merges it and
+remembers which file (or ``--set``) wrote each value. Validation is
+solver/inputs/scenario.py's (each problem then names the file that wrote the
+offending value); the changes to the tables (ids closed, excluded, re-priced;
+added candidate tables) are applied and checked when the tables are read
+(solver/inputs/loading.py), again naming the file that asked for them.
 """
 
 from __future__ import annotations
@@ -42,48 +44,23 @@ import copy
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-import pandas as pd
-
-from .catalogue import SPACE_TYPES
-from ..errors import InputError, Problem, Problems, did_you_mean
+from ..errors import InputError, Problem, Problems, UsageError
+from .readers import read_toml
 
 SET_SOURCE = "--set"
 NOT_INHERITED = ("name", "description")
-CHANGE_KEYS = {"existing": {"close"},
-               "candidates": {"add", "exclude", "forbid_space_types", "cost", "cost_by_type"}}
 PATH_FIELDS = {("data", k) for k in ("households", "candidates", "existing", "network_nodes", "network_edges")} | {
     ("output", "dir"), ("candidates", "add")}
 BARE_WORD = re.compile(r"^[^\s\"'\[\]{}=,#]+$")
 
 
-class SetSyntaxError(ValueError):
+class SetSyntaxError(UsageError):
     """A ``--set`` argument that is not ``dotted.key=value`` (a usage error, exit 2)."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Changes:
-    """Changes a scenario makes to its input tables (empty for a plain scenario)."""
-
-    close: tuple[str, ...] = ()  # existing facility ids closed
-    add_candidates: tuple[Path, ...] = ()  # extra candidate tables merged with the base table
-    exclude: tuple[str, ...] = ()  # candidate ids removed
-    forbid_space_types: tuple[str, ...] = ()  # candidate spaces of these types removed
-    cost: dict[str, float] = field(default_factory=dict)  # conversion cost per candidate id
-    cost_by_type: dict[str, float] = field(default_factory=dict)  # conversion cost per space type
-    sources: dict[str, str] = field(default_factory=dict)  # field -> file that set it
-    files: tuple[Path, ...] = ()  # the scenario files of the extends chain, base first
-
-    @property
-    def touches_tables(self) -> bool:
-        return bool(self.close or self.add_candidates or self.exclude or self.forbid_space_types
-                    or self.cost or self.cost_by_type)
-
-    def source(self, fld: str) -> str:
-        return self.sources.get(fld, "")
 
 
 # ------------------------------------------------------------------------------------------
@@ -148,6 +125,17 @@ class Resolved:
             parts = parts[:-1]
         return default
 
+    def attribute(self, problems: Iterable[Problem], leaf: str) -> list[Problem]:
+        """Problems reported against the leaf file, re-addressed to the file that wrote the field."""
+        out = []
+        for p in problems:
+            if p.file == leaf and p.field:
+                src = self.origin(p.field, leaf)
+                if src != leaf:
+                    p = replace(p, file=src)
+            out.append(p)
+        return out
+
 
 def _rebase(value: Any, src_dir: Path, dst_dir: Path) -> Any:
     """A relative path written in a file in ``src_dir``, re-expressed relative to ``dst_dir``."""
@@ -193,8 +181,6 @@ def _merge(base: dict, over: dict, origins: dict, file: str, prefix: tuple[str, 
 
 def _chain(path: Path, problems: Problems) -> list[tuple[Path, dict]]:
     """[(file, raw)] from the root of the extends chain to ``path``; problems for broken links."""
-    from .scenario import read_toml
-
     chain: list[tuple[Path, dict]] = []
     seen: list[Path] = []
     current = path
@@ -283,244 +269,3 @@ def _apply_set(merged: dict, origins: dict, keys: tuple[str, ...], value: Any, l
     else:
         node[keys[-1]] = value
         _mark(origins, keys, value, SET_SOURCE)
-
-
-# ------------------------------------------------------------------------------------------
-# loading a scenario
-
-
-def _attribute(problems: Iterable[Problem], resolved: Resolved, leaf: str) -> list[Problem]:
-    """Problems reported against the leaf file, re-addressed to the file that wrote the field."""
-    out = []
-    for p in problems:
-        if p.file == leaf and p.field:
-            src = resolved.origin(p.field, leaf)
-            if src != leaf:
-                p = replace(p, file=src)
-        out.append(p)
-    return out
-
-
-def _str_list(value: Any, fld: str, file: str, problems: Problems) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool)
-                                              for v in value):
-        problems.add(file, "must be a list of ids (text)", field=fld, value=value)
-        return ()
-    return tuple(str(v) for v in value)
-
-
-def _changes(raw: dict, resolved: Resolved, leaf: Path, problems: Problems) -> Changes:
-    """Validate the [existing] and [candidates] change tables."""
-    from .scenario import _number
-
-    default = str(leaf)
-    sources: dict[str, str] = {}
-
-    def src(fld: str) -> str:
-        sources[fld] = resolved.origin(fld, default)
-        return sources[fld]
-
-    tables: dict[str, dict] = {}
-    for sect, allowed in CHANGE_KEYS.items():
-        value = raw.get(sect, {})
-        if not isinstance(value, dict):
-            problems.add(src(sect), f"must be a table with: {', '.join(sorted(allowed))}", field=sect,
-                         value=value)
-            value = {}
-        for key in value:
-            if key not in allowed:
-                fld = f"{sect}.{key}"
-                problems.add(src(fld), f"unknown key{did_you_mean(key, sorted(allowed))}; allowed: "
-                             f"{', '.join(sorted(allowed))}", field=fld, show_value=False)
-        tables[sect] = value
-    ex, cand = tables["existing"], tables["candidates"]
-    close = _str_list(ex["close"], "existing.close", src("existing.close"), problems) if "close" in ex else ()
-    exclude = (_str_list(cand["exclude"], "candidates.exclude", src("candidates.exclude"), problems)
-               if "exclude" in cand else ())
-    add: list[Path] = []
-    if "add" in cand:
-        file = src("candidates.add")
-        values = cand["add"] if isinstance(cand["add"], list) else [cand["add"]]
-        for v in values:
-            if not isinstance(v, str) or not v.strip():
-                problems.add(file, "must be the path of a candidate table (or a list of paths)",
-                             field="candidates.add", value=cand["add"])
-                continue
-            p = (leaf.parent / v).resolve()
-            if p.is_dir():
-                problems.add(file, "is a folder, not a data file", field="candidates.add", value=v)
-            elif not p.is_file():
-                problems.add(file, "file not found (paths are relative to the scenario file)",
-                             field="candidates.add", value_text=f"{v!r} (looked for {p})")
-            else:
-                add.append(p)
-    forbid: tuple[str, ...] = ()
-    if "forbid_space_types" in cand:
-        file = src("candidates.forbid_space_types")
-        values = _str_list(cand["forbid_space_types"], "candidates.forbid_space_types", file, problems)
-        for v in values:
-            if v not in SPACE_TYPES:
-                problems.add(file, f"unknown space type{did_you_mean(v, SPACE_TYPES)}; allowed: "
-                             f"{', '.join(SPACE_TYPES)}", field="candidates.forbid_space_types", value=v)
-        forbid = tuple(v for v in values if v in SPACE_TYPES)
-    cost: dict[str, float] = {}
-    by_type: dict[str, float] = {}
-    for key, out in (("cost", cost), ("cost_by_type", by_type)):
-        if key not in cand:
-            continue
-        fld = f"candidates.{key}"
-        value = cand[key]
-        if not isinstance(value, dict):
-            what = "candidate id" if key == "cost" else "space type"
-            problems.add(src(fld), f"must be a table of {what} = yuan", field=fld, value=value)
-            continue
-        for k, v in value.items():
-            sub = f"{fld}.{k}"
-            file = src(sub)
-            if key == "cost_by_type" and k not in SPACE_TYPES:
-                problems.add(file, f"unknown space type{did_you_mean(k, SPACE_TYPES)}; allowed: "
-                             f"{', '.join(SPACE_TYPES)}", field=sub, value=k)
-                continue
-            num = _number(problems, file, sub, v, minimum=0)
-            if num is not None:
-                out[str(k)] = float(num)
-    for fld in ("existing.close", "candidates.exclude", "candidates.add"):
-        src(fld)
-    return Changes(close=close, add_candidates=tuple(add), exclude=exclude, forbid_space_types=forbid,
-                   cost=cost, cost_by_type=by_type, sources=sources, files=tuple(f.resolve() for f in resolved.files))
-
-
-def load_whatif(path: Path, *, overrides: Sequence[str] = ()):
-    """Load a scenario file with its extends chain and ``--set`` overrides; validate everything.
-
-    Raises InputError listing every problem (each naming the file that wrote the value),
-    or SetSyntaxError for a malformed override.
-    """
-    from .scenario import build_scenario
-
-    path = Path(path)
-    resolved = resolve(path, overrides=overrides)
-    # without its base the scenario would only show follow-on problems
-    resolved.chain_problems.raise_if_any()
-    raw = resolved.raw
-    leaf = str(path)
-    problems = Problems()
-    problems.extend(resolved.problems)
-    change_raw = {k: raw.pop(k) for k in list(raw) if k in CHANGE_KEYS}
-    changes = _changes(change_raw, resolved, path, problems)
-    try:
-        sc = build_scenario(raw, path=path, check_tables_on_error=True)
-    except InputError as exc:
-        problems.extend(_attribute(exc.problems, resolved, leaf))
-        raise InputError(problems.items) from None
-    problems.raise_if_any()
-    return replace(sc, changes=changes, raw={**raw, **change_raw})
-
-
-# ------------------------------------------------------------------------------------------
-# applying the changes to the tables
-
-
-def load_inputs(scenario):
-    """The scenario's validated tables (solver.tables.load_district) with its changes applied.
-
-    Closed facilities and excluded / forbidden spaces are removed, added candidate tables
-    are validated like the base table and appended, and conversion costs are overridden.
-    Every problem (also of the added tables) is raised at once.
-    """
-    from .tables import file_digest, load_district
-
-    changes = getattr(scenario, "changes", None)
-    if changes is None or (not changes.touches_tables and len(changes.files) <= 1):
-        return load_district(scenario)
-    problems = Problems()
-    district = None
-    try:
-        district = load_district(scenario)
-    except InputError as exc:
-        problems.extend(exc.problems)
-    hh_file = scenario.households.name
-    extra: list[tuple[Path, pd.DataFrame]] = []
-    for p in changes.add_candidates:
-        try:
-            d = load_district(replace(scenario, candidates=p, existing=None, network_nodes=None,
-                                      network_edges=None, changes=None))
-            extra.append((p, d.candidates))
-        except InputError as exc:  # the households' own problems are already listed once
-            problems.extend(q for q in exc.problems if q.file != hh_file)
-    if district is None:
-        problems.raise_if_any()
-    cand = district.candidates.copy()
-    cand["source_file"] = scenario.candidates.name
-    seen = dict(zip(cand["id"], [scenario.candidates.name] * len(cand)))
-    for p, frame in extra:
-        frame = frame.copy()
-        frame["source_file"] = p.name
-        for cid, row in zip(frame["id"], frame["src_row"]):
-            if cid in seen:
-                problems.add(p.name, f"candidate id is also in {seen[cid]}: ids must be unique across the "
-                             "candidate tables", field="id", row=int(row), value=cid)
-            seen[cid] = p.name
-        cand = pd.concat([cand, frame], ignore_index=True)
-    ids = set(cand["id"])
-
-    def unknown(values: Iterable[str], known: set[str], fld: str, what: str) -> None:
-        file = changes.source(fld) or str(scenario.path)
-        shown = sorted(known)
-        for v in values:
-            if v not in known:
-                problems.add(file, f"no {what} has this id{did_you_mean(v, shown)}", field=fld, value=v)
-
-    unknown(changes.exclude, ids, "candidates.exclude", "candidate space")
-    unknown(changes.cost, ids, "candidates.cost", "candidate space")
-    ex = district.existing
-    unknown(changes.close, set(ex["id"]), "existing.close", "existing facility")
-    if changes.cost_by_type:
-        for t, v in changes.cost_by_type.items():
-            hit = (cand["space_type"] == t).to_numpy()
-            cand.loc[hit, "conversion_cost"] = v
-            cand.loc[hit, "cost_source"] = "scenario"
-    for cid, v in changes.cost.items():
-        hit = (cand["id"] == cid).to_numpy()
-        cand.loc[hit, "conversion_cost"] = v
-        cand.loc[hit, "cost_source"] = "scenario"
-    drop = cand["id"].isin(set(changes.exclude)).to_numpy() | cand["space_type"].isin(
-        set(changes.forbid_space_types)).to_numpy()
-    cand = cand[~drop].reset_index(drop=True)
-    if not len(cand) and not problems:
-        fld = "candidates.forbid_space_types" if changes.forbid_space_types else "candidates.exclude"
-        problems.add(changes.source(fld) or str(scenario.path), "no candidate space is left", field=fld,
-                     show_value=False)
-    problems.raise_if_any()
-    existing = ex[~ex["id"].isin(set(changes.close)).to_numpy()].reset_index(drop=True)
-    fingerprints = dict(district.fingerprints)
-    for f in changes.files[:-1]:
-        fingerprints[f"extends:{f.name}"] = file_digest(f)
-    for p, _ in extra:
-        fingerprints[f"candidates.add:{p.name}"] = file_digest(p)
-    cand["conversion_cost"] = cand["conversion_cost"].astype(float)
-    return replace(district, candidates=cand, existing=existing, fingerprints=fingerprints)
-
-
-def scenario_files(scenario) -> list[Path]:
-    """Every file a scenario reads (for refusing an output folder that holds one)."""
-    out = [scenario.path, scenario.households, scenario.candidates, scenario.existing,
-           scenario.network_nodes, scenario.network_edges]
-    changes = getattr(scenario, "changes", None)
-    if changes is not None:
-        out += list(changes.files) + list(changes.add_candidates)
-    return [p for p in out if p is not None]
-
-
-def describe_changes(scenario) -> dict:
-    """The changes of a scenario as plain data (for summaries)."""
-    ch = getattr(scenario, "changes", None)
-    if ch is None:
-        return {}
-    return {"extends": [str(f) for f in ch.files[:-1]], "closed_existing": list(ch.close),
-            "added_candidate_tables": [str(p) for p in ch.add_candidates],
-            "excluded_candidates": list(ch.exclude), "forbidden_space_types": list(ch.forbid_space_types),
-            "conversion_cost": dict(ch.cost), "conversion_cost_by_type": dict(ch.cost_by_type)}
-

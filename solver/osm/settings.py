@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..inputs.catalogue import DEFAULT_SERVICES, SPACE_TYPES
-from ..errors import Problems, did_you_mean
-from ..inputs.scenario import read_toml
+from ..errors import DefectError, Problems, did_you_mean
+from ..inputs.readers import read_toml
 from .tags import Rule, parse_rule
 
 DEFAULT_FILE = "default_settings.toml"
@@ -170,7 +170,7 @@ def _check_value(problems: Problems, file: str, fld: str, kind: str, value: Any)
         return int(value)
     if kind == "rules":
         return _rules(problems, file, fld, value)
-    raise AssertionError(kind)
+    raise DefectError(f"unknown kind of setting {kind!r}")
 
 
 def _rules(problems: Problems, file: str, fld: str, value: Any) -> tuple[Rule, ...] | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import UsageError
 from ..folders import out_dir_problem, staged_folder
 
 SUMMARY = "import_summary.json"
@@ -22,7 +23,7 @@ SETTINGS = "osm_settings.toml"
 TABLES = ("households", "candidates", "existing", "network_nodes", "network_edges")
 
 
-class OutDirError(ValueError):
+class OutDirError(UsageError):
     """The output folder cannot be used (a usage error: the CLI exits 2)."""
 
 

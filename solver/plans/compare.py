@@ -13,6 +13,7 @@ Households are matched by id; runs over different districts are refused.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,9 +90,10 @@ def read_run(path: Path) -> RunFolder:
                      plan=frames["plan.csv"], sites=frames["sites.csv"], households=frames["households_coverage.csv"])
 
 
-def _services_by_site(plan: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+def services_by_site(plan: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    """(space id, service) pairs of a plan -> the services of each space, sorted."""
     out: dict[str, list[str]] = {}
-    for cid, key in zip(plan["id"].astype(str), plan["service"].astype(str)):
+    for cid, key in plan:
         out.setdefault(cid, []).append(key)
     return {c: tuple(sorted(v)) for c, v in out.items()}
 
@@ -152,7 +154,7 @@ def compare_runs(a: Path, b: Path) -> Comparison:
     coverage = coverage.sort_values(["_all", "street"], kind="stable").drop(columns="_all").reset_index(drop=True)
 
     # spaces
-    pa, pb = _services_by_site(ra.plan), _services_by_site(rb.plan)
+    pa, pb = (services_by_site(zip(r.plan["id"].astype(str), r.plan["service"].astype(str))) for r in (ra, rb))
     costs_a, costs_b = _site_costs(ra), _site_costs(rb)
     info = pd.concat([rb.sites, ra.sites], ignore_index=True).drop_duplicates("id").set_index("id")
     site_rows = []

@@ -51,18 +51,22 @@ import pandas as pd
 from models.mclp import build_max_coverage
 
 from ..folders import staged_folder, write_csv
+from .compare import services_by_site
+from ..plain import json_default
 from ..engine.backends import solve_linear
 from ..travel.coverage import Items, build_geometry, build_items, compute_coverage
 from ..results.outputs import summary as run_summary
 from ..results.outputs import write_outputs
 from ..pipeline import Run, RunOptions, complete_run
+from ..engine.guard import guard_plan
 from ..engine.reduce import reduce_instance
 from ..engine.result import SolveParameters, Termination
 from models.mode import Mode
 from ..inputs.scenario import Scenario
 from ..engine.solve import PlanResult, StageReport, full_vector, solve_instance
 from ..inputs.tables import District
-from ..inputs.whatif import describe_changes, load_inputs
+from ..inputs.loading import load_inputs
+from ..inputs.scenario import describe_changes
 
 ProgressFn = Callable[[str], None]
 PER_YUAN = 10_000.0  # marginal households are quoted per this many extra yuan
@@ -254,10 +258,7 @@ def sweep(scenario: Scenario, *, budgets: Sequence[float], options: RunOptions =
                                backend=backend, engine=options.engine, reduce=False, hint_x=hint)
             x = None if r.x is None else red.expand_x(r.x, base.n_options)
             if x is not None:
-                problems = inst.feasibility_problems(x)
-                if problems:
-                    raise AssertionError("sweep: infeasible plan at budget "
-                                         f"{budget:,.0f}: " + "; ".join(problems[:5]))
+                guard_plan(inst, x, where=f"sweep level {label}")
             res = replace(r, x=x, sizes=dict(red.sizes),
                           coverage=None if x is None else inst.coverage_value(x),
                           cost=None if x is None else inst.plan_cost(x))
@@ -285,9 +286,7 @@ def sweep(scenario: Scenario, *, budgets: Sequence[float], options: RunOptions =
             xr, r = _solve_nested(replace(red.instance, budget=lv.budget), keep, params=params, backend=backend,
                                   engine=options.engine, sizes=red.sizes)
             x = red.expand_x(xr, base.n_options)
-            problems = inst.feasibility_problems(x)
-            if problems:
-                raise AssertionError("sweep: infeasible nested plan: " + "; ".join(problems[:5]))
+            guard_plan(inst, x, where=f"sweep nested level {lv.label}")
             r = replace(r, x=x, coverage=inst.coverage_value(x), cost=inst.plan_cost(x),
                         message=f"keeps every (space, service) of level {path[-1].label}")
             run = finish(r, Mode.MAX_COVERAGE, lv.budget, replace(items, instance=inst))
@@ -378,18 +377,11 @@ def coverage_table(levels: list[SweepLevel], full: Run, district: District, *,
     return table
 
 
-def _services_by_site(run: Run) -> dict[str, tuple[str, ...]]:
-    out: dict[str, list[str]] = {}
-    for cid, key in run.plan:
-        out.setdefault(cid, []).append(key)
-    return {c: tuple(sorted(v)) for c, v in out.items()}
-
-
 def plan_changes(levels: list[SweepLevel], district: District) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Spaces added / removed / changed between neighbouring levels; every chosen space per level;
     the spaces chosen at the lowest level and kept at every level above."""
     cand = district.candidates.set_index("id")
-    plans = [_services_by_site(lv.run) if lv.run.result.x is not None else None for lv in levels]
+    plans = [services_by_site(lv.run.plan) if lv.run.result.x is not None else None for lv in levels]
     rows = []
     for k in range(1, len(levels)):
         a, b = plans[k - 1], plans[k]
@@ -433,10 +425,6 @@ def plan_changes(levels: list[SweepLevel], district: District) -> tuple[pd.DataF
 
 # ------------------------------------------------------------------------------------------
 # report and files
-
-
-def _fmt_m(v: float) -> str:
-    return f"{v / 1e6:,.2f}M" if v >= 1e6 else f"{v:,.0f}"
 
 
 def sweep_markdown(sw: Sweep) -> str:
@@ -611,16 +599,5 @@ def write_sweep(sw: Sweep, out_dir: Path) -> list[Path]:
             for lv in sw.nested:
                 write_outputs(lv.run, tmp / "nested" / lv.label)
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
-            json.dump(sweep_summary(sw), fh, ensure_ascii=False, indent=2, default=_plain)
+            json.dump(sweep_summary(sw), fh, ensure_ascii=False, indent=2, default=json_default)
     return sorted(p for p in out_dir.rglob("*") if p.is_file())
-
-
-def _plain(v):
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating,)):
-        return float(v) if np.isfinite(v) else None
-    if isinstance(v, np.bool_):
-        return bool(v)
-    raise TypeError(type(v).__name__)
-

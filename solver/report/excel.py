@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..inputs.catalogue import FLOOR_NUMBER_FORMAT
+from ..plain import plain
 from .evaluation import Evaluation
 from .labels import Labels
 from .rundata import RunData
@@ -124,13 +125,9 @@ def _shown(v, col: str) -> str:
 
 
 def _cell(v):
-    if v is None:
+    if v is None or (isinstance(v, float) and v != v):  # NaN: an empty cell
         return None
-    if isinstance(v, float) and v != v:  # NaN
-        return None
-    if hasattr(v, "item"):
-        return v.item()
-    return v
+    return plain(v)
 
 
 def evaluation_sheet_frame(ev: Evaluation, L: Labels) -> tuple[pd.DataFrame, list[str]]:

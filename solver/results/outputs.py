@@ -24,9 +24,10 @@ import pandas as pd
 from pyproj import CRS
 
 from ..folders import staged_folder, write_csv
+from ..plain import json_value
 from ..inputs.geo import project
 from ..pipeline import Run
-from ..inputs.whatif import describe_changes
+from ..inputs.scenario import describe_changes
 
 
 
@@ -41,17 +42,6 @@ def _versions() -> dict[str, str]:
         except md.PackageNotFoundError:
             out[pkg] = "not installed"
     return out
-
-
-def _num(v):
-    if v is None:
-        return None
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        v = float(v)
-        return v if np.isfinite(v) else None
-    return v
 
 
 def summary(run: Run) -> dict:
@@ -97,19 +87,19 @@ def summary(run: Run) -> dict:
         "result": {
             "status": res.termination.value,
             "message": res.message,
-            "objective": _num(res.objective),
+            "objective": json_value(res.objective),
             "objective_sense": "max weighted households covered" if run.mode.value == "max_coverage"
             else "min cost (yuan) of full coverage",
-            "best_bound": _num(res.best_bound),
-            "gap": _num(res.gap),
-            "weighted_coverage": _num(res.coverage),
-            "cost_yuan": _num(res.cost),
+            "best_bound": json_value(res.best_bound),
+            "gap": json_value(res.gap),
+            "weighted_coverage": json_value(res.coverage),
+            "cost_yuan": json_value(res.cost),
             "spaces_opened": len({c for c, _ in run.plan}),
             "services_opened": len(run.plan),
-            "heuristic_value": _num(res.heuristic_value),
+            "heuristic_value": json_value(res.heuristic_value),
             "solve_wall_s": round(res.wall_s, 4),
-            "stages": [{"name": s.name, "status": s.termination.value, "objective": _num(s.objective),
-                        "best_bound": _num(s.best_bound), "gap": _num(s.gap), "wall_s": round(s.wall_s, 4),
+            "stages": [{"name": s.name, "status": s.termination.value, "objective": json_value(s.objective),
+                        "best_bound": json_value(s.best_bound), "gap": json_value(s.gap), "wall_s": round(s.wall_s, 4),
                         "solver": s.solver} for s in res.stages],
         },
         "coverage": {k: {"households": int(cov.loc[k, "households"]),
@@ -188,7 +178,7 @@ def _geojson(table: pd.DataFrame) -> dict:
     lon, lat = table["lon"].to_numpy(), table["lat"].to_numpy()
     feats = []
     for k, (_, row) in enumerate(table.iterrows()):
-        props = {c: _num(row[c]) if not isinstance(row[c], str) else row[c] for c in table.columns
+        props = {c: json_value(row[c]) if not isinstance(row[c], str) else row[c] for c in table.columns
                  if c not in ("x", "y", "lon", "lat")}
         feats.append({"type": "Feature", "properties": props,
                       "geometry": {"type": "Point", "coordinates": [round(float(lon[k]), 7), round(float(lat[k]), 7)]}})

@@ -1,0 +1,118 @@
+"""The district tables of a scenario: read, validated, and with a what-if scenario's changes applied.
+
+    load_district(scenario) -> District      the tables the scenario names, validated
+    load_inputs(scenario) -> District        ... with its changes (closed facilities, excluded,
+                                             forbidden or re-priced spaces, added candidate tables)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError, Problems, did_you_mean
+from .catalogue import DEFAULT_SERVICES
+from .geo import parse_crs
+from .readers import file_digest
+from .scenario import Scenario
+from .tables import District, TableSources, read_tables
+
+
+def table_sources(scenario: Scenario) -> TableSources:
+    """What table validation needs from a valid scenario."""
+    raw_services = scenario.raw.get("services", {}) if isinstance(scenario.raw, dict) else {}
+    declared = set(DEFAULT_SERVICES) | (set(raw_services) if isinstance(raw_services, dict) else set())
+    return TableSources(scenario_file=str(scenario.path), households=scenario.households,
+                        candidates=scenario.candidates, existing=scenario.existing,
+                        network_nodes=scenario.network_nodes, network_edges=scenario.network_edges,
+                        crs=parse_crs(scenario.crs), services=tuple(scenario.services),
+                        disabled_services=tuple(sorted(declared - set(scenario.services))),
+                        conversion_cost_default=dict(scenario.conversion_cost_default),
+                        street_caps=tuple(scenario.street_caps))
+
+
+def load_district(scenario: Scenario) -> District:
+    """Read and validate every input table of ``scenario``; raise InputError listing all problems."""
+    return read_tables(table_sources(scenario))
+
+
+def load_inputs(scenario: Scenario) -> District:
+    """The scenario's validated tables (:func:`load_district`) with its what-if changes applied.
+
+    Closed facilities and excluded / forbidden spaces are removed, added candidate tables
+    are validated like the base table and appended, and conversion costs are overridden.
+    Every problem (also of the added tables) is raised at once.
+    """
+    changes = scenario.changes
+    if changes is None or (not changes.touches_tables and len(changes.files) <= 1):
+        return load_district(scenario)
+    problems = Problems()
+    district = None
+    try:
+        district = load_district(scenario)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    hh_file = scenario.households.name
+    extra: list[tuple[Path, pd.DataFrame]] = []
+    for p in changes.add_candidates:
+        try:
+            d = load_district(replace(scenario, candidates=p, existing=None, network_nodes=None,
+                                      network_edges=None, changes=None))
+            extra.append((p, d.candidates))
+        except InputError as exc:  # the households' own problems are already listed once
+            problems.extend(q for q in exc.problems if q.file != hh_file)
+    if district is None:
+        problems.raise_if_any()
+    cand = district.candidates.copy()
+    cand["source_file"] = scenario.candidates.name
+    seen = dict(zip(cand["id"], [scenario.candidates.name] * len(cand)))
+    for p, frame in extra:
+        frame = frame.copy()
+        frame["source_file"] = p.name
+        for cid, row in zip(frame["id"], frame["src_row"]):
+            if cid in seen:
+                problems.add(p.name, f"candidate id is also in {seen[cid]}: ids must be unique across the "
+                             "candidate tables", field="id", row=int(row), value=cid)
+            seen[cid] = p.name
+        cand = pd.concat([cand, frame], ignore_index=True)
+    ids = set(cand["id"])
+
+    def unknown(values: Iterable[str], known: set[str], fld: str, what: str) -> None:
+        file = changes.source(fld) or str(scenario.path)
+        shown = sorted(known)
+        for v in values:
+            if v not in known:
+                problems.add(file, f"no {what} has this id{did_you_mean(v, shown)}", field=fld, value=v)
+
+    unknown(changes.exclude, ids, "candidates.exclude", "candidate space")
+    unknown(changes.cost, ids, "candidates.cost", "candidate space")
+    ex = district.existing
+    unknown(changes.close, set(ex["id"]), "existing.close", "existing facility")
+    if changes.cost_by_type:
+        for t, v in changes.cost_by_type.items():
+            hit = (cand["space_type"] == t).to_numpy()
+            cand.loc[hit, "conversion_cost"] = v
+            cand.loc[hit, "cost_source"] = "scenario"
+    for cid, v in changes.cost.items():
+        hit = (cand["id"] == cid).to_numpy()
+        cand.loc[hit, "conversion_cost"] = v
+        cand.loc[hit, "cost_source"] = "scenario"
+    drop = cand["id"].isin(set(changes.exclude)).to_numpy() | cand["space_type"].isin(
+        set(changes.forbid_space_types)).to_numpy()
+    cand = cand[~drop].reset_index(drop=True)
+    if not len(cand) and not problems:
+        fld = "candidates.forbid_space_types" if changes.forbid_space_types else "candidates.exclude"
+        problems.add(changes.source(fld) or str(scenario.path), "no candidate space is left", field=fld,
+                     show_value=False)
+    problems.raise_if_any()
+    existing = ex[~ex["id"].isin(set(changes.close)).to_numpy()].reset_index(drop=True)
+    fingerprints = dict(district.fingerprints)
+    for f in changes.files[:-1]:
+        fingerprints[f"extends:{f.name}"] = file_digest(f)
+    for p, _ in extra:
+        fingerprints[f"candidates.add:{p.name}"] = file_digest(p)
+    cand["conversion_cost"] = cand["conversion_cost"].astype(float)
+    return replace(district, candidates=cand, existing=existing, fingerprints=fingerprints)
