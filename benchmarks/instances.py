@@ -4,7 +4,7 @@ Every reader returns a :class:`BenchInstance`: the candidate sites, the customer
 (demand points) with their demand, and what is needed to build the coverage
 relation ``a_ij = 1`` when customer i is within the radius of site j. The coverage
 is always a sparse CSR matrix, customers x sites, ``int8`` ones (like the
-project's own ``solver/coverage.py``); it is never formed densely.
+project's own ``solver/travel/coverage.py``); it is never formed densely.
 
 Formats are those of ``shared/mclp-instances/README.md``:
 

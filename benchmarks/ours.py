@@ -1,6 +1,6 @@
 """The project's own solver, called through its public API exactly as a user would.
 
-    coverage (sparse) -> models.instance.pure_instance -> solver.solve.solve_instance
+    coverage (sparse) -> models.instance.pure_instance -> solver.engine.solve.solve_instance
 
 MCLP: ``Mode.MAX_COVERAGE`` with budget p (unit site costs), ``cheapest=False``
 (the textbook MCLP has no second objective). LSCP: ``Mode.COVER`` (p = None),

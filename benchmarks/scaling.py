@@ -9,7 +9,7 @@
   (``generate_district(seed=.., n_streets=..)``): households (weight = number of
   households of the building) are the customers, candidate spaces the sites;
   coverage within 900 m, straight line (``euclid``) or over the walking network
-  (``network``: access legs + shortest path, ``solver.travel.network_reach``).
+  (``network``: access legs + shortest path, ``solver.travel.times.network_reach``).
 """
 
 from __future__ import annotations

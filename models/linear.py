@@ -3,7 +3,7 @@
     optimise  c^T v + offset
     subject   row_lb <= A v <= row_ub,   lb <= v <= ub,   v_i integer for i in I
 
-Formulations (models/*.py) build one of these; backends (solver/backends/)
+Formulations (models/*.py) build one of these; backends (solver/engine/backends/)
 translate it for OR-Tools or PuLP. Named blocks of variables (``x``, ``u``,
 ``y``) let callers read a solution back without knowing the layout.
 """

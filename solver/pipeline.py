@@ -22,10 +22,11 @@ from .results.diagnose import diagnose
 from .travel.coverage import (Coverage, Geometry, Items, build_geometry, build_items, compute_coverage,
                        nearest_distances)
 from .results.rank import RankedSite, rank_plan, ranked_table
+from .choices import Backend, Engine
 from .engine.result import SolveParameters, Termination
 from models.mode import Mode
 from .inputs.scenario import Scenario
-from .engine.solve import DEFAULT_ENGINE, PlanResult, solve_instance
+from .engine.solve import PlanResult, solve_instance
 from .inputs.tables import District
 from .inputs.loading import load_inputs
 
@@ -38,12 +39,20 @@ class RunOptions:
 
     mode: Mode | None = None
     budget_yuan: float | None = None
-    backend: str | None = None
-    engine: str = DEFAULT_ENGINE
+    backend: Backend | None = None
+    engine: Engine = Engine.SCIP
     time_limit_s: float | None = None
     relative_gap: float | None = None
     threads: int | None = None
     check: bool = True
+
+    def __post_init__(self) -> None:
+        # names given as text ("pulp", "cover") become the enums; an unknown name is a ValueError
+        if self.mode is not None:
+            object.__setattr__(self, "mode", Mode(self.mode))
+        if self.backend is not None:
+            object.__setattr__(self, "backend", Backend(self.backend))
+        object.__setattr__(self, "engine", Engine(self.engine))
 
 
 @dataclass(kw_only=True)
@@ -56,8 +65,8 @@ class Run:
     mode: Mode
     budget: float | None
     params: SolveParameters
-    backend: str
-    engine: str
+    backend: Backend
+    engine: Engine
     result: PlanResult
     plan: list[tuple[str, str]]  # (candidate id, service key)
     covered_after: np.ndarray | None  # households x services
@@ -179,7 +188,7 @@ def run(scenario: Scenario, *, options: RunOptions = RunOptions(), progress: Pro
 
 
 def complete_run(*, scenario: Scenario, district: District, geometry: Geometry, coverage: Coverage, items: Items,
-                 mode: Mode, budget: float | None, params: SolveParameters, backend: str, engine: str,
+                 mode: Mode, budget: float | None, params: SolveParameters, backend: Backend, engine: Engine,
                  result: PlanResult, check: bool = True, timings: dict[str, float] | None = None,
                  progress: ProgressFn | None = None) -> Run:
     """The stages after the solve: independent check, ranking, coverage per street, uncovered pairs.

@@ -1,4 +1,4 @@
-"""The iterated local search of the textbook MCLP (solver/ils.py), checked by enumeration
+"""The iterated local search of the textbook MCLP (solver/engine/ils.py), checked by enumeration
 and brute-force swaps on small random instances."""
 
 from __future__ import annotations

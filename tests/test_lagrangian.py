@@ -130,13 +130,11 @@ def test_the_remainder_after_fixing_is_proven_with_the_proof_settings(monkeypatc
 @pytest.mark.parametrize("shape", ["general", "cardinality", "cardinality_proof"])
 def test_every_scip_setting_is_accepted_and_exact(shape):
     """SCIP rejects unknown parameter names: each settings string must solve a model to its optimum."""
-    from dataclasses import replace
-
     from models.mclp import build_max_coverage
     from solver.engine.backends import solve_linear
 
     inst = _instance(3, n_sites=12, p=3)
     best = max(cov for _, cov in _plans(inst, 3))
-    res = solve_linear(build_max_coverage(inst, cheapest=False), replace(PARAMS, shape=shape))
+    res = solve_linear(build_max_coverage(inst, cheapest=False), PARAMS, settings=shape)
     assert res.termination is Termination.OPTIMAL
     assert res.objective == pytest.approx(best)

@@ -5,7 +5,7 @@ returns the installed file; no download). It is imported with the default
 settings, the starter scenario is solved as written, and then with short
 walking thresholds (4 minutes: the extract is about 2 x 2 km) in both modes.
 Every run goes through ``solver.pipeline.run``, which runs the independent
-checker (``solver/check.py``) and raises CheckError when it disagrees.
+checker (``solver/results/check.py``) and raises CheckError when it disagrees.
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from enum import Enum
 from pathlib import Path
 
 import typer
@@ -19,21 +18,6 @@ DEFAULT_SCENARIO = Path("scenarios/demo.toml")  # `siting solve` / `siting sweep
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-class Backend(str, Enum):
-    ortools = "ortools"
-    pulp = "pulp"
-
-
-class Engine(str, Enum):
-    scip = "scip"
-    cpsat = "cpsat"
-
-
-class ModeChoice(str, Enum):
-    max_coverage = "max_coverage"
-    cover = "cover"
 
 
 @contextmanager

@@ -8,18 +8,21 @@ from typing import List, Optional
 import typer
 from rich.table import Table
 
-from .common import (DEFAULT_SCENARIO, Backend, Engine, ModeChoice, StageProgress, check_out_dir,
-                     check_solve_options, console, handled_errors, load_with_overrides, writing)
+from models.mode import Mode
+
+from ..choices import Backend, Engine
+from .common import (DEFAULT_SCENARIO, StageProgress, check_out_dir, check_solve_options, console, handled_errors,
+                     load_with_overrides, writing)
 from .exits import EXIT_NO_SOLUTION
 
 
 def solve(
     scenario: Path = typer.Argument(DEFAULT_SCENARIO, help="Scenario file (TOML).", show_default=True),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder [default: out/<scenario name>]."),
-    mode: Optional[ModeChoice] = typer.Option(None, help="max_coverage (needs a budget) or cover (min cost, full coverage)."),
+    mode: Optional[Mode] = typer.Option(None, help="max_coverage (needs a budget) or cover (min cost, full coverage)."),
     budget: Optional[float] = typer.Option(None, help="Budget in yuan (overrides the scenario)."),
     backend: Optional[Backend] = typer.Option(None, help="ortools (default) or pulp (CBC, for cross-checks)."),
-    engine: Engine = typer.Option(Engine.scip, help="OR-Tools engine."),
+    engine: Engine = typer.Option(Engine.SCIP, help="OR-Tools engine."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole solve."),
     gap: Optional[float] = typer.Option(None, help="Relative optimality gap to stop at (0 = prove optimal)."),
     threads: Optional[int] = typer.Option(None, help="Solver threads."),
@@ -28,8 +31,6 @@ def solve(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
 ) -> None:
     """Solve a scenario: choose spaces and services, check the plan, write ranked lists and coverage."""
-    from models.mode import Mode
-
     from ..inputs.scenario import scenario_files
     from ..pipeline import RunOptions, run
     from ..results.outputs import write_outputs
@@ -43,8 +44,7 @@ def solve(
         where = ("--out" if out is not None else
                  f"output.dir in {scenario}" if sc.output_dir else "the default output folder")
         check_out_dir(out_dir, scenario_files(sc), hint=where)
-        options = RunOptions(mode=Mode(mode.value) if mode else None, budget_yuan=budget,
-                             backend=backend.value if backend else None, engine=engine.value,
+        options = RunOptions(mode=mode, budget_yuan=budget, backend=backend, engine=engine,
                              time_limit_s=time_limit, relative_gap=gap, threads=threads)
         with StageProgress(quiet) as progress:
             result = run(sc, options=options, progress=progress)

@@ -7,8 +7,9 @@ from typing import List, Optional
 
 import typer
 
-from .common import (DEFAULT_SCENARIO, Backend, Engine, StageProgress, check_out_dir, check_solve_options, console,
-                     handled_errors, load_with_overrides, writing)
+from ..choices import Backend, Engine
+from .common import (DEFAULT_SCENARIO, StageProgress, check_out_dir, check_solve_options, console, handled_errors,
+                     load_with_overrides, writing)
 from .exits import EXIT_NO_SOLUTION
 
 
@@ -23,7 +24,7 @@ def sweep_cmd(
     set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a scenario value: dotted.key=value "
                                              "(TOML value), e.g. services.pharmacy.threshold_min=10. Repeatable."),
     backend: Optional[Backend] = typer.Option(None, help="ortools (default) or pulp."),
-    engine: Engine = typer.Option(Engine.scip, help="OR-Tools engine."),
+    engine: Engine = typer.Option(Engine.SCIP, help="OR-Tools engine."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for each level's solve."),
     gap: Optional[float] = typer.Option(None, help="Relative optimality gap to stop at (0 = prove optimal)."),
     threads: Optional[int] = typer.Option(None, help="Solver threads."),
@@ -49,7 +50,7 @@ def sweep_cmd(
         sc = load_with_overrides(scenario, set_)
         out_dir = out if out is not None else Path("out") / f"{sc.name}-sweep"
         check_out_dir(out_dir, scenario_files(sc), hint="--out" if out is not None else "the default output folder")
-        options = RunOptions(backend=backend.value if backend else None, engine=engine.value,
+        options = RunOptions(backend=backend, engine=engine,
                              time_limit_s=time_limit, relative_gap=gap, threads=threads)
         with StageProgress(quiet) as progress:
             result = sweep(sc, budgets=levels, options=options, warm_start=warm_start, nested=nested,

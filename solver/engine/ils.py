@@ -2,7 +2,7 @@
 
     plan = iterated_local_search(inst, x, work=..., seed=0)
 
-The swap local search of solver/local_search.py scores every swap with sparse matrix
+The swap local search of solver/engine/local_search.py scores every swap with sparse matrix
 products (general plans: services, prices, areas, street caps); one pass over the
 Máximo SanFrancisco instance costs tens of milliseconds, so only a hundred tabu moves
 fit in a warm start. This module is the same neighbourhood for the cardinality shape
@@ -44,9 +44,7 @@ when the first one stops by its own rules (budget, target or stall) at work W, a
 counts as of W: its best plan among those found with at most W units. Every run is
 deterministic up to W and none reads another's plans, so the result does not depend on
 the threads' timing, and a run that stalls early does not keep the others going. Independent
-seeds differ much more than longer runs do: Kings p = 50 at 1.08e10 units reaches
-2,014,022 / 2,022,077 / 2,018,047 / 2,021,525 with seeds 0-3, while doubling seed 0's budget
-leaves it at 2,014,022.
+seeds differ much more than longer runs do (benchmarks/README.md, "Parallel seeds").
 """
 
 from __future__ import annotations
@@ -61,8 +59,8 @@ from models.instance import Instance
 
 from ..errors import DefectError
 
-# Work units (coverage nonzeros and scores touched) run at ~4.5e8 per second on this
-# machine (SanFrancisco p = 100: 5e9 units in 10.9 s).
+# Work units (coverage nonzeros and scores touched) per second on the development machine
+# (benchmarks/README.md, "Solver constants").
 WORK_PER_SECOND = 450_000_000
 DEFAULT_WORK = 10 * WORK_PER_SECOND
 # Rounds without a new best plan before the search gives up: at least this many per open
@@ -298,7 +296,7 @@ def iterated_local_search(inst: Instance, x: np.ndarray, *, work: int = DEFAULT_
     (seeds seed, seed + 1, ...) go at once; the best plan is returned, the lowest seed on ties.
     """
     if not applies(inst):
-        raise ValueError("iterated_local_search needs a textbook-shaped instance (see solver/ils.py)")
+        raise ValueError("iterated_local_search needs a textbook-shaped instance (see solver/engine/ils.py)")
     x = np.asarray(x, dtype=bool)
     if x.shape != (inst.n_options,):
         raise ValueError(f"x must be a bool per option ({inst.n_options}); got shape {x.shape}")

@@ -11,7 +11,7 @@ Relaxing the coverage rows with multipliers lambda_k >= 0 gives, for every lambd
     rho_j     = sum_k a_kj lambda_k,
 
 an upper bound on the coverage of every plan. The subproblem has the integrality
-property, so at the LP duals lambda* (solver/backends/highs_lp.py) L(lambda*) equals the
+property, so at the LP duals lambda* (solver/engine/backends/highs_lp.py) L(lambda*) equals the
 LP bound; any lambda stays valid however inaccurate the LP solve, because L is
 recomputed here from the raw incidence.
 
@@ -39,14 +39,8 @@ from models.mclp import build_max_coverage
 
 from .backends.highs_lp import solve_relaxation
 
-# Applied to textbook-shaped instances with at least this many candidate sites after
-# reduction. With ~100 sites (the BDS rows) SCIP's own root LP takes a fraction of a
-# second and the LP gap is wider than any site's reduced cost, so nothing is fixed
-# (measured: 0 of ~100 on six BDS rows); with hundreds to thousands of sites (SJC708,
-# Beasley, BDS1000, the Máximo cities) SoPlex's root LP is the bottleneck and fixing
-# removes 17-97 % of the sites where the incumbent is near the LP bound (BDS1000, Beasley,
-# ZDS, SJC) and almost none on the Máximo cities (benchmarks/README.md, "LP root and
-# reduced-cost fixing").
+# The LP root runs on textbook-shaped instances with at least this many options after reduction
+# (benchmarks/README.md, "Solver constants").
 ROOT_MIN_OPTIONS = 300
 
 

@@ -23,10 +23,8 @@ Moves, repeated until none improves:
 
 ``tabu_search`` escapes the local optimum: it keeps taking the best admissible
 swap even when coverage drops, with recently moved options tabu (Glover 1989).
-Its effort is a number of moves, never a clock, so the result is deterministic.
-On the Máximo Bronx instance (p = 50) local search stops at 1,181,741 and 100
-tabu moves reach 1,185,969; an iterated local search with random kicks found
-nothing better than the local optimum in 40 rounds and was dropped.
+Its effort is a number of moves, never a clock, so the result is deterministic
+(what it gains: benchmarks/README.md, "Solver constants").
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 
 import numpy as np
 
@@ -28,11 +28,17 @@ class SolveParameters:
     threads: int = 2
     seed: int = 0
     log: bool = False
-    # "cardinality": the model's budget is a count of sites (Instance.is_cardinality); the
-    # SCIP backend then uses the settings measured best for that shape. "general" otherwise.
-    # "cardinality_proof": a small warm-started cardinality model, where what is left is the
-    # proof (solve.PROOF_MAX_OPTIONS).
-    shape: str = "general"
+
+
+class Settings(StrEnum):
+    """SCIP settings for a model's shape: the engine's own choice (solve.py), never the user's.
+
+    See benchmarks/README.md, "SCIP settings by model shape" and "Proof settings".
+    """
+
+    GENERAL = "general"  # SCIP's defaults: district models (the budget is a knapsack over costs)
+    CARDINALITY = "cardinality"  # the budget counts sites (Instance.is_cardinality): the textbook MCLP/LSCP
+    CARDINALITY_PROOF = "cardinality_proof"  # a small warm-started textbook model: what is left is the proof
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -22,16 +22,16 @@ from models.lscp import build_cover
 from models.mclp import build_max_coverage, cost_weight
 from models.structure import plan_layout
 
+from models.mode import Mode
+
+from ..choices import Backend, Engine
 from . import lagrangian
 from .backends import solve_linear
 from .guard import guard_plan
 from .heuristics import Prepared, greedy_cover, greedy_max_coverage
 from .local_search import improve, tabu_search
 from .reduce import Reduction, keep_options, reduce_instance
-from .result import BackendResult, SolveParameters, Termination, relative_gap
-from models.mode import Mode
-
-DEFAULT_ENGINE = "scip"
+from .result import BackendResult, Settings, SolveParameters, Termination, relative_gap
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,8 +95,8 @@ def _stage(name: str, res: BackendResult) -> StageReport:
                        best_bound=res.best_bound, wall_s=res.wall_s, solver=res.solver)
 
 
-def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backend: str = "ortools",
-                   engine: str = DEFAULT_ENGINE, reduce: bool = True, warm_start: bool = True,
+def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backend: Backend | str = Backend.ORTOOLS,
+                   engine: Engine | str = Engine.SCIP, reduce: bool = True, warm_start: bool = True,
                    cheapest: bool = True, hint_x: np.ndarray | None = None) -> PlanResult:
     """Solve ``inst`` exactly (within the time limit and gap) and return the plan.
 
@@ -138,10 +138,10 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     def remaining(share: float = 1.0) -> float:
         return max(1.0, (deadline - time.perf_counter()) * share)
 
-    def run(model, hint, share=1.0, shape=None):
-        p = replace(params, time_limit_s=remaining(share),
-                    shape=shape or ("cardinality" if r.is_cardinality() else "general"))
-        return solve_linear(model, p, backend=backend, engine=engine, hint=hint)
+    def run(model, hint, share=1.0, settings=None):
+        p = replace(params, time_limit_s=remaining(share))
+        settings = settings or (Settings.CARDINALITY if r.is_cardinality() else Settings.GENERAL)
+        return solve_linear(model, p, backend=backend, engine=engine, hint=hint, settings=settings)
 
     message = ""
     if cover_mode:
@@ -183,28 +183,11 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
                       heuristic_value=heuristic_value, timings=timings, message=message)
 
 
-# Textbook-shaped models with at most this many options — those too small for the LP root,
-# and the remainders after its fixing — are solved with the proof settings
-# (SCIP_SETTINGS["cardinality_proof"]: depth-first, no primal heuristics): the BDS1000 remainders
-# (510-801 sites) are proven in ~29 s instead of ~40 s, the 112 BDS rows with 100 sites take
-# 48.8 s instead of 61.9 s (benchmarks/README.md). The Máximo cities keep 2,000+ options,
-# SCIP rarely finishes their root LP, and its heuristics are what improves their plans, so
-# they keep the cardinality settings.
-PROOF_MAX_OPTIONS = 1000
-# Share of the time limit the iterated local search (solver/ils.py) may take, counted in
-# work units, not read off the clock, on instances that get the LP root and have more than
-# PROOF_MAX_OPTIONS options (the Máximo cities: there SCIP rarely finishes its root LP and
-# the plan is what the search can improve; up to that size SCIP proves the rounding's plan,
-# e.g. BDS1000 in 30-40 s, and the search only added ~2 s per row). It stops early once
-# its plan meets the root's bound or stops improving (ils.MIN_ROUNDS_PER_SITE).
-SEARCH_SHARE = 0.4
+# Measured choices: benchmarks/README.md, "Solver constants" says why each has its value.
+PROOF_MAX_OPTIONS = 1000  # warm-started textbook models up to this size get the SCIP proof settings
+SEARCH_SHARE = 0.4  # of the time limit, in work units: the iterated local search beyond PROOF_MAX_OPTIONS
 TABU_ITERATIONS = 100  # swap moves of the warm start's tabu search (a count, not a clock: deterministic)
-# Textbook-shaped instances (a budget of p sites) smaller than this many coverage nonzeros
-# after reduction skip the tabu search: SCIP proves them in about a second from the local
-# optimum, and the 100 tabu moves (0.1-0.3 s) did not pay for themselves (32 SJC/BDS rows:
-# 20.1 s without, 22.1 s with). Above it (BDS1000, the Máximo cities, large districts) the
-# tabu plan is often the best SCIP sees within the time limit.
-TABU_MIN_NONZEROS_CARDINALITY = 100_000
+TABU_MIN_NONZEROS_CARDINALITY = 100_000  # smaller textbook instances (coverage nonzeros) skip the tabu moves
 
 
 def warm_plan(inst: Instance, *, iterations: int | None = None) -> np.ndarray | None:
@@ -234,17 +217,17 @@ def _polish(inst: Instance, x: np.ndarray, *, prep: Prepared, iterations: int | 
 
 def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool,
                          remaining, sizes: dict, timings: dict, search_s: float, search_threads: int):
-    """_max_coverage, after an LP root (solver/lagrangian.py) on large textbook-shaped instances.
+    """_max_coverage, after an LP root (solver/engine/lagrangian.py) on large textbook-shaped instances.
 
     The LP solution, rounded and improved by local search, may replace the warm start;
     unless the root's Lagrangian bound proves that plan optimal, the iterated local search
-    (solver/ils.py) improves it. The bound may then prove the incumbent optimal outright; otherwise
+    (solver/engine/ils.py) improves it. The bound may then prove the incumbent optimal outright; otherwise
     the options it fixes to 0 are removed, the rest is reduced again and solved, and the
     bound is min(L, max(bound of the rest, incumbent)): a plan using a fixed option
     covers no more than the incumbent.
     """
     if hint_x is None or not lagrangian.applies(r):
-        return _max_coverage(r, hint_x, run, stages, cheapest=cheapest, shape=_proof_shape(r, hint_x))
+        return _max_coverage(r, hint_x, run, stages, cheapest=cheapest, settings=_proof_settings(r, hint_x))
     root = lagrangian.solve_root(r, time_limit_s=remaining(0.5))
     if root is None:
         hint_x = _polish(r, hint_x, prep=Prepared(r), iterations=None)  # the tabu search warm_plan skipped
@@ -277,7 +260,7 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
         red = reduce_instance(sub, cover_mode=False)
         sub_hint = _given_hint(sub, red, hint_x[opts], cover_mode=False)
         x_sub, term, bound = _max_coverage(red.instance, sub_hint, run, stages, cheapest=cheapest,
-                                           shape=_proof_shape(red.instance, sub_hint))
+                                           settings=_proof_settings(red.instance, sub_hint))
         x_red = hint_x
         if x_sub is not None:
             x = np.zeros(r.n_options, dtype=bool)
@@ -293,7 +276,7 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
 
 def _search(r: Instance, x: np.ndarray, *, seconds: float, target: float, threads: int, sizes: dict,
             timings: dict) -> np.ndarray:
-    """The iterated local search (solver/ils.py) from plan x, with the work that takes about
+    """The iterated local search (solver/engine/ils.py) from plan x, with the work that takes about
     ``seconds`` here (a count, so the plan does not depend on the clock), stopping at ``target``;
     one run per thread (seeds 0, 1, ...), the best plan kept."""
     from . import ils  # imports numba: only the solves that search pay for it
@@ -307,20 +290,19 @@ def _search(r: Instance, x: np.ndarray, *, seconds: float, target: float, thread
     return found.x if _better(r, found.x, x) else x
 
 
-def _proof_shape(inst: Instance, hint_x: np.ndarray | None) -> str | None:
-    """"cardinality_proof" for a small warm-started textbook model (PROOF_MAX_OPTIONS), else
-    None: the shape run() derives from the instance."""
+def _proof_settings(inst: Instance, hint_x: np.ndarray | None) -> Settings | None:
+    """The proof settings for a small warm-started textbook model (PROOF_MAX_OPTIONS), else
+    None: the settings run() derives from the instance."""
     small = hint_x is not None and inst.is_cardinality() and inst.n_options <= PROOF_MAX_OPTIONS
-    return "cardinality_proof" if small else None
+    return Settings.CARDINALITY_PROOF if small else None
 
 
 def rounded_plan(inst: Instance, x_lp: np.ndarray, p: int, *, done=lambda x: False,
                  iterations: int | None = None) -> np.ndarray:
     """The p options with the largest LP values, improved like the warm start (_polish:
     local search, then ``iterations`` tabu moves unless ``done``, e.g. the plan meets the LP bound).
-
-    On the Máximo SanFrancisco instance (p = 50) this reaches 614,559 where the greedy
-    start reaches 605,549 with the same search (optimum 617,592).
+    It starts closer to the optimum than the greedy (benchmarks/README.md, "LP root and
+    reduced-cost fixing").
     """
     order = np.argsort(-np.asarray(x_lp), kind="stable")
     x = np.zeros(inst.n_options, dtype=bool)
@@ -329,15 +311,15 @@ def rounded_plan(inst: Instance, x_lp: np.ndarray, p: int, *, done=lambda x: Fal
 
 
 def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool,
-                  shape: str | None = None):
+                  settings: Settings | None = None):
     """Maximise coverage (then, with ``cheapest``, minimise cost) in one solve.
 
     Returns (x, status, coverage bound); the bound is converted from the solver's
-    bound on  coverage - eps * cost  into a bound on coverage alone. ``shape`` overrides
-    the solver settings' model shape (SolveParameters.shape).
+    bound on  coverage - eps * cost  into a bound on coverage alone. ``settings`` overrides
+    the SCIP settings run() derives from the model's shape.
     """
     model = build_max_coverage(r, cheapest=cheapest)
-    res = run(model, None if hint_x is None else full_vector(r, hint_x, with_items=True), shape=shape)
+    res = run(model, None if hint_x is None else full_vector(r, hint_x, with_items=True), settings=settings)
     eps = cost_weight(r) if cheapest else 0.0
     delta = r.coverage_granularity()
     bound = None

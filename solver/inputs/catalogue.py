@@ -178,7 +178,7 @@ SERVICE_ABBR: dict[str, dict[str, str]] = {
     "pharmacy": {"en": "P", "zh": "药"},
 }
 
-# Grades of a street or community (see solver/report/grades.py for the rules).
+# Grades of a street or community (see solver/inputs/grades.py for the rules).
 GRADE_LABELS: dict[str, dict[str, str]] = {
     "below": {"en": "below basic", "zh": "未达基础型"},
     "basic": {"en": "basic", "zh": "基础型"},

@@ -6,7 +6,7 @@ the data's centre. Metric input is used as it is.
 
 Besides everything pyproj understands, a scenario may declare ``crs = "gcj02"``
 (Amap / Tencent lon/lat) or ``crs = "bd09"`` (Baidu lon/lat): the offsets that
-Chinese web maps apply to WGS84 (see :mod:`solver.chinacrs`). They parse to a
+Chinese web maps apply to WGS84 (see :mod:`solver.inputs.chinacrs`). They parse to a
 geographic CRS whose name marks the offset (:func:`offset_system`);
 :func:`project` applies the offset on the way in and out, so coordinates read
 in GCJ-02 are converted to WGS84 (iterative inverse, round-trip error < 1e-8 m)
@@ -36,7 +36,7 @@ def offset_crs(system: str) -> CRS:
 
     Its datum is named apart from WGS 84 so that it never equals EPSG:4326 and
     pyproj is never asked to transform it (it cannot: these are obfuscations,
-    not datums); :func:`project` converts it through :mod:`solver.chinacrs`.
+    not datums); :func:`project` converts it through :mod:`solver.inputs.chinacrs`.
     """
     from .chinacrs import CHINA_BOX
 
@@ -112,7 +112,7 @@ def project(src: CRS, dst: CRS, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarra
     """Transform coordinates from ``src`` to ``dst`` (x = easting/longitude).
 
     Either side may be GCJ-02 or BD-09 (:func:`offset_crs`): the offset is
-    removed (iteratively, see :mod:`solver.chinacrs`) or applied around a
+    removed (iteratively, see :mod:`solver.inputs.chinacrs`) or applied around a
     pyproj transformation to or from WGS84.
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)

@@ -16,7 +16,7 @@ model. An area without households has no grade (``None``).
 
 Defaults (project defaults: no official numeric thresholds exist; the groups
 follow the 2021 MOFCOM 《城市一刻钟便民生活圈建设指南》, see
-``solver.catalogue.BASIC_SERVICES``)::
+``solver.inputs.catalogue.BASIC_SERVICES``)::
 
     basic_services    = the catalogue's basic services that are enabled
     improved_services = []                      # a scenario adds its own

@@ -18,6 +18,7 @@ from typing import Any
 
 from models.mode import Mode
 
+from ..choices import Backend
 from ..errors import InputError, Problems, did_you_mean
 from .catalogue import CATEGORIES, DEFAULT_SERVICES, SERVICE_FIELDS, SPACE_TYPES, Service
 from .grades import GradeRules, default_grade_rules, parse_grades
@@ -31,7 +32,7 @@ class StreetCap:
 
 @dataclass(frozen=True, kw_only=True)
 class SolveOptions:
-    backend: str = "ortools"
+    backend: Backend = Backend.ORTOOLS
     time_limit_s: float = 120.0
     relative_gap: float = 0.0
     threads: int = 2
@@ -85,7 +86,7 @@ class Scenario:
     must_open: dict[str, int]
     solve: SolveOptions
     output_dir: Path | None
-    grades: GradeRules = field(default_factory=lambda: default_grade_rules(()))  # [grades]: see solver/report/grades.py
+    grades: GradeRules = field(default_factory=lambda: default_grade_rules(()))  # [grades]: see solver/inputs/grades.py
     raw: dict = field(repr=False, compare=False, default_factory=dict)
     changes: Changes | None = None  # what-if changes to the tables (an extends chain)
 
@@ -110,7 +111,7 @@ DATA_KEYS = {"households", "candidates", "existing", "network_nodes", "network_e
 WALKING_KEYS = {"speed_m_per_min", "detour_factor", "max_snap_m"}
 SOLVE_KEYS = {"backend", "time_limit_s", "relative_gap", "threads", "seed"}
 CAP_KEYS = {"max_sites", "max_yuan"}
-BACKENDS = ("ortools", "pulp")
+BACKENDS = tuple(b.value for b in Backend)
 CHANGE_KEYS = {"existing": {"close"},
                "candidates": {"add", "exclude", "forbid_space_types", "cost", "cost_by_type"}}
 
@@ -382,11 +383,11 @@ def build_scenario(raw: dict, *, path: Path, check_tables_on_error: bool = False
         problems.add(file, "must be a table", field="solve", value=solve_raw)
         solve_raw = {}
     _unknown(problems, file, "solve.", solve_raw.keys(), SOLVE_KEYS)
-    backend = solve_raw.get("backend", "ortools")
+    backend = solve_raw.get("backend", Backend.ORTOOLS.value)
     if backend not in BACKENDS:
         problems.add(file, f"must be one of: {', '.join(BACKENDS)}", field="solve.backend",
                      value=backend)
-        backend = "ortools"
+        backend = Backend.ORTOOLS.value
     tl = _number(problems, file, "solve.time_limit_s", solve_raw.get("time_limit_s", 120.0),
                  minimum=0, strict=True)
     gap = _number(problems, file, "solve.relative_gap", solve_raw.get("relative_gap", 0.0),
@@ -425,7 +426,7 @@ def build_scenario(raw: dict, *, path: Path, check_tables_on_error: bool = False
         budget_yuan=None if budget is None else float(budget), mode=mode,
         conversion_cost_default=conv_out, street_caps=caps, default_street_cap=default_cap,
         must_open=must,
-        solve=SolveOptions(backend=backend, time_limit_s=float(tl), relative_gap=float(gap),
+        solve=SolveOptions(backend=Backend(backend), time_limit_s=float(tl), relative_gap=float(gap),
                            threads=int(threads), seed=int(seed)),
         output_dir=out_dir, grades=grades, raw=raw,
     )

@@ -2,7 +2,7 @@
 
 Households, candidate spaces, existing facilities and the walking network
 come as CSV (x,y or lon,lat columns) or as GeoPackage / GeoJSON points, read
-as text by solver/readers.py (encodings, separators, row numbers). Each table
+as text by solver/inputs/readers.py (encodings, separators, row numbers). Each table
 is checked row by row (vectorised) and every problem is collected;
 :func:`read_tables` raises one InputError that lists all of them.
 Coordinates are returned in the metric working CRS. Numbers may use

@@ -15,7 +15,7 @@ whose central meridian is nearest the data (EPSG:4534-4554, "CM 75E" to "CM
   far below what walking distances need, so no datum shift is applied.
 
 Outside China (the Helsinki test extract) the WGS 84 UTM zone of the data is
-used, as :func:`solver.geo.working_crs` chooses for lon/lat input.
+used, as :func:`solver.inputs.geo.working_crs` chooses for lon/lat input.
 
 The scale error over the actual data is measured (pyproj ``get_factors``) and
 written into the import summary.

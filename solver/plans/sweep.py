@@ -50,6 +50,7 @@ import pandas as pd
 
 from models.mclp import build_max_coverage
 
+from ..choices import Backend, Engine
 from ..folders import staged_folder, write_csv
 from .compare import services_by_site
 from ..plain import json_default
@@ -163,7 +164,7 @@ def _reusable(full: PlanResult, inst) -> bool:
     return bool(full.message) or bool(np.all(inst.item_weight > 0))
 
 
-def _solve_nested(r, keep: np.ndarray, *, params: SolveParameters, backend: str, engine: str,
+def _solve_nested(r, keep: np.ndarray, *, params: SolveParameters, backend: Backend, engine: Engine,
                   sizes: dict) -> tuple[np.ndarray, PlanResult]:
     """The best plan of reduced instance ``r`` that opens every option in ``keep`` (reduced x).
 

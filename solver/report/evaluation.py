@@ -3,7 +3,7 @@
 For the district, each street (街道) and each community (社区): households,
 households reaching each service before (existing facilities only) and after
 the plan, coverage %, the "有没有" checklist (does everyone / someone / no one
-reach the service), the grade before and after (:mod:`solver.report.grades`),
+reach the service), the grade before and after (:mod:`solver.inputs.grades`),
 what the next grade still needs, and the spaces the plan converts there.
 
 Streets are ranked by grade after the plan, then by average coverage after

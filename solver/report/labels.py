@@ -1,4 +1,4 @@
-"""Every text of the reports, in one language, looked up in :mod:`solver.catalogue`.
+"""Every text of the reports, in one language, looked up in :mod:`solver.inputs.catalogue`.
 
 Report modules ask a :class:`Labels` for words and never write user-facing
 strings themselves; numbers are formatted here too, so that the HTML, the PNG

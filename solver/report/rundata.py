@@ -1,4 +1,4 @@
-"""Reading a run folder (written by ``solver/outputs.py``) for the reports.
+"""Reading a run folder (written by ``solver/results/outputs.py``) for the reports.
 
 Reports never re-solve: they read ``summary.json`` and the CSV layers. A
 folder that is not a complete run folder is an :class:`InputError` naming

@@ -42,7 +42,7 @@ class CheckReport:
 
 
 class _Walk:
-    """Adjacency lists and snapping built from the raw tables (independent of solver.network)."""
+    """Adjacency lists and snapping built from the raw tables (independent of solver.travel.network)."""
 
     def __init__(self, scenario: Scenario, district: District):
         self.scenario = scenario

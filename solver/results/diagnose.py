@@ -21,6 +21,7 @@ import pandas as pd
 from models.instance import Instance
 
 from ..travel.coverage import Coverage, Geometry, Items, nearest_distances
+from ..choices import Backend, Engine
 from ..engine.result import SolveParameters
 from models.mode import Mode
 from ..inputs.scenario import Scenario
@@ -35,7 +36,7 @@ class Diagnosis:
 
 
 def diagnose(*, scenario: Scenario, district: District, geometry: Geometry, coverage: Coverage, items: Items,
-             budget: float | None, params: SolveParameters, backend: str, engine: str) -> Diagnosis:
+             budget: float | None, params: SolveParameters, backend: Backend, engine: Engine) -> Diagnosis:
     from ..engine.solve import solve_instance  # late import: solve imports nothing from here
 
     inst = items.instance

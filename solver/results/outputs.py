@@ -9,7 +9,7 @@ uncovered.csv, plan.csv (one row per opened (space, service)),
 households_coverage.csv, sites.csv, existing.csv (map-ready layers) and
 summary.json. Coordinates in CSV files are in the scenario's input CRS (``x``,
 ``y``; for ``crs = "gcj02"`` / ``"bd09"`` the lon/lat of that map, converted back
-by :func:`solver.geo.project`) and in WGS84 (``lon``, ``lat``); GeoJSON is
+by :func:`solver.inputs.geo.project`) and in WGS84 (``lon``, ``lat``); GeoJSON is
 WGS84 as RFC 7946 requires.
 """
 
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from ..choices import Backend
 from ..folders import staged_folder, write_csv
 from ..plain import json_value
 from ..inputs.geo import project
@@ -69,7 +70,7 @@ def summary(run: Run) -> dict:
         },
         "parameters": {
             "mode": run.mode.value, "budget_yuan": run.budget, "backend": run.backend,
-            "engine": run.engine if run.backend == "ortools" else "cbc",
+            "engine": run.engine if run.backend is Backend.ORTOOLS else "cbc",
             "time_limit_s": run.params.time_limit_s, "relative_gap": run.params.relative_gap,
             "threads": run.params.threads, "seed": run.params.seed,
             "services": {k: {"name_en": s.name_en, "name_zh": s.name_zh,
@@ -82,7 +83,7 @@ def summary(run: Run) -> dict:
                                    {"max_sites": sc.default_street_cap.max_sites,
                                     "max_yuan": sc.default_street_cap.max_yuan}),
             "must_open": sc.must_open,
-            "grades": sc.grades.to_dict(),  # street/community grade rules (solver/report/grades.py)
+            "grades": sc.grades.to_dict(),  # street/community grade rules (solver/inputs/grades.py)
         },
         "result": {
             "status": res.termination.value,

@@ -1,8 +1,8 @@
-"""Solver backends: translate a models.LinearModel for a solver library and solve it.
+"""Solver backends: translate a models.LinearModel for a solver library and solve it; the only package that imports ortools, pulp or highspy.
 
-Only modules in this package import ortools or pulp. Every backend returns a
-:class:`solver.result.BackendResult`; an infeasible model or a time limit
-without a solution is a status, never an exception.
+Every backend returns a :class:`solver.engine.result.BackendResult`; an
+infeasible model or a time limit without a solution is a status, never an
+exception.
 """
 
 from __future__ import annotations
@@ -11,20 +11,22 @@ import numpy as np
 
 from models.linear import LinearModel
 
-from ..result import BackendResult, SolveParameters
+from ...choices import Backend, Engine
+from ..result import BackendResult, Settings, SolveParameters
 
-ORTOOLS_ENGINES = ("scip", "cpsat")
 
+def solve_linear(model: LinearModel, params: SolveParameters, *, backend: Backend | str = Backend.ORTOOLS,
+                 engine: Engine | str = Engine.SCIP, hint: np.ndarray | None = None,
+                 settings: Settings | str = Settings.GENERAL) -> BackendResult:
+    """Solve ``model`` with the chosen backend (OR-Tools with an engine, or PuLP's CBC).
 
-def solve_linear(model: LinearModel, params: SolveParameters, *, backend: str = "ortools",
-                 engine: str = "scip", hint: np.ndarray | None = None) -> BackendResult:
-    """Solve ``model`` with the chosen backend (``ortools`` with an engine, or ``pulp``)."""
-    if backend == "ortools":
+    ``settings`` (the model's shape) selects SCIP's settings; the other engines ignore it.
+    """
+    backend = Backend(backend)
+    if backend is Backend.ORTOOLS:
         from .ortools_backend import solve as solve_ortools
 
-        return solve_ortools(model, params, engine=engine, hint=hint)
-    if backend == "pulp":
-        from .pulp_backend import solve as solve_pulp
+        return solve_ortools(model, params, engine=Engine(engine), hint=hint, settings=Settings(settings))
+    from .pulp_backend import solve as solve_pulp
 
-        return solve_pulp(model, params, hint=hint)
-    raise ValueError(f"unknown backend {backend!r}; choose 'ortools' or 'pulp'")
+    return solve_pulp(model, params, hint=hint)

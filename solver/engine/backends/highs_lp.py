@@ -5,7 +5,7 @@ large covering models (BDS1000 with 1,000 sites, the Máximo cities), which are
 highly degenerate; HiGHS's interior-point method solves the same LPs in 1-10 s
 (benchmarks/README.md, "Why the hard rows stay hard: the root LP"). The
 relaxation's row duals feed the Lagrangian bound and reduced-cost fixing of
-solver/lagrangian.py. HiGHS ships with scipy, so this adds no dependency.
+solver/engine/lagrangian.py. HiGHS ships with scipy, so this adds no dependency.
 """
 
 from __future__ import annotations

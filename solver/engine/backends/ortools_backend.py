@@ -5,8 +5,9 @@ and ``cpsat`` (CP-SAT, which scales real coefficients to integers itself).
 SCIP is deterministic for a given seed; CP-SAT with several workers is not.
 
 OR-Tools 9.15 also bundles HiGHS, but its model_builder interface crashed the
-process (segmentation fault) on small valid covering models that HiGHS itself
-(scipy.optimize.milp) solves, so it is not offered.
+process (segmentation fault) on small valid covering models, so it is not offered.
+SCIP's settings depend on the model's shape (:class:`Settings`): see
+benchmarks/README.md, "SCIP settings by model shape" and "Proof settings".
 """
 
 from __future__ import annotations
@@ -18,31 +19,20 @@ from ortools.linear_solver.python import model_builder_helper as mbh
 
 from models.linear import LinearModel
 
-from ..result import BackendResult, SolveParameters, Termination
+from ...choices import Engine
+from ..result import BackendResult, Settings, SolveParameters, Termination
 
-ENGINE_NAMES = {"scip": "scip", "cpsat": "sat"}
+ENGINE_NAMES = {Engine.SCIP: "scip", Engine.CPSAT: "sat"}
 
-# SCIP settings per model shape, chosen by measurement (benchmarks/README.md, "SCIP
-# settings by model shape"). When the budget counts sites (the textbook MCLP), reliability
-# branching spends most of the time in strong-branching LPs on these degenerate covering
-# LPs, cutting planes barely move the bound, and steepest-edge pricing halves the simplex
-# iterations: pseudo-cost branching, no cut rounds and steepest edge are 3-4x faster on the
-# mid-size BDS/SJC rows and prove BDS1000 r3.25 p20 within 60 s. When the budget is a
-# knapsack over conversion and fit-out costs (the district models), the cuts are what closes
-# the bound and steepest edge slows the LPs down (a 20-street district: optimal in 20 s with
-# SCIP's defaults; 0.75 % gap after 120 s without cuts; 52 s with steepest edge), so SCIP's
-# defaults stay.
+# SCIP settings per model shape, chosen by measurement (benchmarks/README.md, "SCIP settings by
+# model shape"): textbook models get pseudo-cost branching, no cut rounds and steepest edge;
+# district models keep SCIP's defaults, whose cuts close their knapsack bound.
 SCIP_PSEUDOCOST_BRANCHING = "branching/pscost/priority = 100000\n"
 SCIP_NO_CUT_ROUNDS = "separating/maxrounds = 0\nseparating/maxroundsroot = 0\n"
 SCIP_STEEPEST_EDGE = "lp/pricing = s\n"
-# Small textbook models (at most solve.PROOF_MAX_OPTIONS options: the rows too small for the LP
-# root, and the remainders after its fixing) start from a warm start that is usually optimal or
-# nearly so: what is left is the proof. Depth-first node selection re-solves each node's LP from
-# its parent's basis; SCIP's primal heuristics (all of them: the warm start is handed over as a
-# complete solution, which needs none) and conflict analysis only repeat work. Measured
-# (benchmarks/README.md, "Proof settings"): the BDS1000 r5.75 p10 remainder (510 sites) 41 s ->
-# 29 s, r3.25 p20 (801 sites) 39 s -> 29 s; the 112 BDS rows with 100 sites 61.9 s -> 48.8 s
-# (LP-based heuristics off 56.0 s, all heuristics off 50.5 s, depth-first alone 66.2 s).
+# Small warm-started textbook models (solve.PROOF_MAX_OPTIONS): what is left is the proof, so
+# depth-first search, and no primal heuristics or conflict analysis (benchmarks/README.md,
+# "Proof settings").
 SCIP_DEPTH_FIRST = "nodeselection/dfs/stdpriority = 1000000\n"
 SCIP_HEURISTICS_OFF = "".join(
     f"heuristics/{name}/freq = -1\n" for name in (
@@ -55,10 +45,10 @@ SCIP_HEURISTICS_OFF = "".join(
         "vbounds", "zirounding"))
 SCIP_NO_CONFLICT_ANALYSIS = "conflict/enable = FALSE\n"
 SCIP_SETTINGS = {
-    "general": "",
-    "cardinality": SCIP_PSEUDOCOST_BRANCHING + SCIP_NO_CUT_ROUNDS + SCIP_STEEPEST_EDGE,
-    "cardinality_proof": (SCIP_PSEUDOCOST_BRANCHING + SCIP_NO_CUT_ROUNDS + SCIP_STEEPEST_EDGE
-                          + SCIP_DEPTH_FIRST + SCIP_HEURISTICS_OFF + SCIP_NO_CONFLICT_ANALYSIS),
+    Settings.GENERAL: "",
+    Settings.CARDINALITY: SCIP_PSEUDOCOST_BRANCHING + SCIP_NO_CUT_ROUNDS + SCIP_STEEPEST_EDGE,
+    Settings.CARDINALITY_PROOF: (SCIP_PSEUDOCOST_BRANCHING + SCIP_NO_CUT_ROUNDS + SCIP_STEEPEST_EDGE
+                                 + SCIP_DEPTH_FIRST + SCIP_HEURISTICS_OFF + SCIP_NO_CONFLICT_ANALYSIS),
 }
 _VERSION = None
 
@@ -72,15 +62,13 @@ def ortools_version() -> str:
     return _VERSION
 
 
-def _specific(engine: str, params: SolveParameters) -> str:
+def _specific(engine: Engine, params: SolveParameters, settings: Settings) -> str:
     gap = params.relative_gap
-    if engine == "cpsat":
+    if engine is Engine.CPSAT:
         return (f"num_workers:{max(1, params.threads)} random_seed:{params.seed} "
                 f"relative_gap_limit:{gap} log_search_progress:{str(params.log).lower()}")
-    if engine == "scip":
-        return (SCIP_SETTINGS[params.shape] + f"limits/gap = {gap}\n"
-                f"randomization/randomseedshift = {params.seed}\ndisplay/verblevel = {4 if params.log else 0}")
-    raise ValueError(engine)
+    return (SCIP_SETTINGS[settings] + f"limits/gap = {gap}\n"
+            f"randomization/randomseedshift = {params.seed}\ndisplay/verblevel = {4 if params.log else 0}")
 
 
 def to_helper(model: LinearModel) -> mbh.ModelBuilderHelper:
@@ -97,10 +85,8 @@ def to_helper(model: LinearModel) -> mbh.ModelBuilderHelper:
     return helper
 
 
-def solve(model: LinearModel, params: SolveParameters, *, engine: str = "scip",
-          hint: np.ndarray | None = None) -> BackendResult:
-    if engine not in ENGINE_NAMES:
-        raise ValueError(f"unknown OR-Tools engine {engine!r}; choose one of {', '.join(ENGINE_NAMES)}")
+def solve(model: LinearModel, params: SolveParameters, *, engine: Engine = Engine.SCIP,
+          hint: np.ndarray | None = None, settings: Settings = Settings.GENERAL) -> BackendResult:
     t0 = time.perf_counter()
     helper = to_helper(model)
     if hint is not None:
@@ -108,7 +94,7 @@ def solve(model: LinearModel, params: SolveParameters, *, engine: str = "scip",
             helper.add_hint(i, float(v))
     sol = mbh.ModelSolverHelper(ENGINE_NAMES[engine])
     sol.set_time_limit_in_seconds(float(params.time_limit_s))
-    sol.set_solver_specific_parameters(_specific(engine, params))
+    sol.set_solver_specific_parameters(_specific(engine, params, settings))
     sol.enable_output(params.log)
     sol.solve(helper)
     status = sol.status()
