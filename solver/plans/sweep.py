@@ -43,7 +43,7 @@ import math
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -55,10 +55,11 @@ from ..folders import staged_folder, write_csv
 from .compare import services_by_site
 from ..plain import json_default
 from ..engine.backends import solve_linear
-from ..travel.coverage import Items, build_geometry, build_items, compute_coverage
+from ..travel.coverage import Items
 from ..results.outputs import summary as run_summary
 from ..results.outputs import write_outputs
-from ..pipeline import Run, RunOptions, complete_run
+from ..pipeline import RunOptions, prepare, solve_backend, solve_parameters
+from ..results.run import ProgressFn, Run
 from ..engine.guard import guard_plan
 from ..engine.reduce import reduce_instance
 from ..engine.result import SolveParameters, Termination
@@ -66,10 +67,8 @@ from models.mode import Mode
 from ..inputs.scenario import Scenario
 from ..engine.solve import PlanResult, StageReport, full_vector, solve_instance
 from ..inputs.tables import District
-from ..inputs.loading import load_inputs
 from ..inputs.scenario import describe_changes
 
-ProgressFn = Callable[[str], None]
 PER_YUAN = 10_000.0  # marginal households are quoted per this many extra yuan
 
 
@@ -150,13 +149,6 @@ def _label(k: int, budget: float) -> str:
     return f"{k + 1:02d}_{budget:.0f}"
 
 
-def _params(scenario: Scenario, options: RunOptions) -> SolveParameters:
-    return SolveParameters(
-        time_limit_s=options.time_limit_s or scenario.solve.time_limit_s,
-        relative_gap=scenario.solve.relative_gap if options.relative_gap is None else options.relative_gap,
-        threads=options.threads or scenario.solve.threads, seed=scenario.solve.seed)
-
-
 def _reusable(full: PlanResult, inst) -> bool:
     """Whether the full-coverage plan is optimal for the no-budget max-coverage model (module docstring)."""
     if full.termination is not Termination.OPTIMAL or full.x is None:
@@ -199,29 +191,23 @@ def sweep(scenario: Scenario, *, budgets: Sequence[float], options: RunOptions =
     budgets = budget_levels(budgets=list(budgets))
     t_all = time.perf_counter()
     timings: dict[str, float] = {}
-    params = _params(scenario, options)
-    backend = options.backend or scenario.solve.backend
+    params = solve_parameters(scenario, options)
+    backend = solve_backend(scenario, options)
 
     def say(text: str) -> None:
         if progress is not None:
             progress(text)
 
     t = time.perf_counter()
-    say("reading inputs")
-    district = load_inputs(scenario)
-    say("building the walking network")
-    geometry = build_geometry(scenario, district)
-    say("computing walking-time coverage")
-    coverage = compute_coverage(scenario, district, geometry)
-    items = build_items(scenario, district, coverage, budget=None)
+    prepared = prepare(scenario, budget=None, progress=progress)
+    district, items = prepared.district, prepared.items
     base = items.instance
     red = reduce_instance(base, cover_mode=False)  # budget-free: computed once for every level
     timings["prepare"] = time.perf_counter() - t
 
     def finish(result: PlanResult, mode: Mode, budget: float | None, level_items: Items) -> Run:
-        return complete_run(scenario=scenario, district=district, geometry=geometry, coverage=coverage,
-                            items=level_items, mode=mode, budget=budget, params=params, backend=backend,
-                            engine=options.engine, result=result, check=options.check)
+        return prepared.complete(result, mode=mode, budget=budget, params=params, backend=backend,
+                                 engine=options.engine, items=level_items, check=options.check)
 
     t = time.perf_counter()
     say("minimum-cost full coverage")

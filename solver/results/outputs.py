@@ -27,7 +27,7 @@ from ..choices import Backend
 from ..folders import staged_folder, write_csv
 from ..plain import json_value
 from ..inputs.geo import project
-from ..pipeline import Run
+from .run import Run
 from ..inputs.scenario import describe_changes
 
 
