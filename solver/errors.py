@@ -17,7 +17,9 @@ Every message has one format::
     <file>, row <n>, field '<f>': <rule>; got <value>
 
 ``row`` is the line number in a CSV file (the header is line 1) or the
-feature number in a GeoPackage / GeoJSON file; a TOML file names ``line`` and
+feature number in a GeoPackage / GeoJSON file; a data frame's rows are named
+``index <label>`` (or ``position <k>`` when its index is not made of unique
+integers: see solver/inputs/readers.py); a TOML file names ``line`` and
 ``column`` instead. Parts that do not apply are left out (a missing column has
 no row; a missing file has no field).
 """
@@ -69,11 +71,12 @@ class Problem:
     value: Any = None
     value_text: str | None = None
     show_value: bool = True
+    row_word: str = "row"  # what ``row`` counts: "row", or a data frame's "index" / "position"
 
     def where(self) -> str:
         parts = [self.file]
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(f"{self.row_word} {self.row}")
         if self.line is not None:
             parts.append(f"line {self.line}")
         if self.column is not None:
@@ -99,10 +102,10 @@ class Problems:
 
     def add(self, file: str, rule: str, *, field: str | None = None, row: int | None = None,
             value: Any = None, show_value: bool = True, value_text: str | None = None,
-            line: int | None = None, column: int | None = None) -> None:
+            line: int | None = None, column: int | None = None, row_word: str = "row") -> None:
         self.items.append(Problem(file=file, rule=rule, field=field, row=row, value=plain(value),
                                   show_value=show_value, value_text=value_text, line=line,
-                                  column=column))
+                                  column=column, row_word=row_word))
 
     def extend(self, other: Problems | Iterable[Problem]) -> None:
         self.items.extend(other.items if isinstance(other, Problems) else other)

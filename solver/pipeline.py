@@ -3,6 +3,7 @@
     prepared = prepare(scenario)                       tables -> network -> coverage -> model instance
     params = solve_parameters(scenario, options)       the one builder of the solve's parameters
     run(scenario, options=RunOptions(...)) -> Run      prepare + solve + complete_run
+    run_tables(households=df, candidates=df, crs=...)  the same, with the tables as data frames
 
 Each stage is a plain function of the previous stages' outputs. :func:`prepare` is
 the one preparation path, shared by :func:`run` and the budget sweep
@@ -13,6 +14,9 @@ infeasible or time-limited solve is a status in the result.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
 
 from models.mode import Mode
 
@@ -20,6 +24,7 @@ from .choices import Backend, Engine
 from .engine.result import SolveParameters
 from .engine.solve import PlanResult, solve_instance
 from .errors import InputError, Problem
+from .inputs.frames import load_frames
 from .inputs.loading import load_inputs
 from .inputs.scenario import Scenario
 from .inputs.tables import District
@@ -112,19 +117,42 @@ def run(scenario: Scenario, *, options: RunOptions = RunOptions(), progress: Pro
     return _run(scenario, options=options, progress=progress)
 
 
+def run_tables(*, households: pd.DataFrame, candidates: pd.DataFrame, existing: pd.DataFrame | None = None,
+               network_nodes: pd.DataFrame | None = None, network_edges: pd.DataFrame | None = None, crs: str,
+               budget_yuan: float | None = None, mode: Mode | str | None = None,
+               services: dict[str, dict[str, Any]] | None = None, walking: dict[str, float] | None = None,
+               options: RunOptions = RunOptions(), progress: ProgressFn | None = None, **scenario: Any) -> Run:
+    """:func:`run` with the tables given as pandas DataFrames or GeoDataFrames instead of files.
+
+    ``crs`` is the CRS of every frame's coordinates (a GeoDataFrame's own CRS must equal it);
+    ``services`` overrides or adds services like a scenario's [services] table, ``walking`` is
+    its [walking] table, and any other scenario key (``street_caps``, ``must_open``,
+    ``conversion_cost_default``, ``solve``, ``grades``, ``name``, ...) may be given too. The
+    frames go through the same validation as files, every problem at once, each naming the
+    frame and the row by its index label (solver/inputs/frames.py).
+    """
+    timings: dict[str, float] = {}
+    with timed(timings, "load", progress):
+        sc, district = load_frames(households=households, candidates=candidates, existing=existing,
+                                   network_nodes=network_nodes, network_edges=network_edges, crs=crs,
+                                   budget_yuan=budget_yuan, mode=mode, services=services, walking=walking,
+                                   **scenario)
+    return _run(sc, options=options, progress=progress, district=district, timings=timings)
+
+
 def _run(scenario: Scenario, *, options: RunOptions, progress: ProgressFn | None,
-         district: District | None = None) -> Run:
+         district: District | None = None, timings: dict[str, float] | None = None) -> Run:
     mode = options.mode or scenario.mode
     budget = options.budget_yuan if options.budget_yuan is not None else scenario.budget_yuan
     if mode is Mode.COVER:
         budget = None  # full coverage asks what it costs; a budget does not bound it
     if mode is Mode.MAX_COVERAGE and budget is None:
-        raise InputError([Problem(file=str(scenario.path), field="budget_yuan",
+        raise InputError([Problem(file=scenario.source, field="budget_yuan",
                                   rule="mode 'max_coverage' needs a budget", show_value=False)])
     backend = solve_backend(scenario, options)
     params = solve_parameters(scenario, options)
     prepared = prepare(scenario, budget=budget, district=district, progress=progress)
-    timings = dict(prepared.timings)
+    timings = {**(timings or {}), **prepared.timings}
     with timed(timings, "solve", progress):
         result = solve_instance(prepared.items.instance, mode=mode, params=params, backend=backend,
                                 engine=options.engine)

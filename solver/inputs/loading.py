@@ -7,7 +7,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,17 +23,25 @@ from .scenario import Scenario
 from .tables import District, TableSources, read_tables
 
 
-def table_sources(scenario: Scenario) -> TableSources:
-    """What table validation needs from a valid scenario."""
+def table_sources(scenario: Scenario, *, frames: Mapping[str, pd.DataFrame | None] | None = None) -> TableSources:
+    """What table validation needs from a valid scenario: its files, or the data frames given
+    for a scenario without a file (solver.inputs.frames)."""
     raw_services = scenario.raw.get("services", {}) if isinstance(scenario.raw, dict) else {}
     declared = set(DEFAULT_SERVICES) | (set(raw_services) if isinstance(raw_services, dict) else set())
-    return TableSources(scenario_file=str(scenario.path), households=scenario.households,
-                        candidates=scenario.candidates, existing=scenario.existing,
-                        network_nodes=scenario.network_nodes, network_edges=scenario.network_edges,
+    given = dict(frames) if frames is not None else {
+        "households": scenario.households, "candidates": scenario.candidates, "existing": scenario.existing,
+        "network_nodes": scenario.network_nodes, "network_edges": scenario.network_edges}
+    fingerprint = None
+    if scenario.path is None:  # the scenario's values themselves
+        text = json.dumps(scenario.raw, sort_keys=True, ensure_ascii=False, default=str)
+        fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return TableSources(scenario_file=scenario.source, households=given.get("households"),
+                        candidates=given.get("candidates"), existing=given.get("existing"),
+                        network_nodes=given.get("network_nodes"), network_edges=given.get("network_edges"),
                         crs=parse_crs(scenario.crs), services=tuple(scenario.services),
                         disabled_services=tuple(sorted(declared - set(scenario.services))),
                         conversion_cost_default=dict(scenario.conversion_cost_default),
-                        street_caps=tuple(scenario.street_caps))
+                        street_caps=tuple(scenario.street_caps), scenario_fingerprint=fingerprint)
 
 
 def load_district(scenario: Scenario) -> District:

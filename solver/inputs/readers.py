@@ -6,7 +6,12 @@ tab separated); comma or tab separated; fully empty rows skipped. Row numbers
 are the line numbers an editor shows (the header is line 1; blank lines and
 quoted line breaks count). GeoPackage / GeoJSON / Shapefile / FlatGeobuf are
 read with geopandas (pyogrio); their rows are the fid in a GeoPackage and
-1-based feature numbers otherwise. Validation of the values is in tables.py.
+1-based feature numbers otherwise. A pandas DataFrame or GeoDataFrame given in
+Python (solver.run_tables) is read the same way: its values as text, its
+GeoDataFrame geometry and CRS like a vector file's; its rows are named by their
+index label ("index 4") when the index holds unique integers (the default
+RangeIndex: the position), else by their position ("position 4", as in
+``frame.iloc[4]``). Validation of the values is in tables.py.
 Scenario files (TOML) are read here too: a syntax error names line and column.
 """
 
@@ -19,6 +24,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -27,6 +33,32 @@ from pyproj import CRS
 from ..errors import InputError, Problem, Problems
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb"}
+
+TableInput: TypeAlias = "Path | pd.DataFrame"  # a table file, or a (Geo)DataFrame given in Python
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a table came from, as messages name it."""
+
+    name: str  # 'households.csv', or 'households (data frame)'
+    row_word: str = "row"  # what its row numbers count: "row" (line, feature), "index" or "position"
+
+
+def frame_name(key: str) -> str:
+    """How messages name the data frame given for table ``key``."""
+    return f"{key} (data frame)"
+
+
+def source_name(key: str, source: TableInput) -> str:
+    return source.name if isinstance(source, Path) else frame_name(key)
+
+
+def source_digest(source: TableInput) -> str:
+    """SHA-256 of a file, or of a data frame written as CSV (index and geometry included)."""
+    if isinstance(source, Path):
+        return file_digest(source)
+    return hashlib.sha256(source.to_csv(lineterminator="\n").encode("utf-8")).hexdigest()
 
 
 def file_digest(path: Path) -> str:
@@ -49,6 +81,8 @@ class RawTable:
     file_crs: CRS | None = None
     geometry: object = None  # GeoSeries for vector files
     bad_rows: int = 0  # rows left out because they could not be split into the header's columns
+    kind: str = "file"  # "file", or "data frame" (in messages)
+    row_word: str = "row"  # what ``rows`` count: "row" (line, feature), a data frame's "index" or "position"
 
     @property
     def n(self) -> int:
@@ -197,10 +231,48 @@ def _read_vector(path: Path, file: str, problems: Problems) -> RawTable | None:
                 geometry=gdf.geometry)
 
 
-def read_raw(path: Path, problems: Problems) -> RawTable | None:
-    if path.suffix.lower() in VECTOR_SUFFIXES:
-        return _read_vector(path, path.name, problems)
-    return _read_csv(path, path.name, problems)
+def _read_frame(frame: pd.DataFrame, name: str, problems: Problems) -> RawTable | None:
+    """A (Geo)DataFrame as a text table: values as text (as of a vector file), index labels as rows."""
+    from geopandas import GeoDataFrame
+
+    geometry = None
+    file_crs = None
+    geo_name = None
+    if isinstance(frame, GeoDataFrame):
+        geo_name = getattr(frame, "_geometry_column_name", None)
+        if geo_name not in frame:
+            problems.add(name, "is a GeoDataFrame without its geometry column: it needs point geometries",
+                         show_value=False)
+            return None
+        geometry = frame.geometry.reset_index(drop=True)
+        file_crs = CRS.from_user_input(frame.crs) if frame.crs is not None else None
+    index = frame.index
+    if pd.api.types.is_integer_dtype(index.dtype) and index.is_unique:
+        rows, row_word = np.asarray(index, dtype=np.int64), "index"
+    else:
+        rows, row_word = np.arange(len(frame), dtype=np.int64), "position"
+    columns: list[str] = []
+    text: dict[str, np.ndarray] = {}
+    for k, label in enumerate(frame.columns):
+        col = str(label)
+        if label == geo_name:
+            continue
+        if col in text:
+            problems.add(name, "duplicate column name", field=col, value=col)
+            continue
+        columns.append(col)
+        text[col] = _as_text(frame.iloc[:, k])
+    return RawTable(file=name, columns=columns, text=text, rows=rows, vector=geometry is not None,
+                    file_crs=file_crs, geometry=geometry, kind="data frame", row_word=row_word)
+
+
+def read_raw(source: TableInput, problems: Problems, *, key: str = "table") -> RawTable | None:
+    """The text table of a file (CSV or a vector format) or of a data frame (named after ``key``)."""
+    if not isinstance(source, Path):
+        return _read_frame(source, frame_name(key), problems)
+    if source.suffix.lower() in VECTOR_SUFFIXES:
+        return _read_vector(source, source.name, problems)
+    return _read_csv(source, source.name, problems)
 
 
 TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")

@@ -11,7 +11,7 @@ applied by solver/inputs/loading.py).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -63,14 +63,18 @@ class Changes:
 
 @dataclass(frozen=True, kw_only=True)
 class Scenario:
-    """A validated scenario: data locations, services, rules and solve options."""
+    """A validated scenario: data locations, services, rules and solve options.
+
+    A scenario given in Python with data frames (solver.run_tables) has no file:
+    ``path`` and the table paths are None, and its tables come validated as a District.
+    """
 
     name: str
-    path: Path
+    path: Path | None
     description: str
     crs: str
-    households: Path
-    candidates: Path
+    households: Path | None
+    candidates: Path | None
     existing: Path | None
     network_nodes: Path | None
     network_edges: Path | None
@@ -89,6 +93,11 @@ class Scenario:
     grades: GradeRules = field(default_factory=lambda: default_grade_rules(()))  # [grades]: see solver/inputs/grades.py
     raw: dict = field(repr=False, compare=False, default_factory=dict)
     changes: Changes | None = None  # what-if changes to the tables (an extends chain)
+
+    @property
+    def source(self) -> str:
+        """What problems with the scenario name: its file, or ``run_tables``."""
+        return str(self.path) if self.path is not None else FRAMES_SOURCE
 
     @property
     def has_network(self) -> bool:
@@ -112,6 +121,8 @@ WALKING_KEYS = {"speed_m_per_min", "detour_factor", "max_snap_m"}
 SOLVE_KEYS = {"backend", "time_limit_s", "relative_gap", "threads", "seed"}
 CAP_KEYS = {"max_sites", "max_yuan"}
 BACKENDS = tuple(b.value for b in Backend)
+FRAMES_SOURCE = "run_tables"  # how problems name a scenario given in Python with data frames
+FRAMES_NOT_ALLOWED = {"data", "extends", "existing", "candidates"}  # files and what-if changes
 CHANGE_KEYS = {"existing": {"close"},
                "candidates": {"add", "exclude", "forbid_space_types", "cost", "cost_by_type"}}
 
@@ -243,24 +254,14 @@ def _cap(problems: Problems, file: str, fld: str, spec: Any) -> StreetCap | None
                      max_yuan=None if yuan is None else float(yuan))
 
 
-def build_scenario(raw: dict, *, path: Path, check_tables_on_error: bool = False) -> Scenario:
-    """Validate a raw scenario mapping (as read from TOML) into a Scenario.
-
-    With ``check_tables_on_error``, a scenario with problems still has its data
-    files checked (with what the scenario gives), and the raised InputError
-    lists the scenario's problems followed by the tables' problems.
-    """
-    file = str(path)
-    base = path.parent
-    problems = Problems()
-    _unknown(problems, file, "", raw.keys(), TOP_KEYS)
-
+def _data_paths(raw: dict, base: Path, problems: Problems, file: str) -> dict[str, Any]:
+    """The [data] table: a resolved path per table (None when not given or not a path)."""
     data = raw.get("data", {})
     if not isinstance(data, dict):
         problems.add(file, "must be a table", field="data", value=data)
         data = {}
     _unknown(problems, file, "data.", data.keys(), DATA_KEYS)
-    paths: dict[str, Path | None] = {}
+    paths: dict[str, Any] = {}
     for key in sorted(DATA_KEYS):
         value = data.get(key)
         if value is None:
@@ -282,6 +283,52 @@ def build_scenario(raw: dict, *, path: Path, check_tables_on_error: bool = False
     if (paths["network_nodes"] is None) != (paths["network_edges"] is None):
         problems.add(file, "network_nodes and network_edges must be given together",
                      field="data", show_value=False)
+    return paths
+
+
+def _frame_arguments(frames: Mapping[str, Any], problems: Problems, file: str) -> dict[str, Any]:
+    """The tables given as data frames (solver.run_tables): each a DataFrame, a GeoDataFrame or None."""
+    import pandas as pd
+
+    paths: dict[str, Any] = {}
+    for key in sorted(DATA_KEYS):
+        value = frames.get(key)
+        if value is None:
+            if key in ("households", "candidates"):
+                problems.add(file, "is required: a pandas DataFrame or GeoDataFrame", field=key, show_value=False)
+        elif not isinstance(value, pd.DataFrame):
+            problems.add(file, "must be a pandas DataFrame or GeoDataFrame", field=key,
+                         value_text=type(value).__name__)
+            value = None
+        paths[key] = value
+    if (paths["network_nodes"] is None) != (paths["network_edges"] is None):
+        problems.add(file, "network_nodes and network_edges must be given together", field="network_nodes",
+                     show_value=False)
+    return paths
+
+
+def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool = False,
+                   frames: Mapping[str, Any] | None = None) -> Scenario:
+    """Validate a raw scenario mapping (as read from TOML) into a Scenario.
+
+    With ``check_tables_on_error``, a scenario with problems still has its data
+    files checked (with what the scenario gives), and the raised InputError
+    lists the scenario's problems followed by the tables' problems.
+
+    With ``frames`` (table key -> DataFrame or None; solver.run_tables), the tables are
+    data frames, not the [data] files: ``path`` is None, the problems name ``run_tables``
+    and relative paths are relative to the current folder.
+    """
+    file = str(path) if path is not None else FRAMES_SOURCE
+    base = path.parent if path is not None else Path.cwd()
+    problems = Problems()
+    paths: dict[str, Any]
+    if frames is not None:
+        _unknown(problems, file, "", raw.keys(), TOP_KEYS - FRAMES_NOT_ALLOWED)
+        paths = _frame_arguments(frames, problems, file)
+    else:
+        _unknown(problems, file, "", raw.keys(), TOP_KEYS)
+        paths = _data_paths(raw, base, problems, file)
 
     crs = raw.get("crs")
     if not isinstance(crs, str) or not crs:
@@ -408,20 +455,22 @@ def build_scenario(raw: dict, *, path: Path, check_tables_on_error: bool = False
             else:
                 problems.add(file, "must be a folder path", field="output.dir", value=out_raw["dir"])
 
-    name = raw.get("name", path.stem)
+    default_name = path.stem if path is not None else "tables"
+    name = raw.get("name", default_name)
     if not isinstance(name, str) or not name or any(c in name for c in "/\\"):
         problems.add(file, "must be a non-empty name without slashes", field="name", value=name)
-        name = path.stem
+        name = default_name
 
     if problems and check_tables_on_error:
         _check_tables_anyway(problems, file=file, paths=paths, crs=crs, services=declared_services,
                              raw=raw, conversion=conv, caps=caps)
     problems.raise_if_any()
+    files = {k: v if isinstance(v, Path) else None for k, v in paths.items()}  # data frames have no path
     return Scenario(
-        name=name, path=path.resolve(), description=str(raw.get("description", "")), crs=crs,
-        households=paths["households"], candidates=paths["candidates"],
-        existing=paths["existing"], network_nodes=paths["network_nodes"],
-        network_edges=paths["network_edges"], services=services,
+        name=name, path=path.resolve() if path is not None else None, description=str(raw.get("description", "")),
+        crs=crs, households=files["households"], candidates=files["candidates"],
+        existing=files["existing"], network_nodes=files["network_nodes"],
+        network_edges=files["network_edges"], services=services,
         speed_m_per_min=float(speed), detour_factor=float(detour), max_snap_m=float(snap),
         budget_yuan=None if budget is None else float(budget), mode=mode,
         conversion_cost_default=conv_out, street_caps=caps, default_street_cap=default_cap,
@@ -432,18 +481,19 @@ def build_scenario(raw: dict, *, path: Path, check_tables_on_error: bool = False
     )
 
 
-def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Path | None], crs: str,
+def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Any], crs: str,
                          services: tuple[str, ...], raw: dict, conversion: dict, caps: dict) -> None:
     """Add the data files' problems to a scenario that has problems of its own.
 
-    Only what the scenario gives reliably is used: files that exist, the crs when
-    it parses, every enabled service (also those whose settings are wrong) and
-    every conversion_cost_default key that names a space type.
+    Only what the scenario gives reliably is used: files that exist (or data frames),
+    the crs when it parses, every enabled service (also those whose settings are wrong)
+    and every conversion_cost_default key that names a space type.
     """
     from .geo import parse_crs
     from .tables import TableSources, check_tables
 
-    usable = {k: (p if p is not None and p.is_file() else None) for k, p in paths.items()}
+    usable = {k: (p if p is not None and (not isinstance(p, Path) or p.is_file()) else None)
+              for k, p in paths.items()}
     if usable["households"] is None and usable["candidates"] is None:
         return
     if (usable["network_nodes"] is None) != (usable["network_edges"] is None):

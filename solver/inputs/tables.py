@@ -1,8 +1,9 @@
 """Validating the input tables of a scenario.
 
 Households, candidate spaces, existing facilities and the walking network
-come as CSV (x,y or lon,lat columns) or as GeoPackage / GeoJSON points, read
-as text by solver/inputs/readers.py (encodings, separators, row numbers). Each table
+come as CSV (x,y or lon,lat columns), as GeoPackage / GeoJSON points, or as
+pandas DataFrames / GeoDataFrames, read as text by solver/inputs/readers.py
+(encodings, separators, row numbers), so that every source is checked the same way. Each table
 is checked row by row (vectorised) and every problem is collected;
 :func:`read_tables` raises one InputError that lists all of them.
 Coordinates are returned in the metric working CRS. Numbers may use
@@ -25,7 +26,7 @@ from .catalogue import DEFAULT_SERVICES, GAS_SUPPLY, SPACE_TYPES
 from ..errors import Problems, did_you_mean
 from .geo import (area_of_use_text, coordinate_hints, crs_label, outside_area_of_use, project,
                   working_crs)
-from .readers import RawTable, file_digest, read_raw
+from .readers import RawTable, Source, TableInput, read_raw, source_digest, source_name
 
 TRUE_WORDS = {"true", "1", "yes", "y", "t", "all", "是"}
 FALSE_WORDS = {"", "false", "0", "no", "n", "f", "none", "nan", "否"}
@@ -57,6 +58,9 @@ class District:
     input_crs: CRS
     crs: CRS
     fingerprints: dict[str, str]
+    # where each table came from (keys: households, candidates, existing, network_nodes,
+    # network_edges), as later stages' messages name it
+    sources: dict[str, Source] = field(default_factory=dict)
 
     @property
     def total_households(self) -> int:
@@ -139,25 +143,25 @@ def parse_floors(text: np.ndarray) -> np.ndarray:
     return parse_numbers(text)
 
 
-def _report(problems: Problems, file: str, rows: np.ndarray, mask: np.ndarray, fld: str, rule: str,
-            values) -> None:
+def _report(problems: Problems, raw: RawTable, mask: np.ndarray, fld: str, rule: str, values) -> None:
     idx = np.flatnonzero(mask)
     if len(idx) == 0:
         return
     vals = np.asarray(values, dtype=object)
     for k in idx:
-        problems.add(file, rule, field=fld, row=int(rows[k]), value=vals[k])
+        problems.add(raw.file, rule, field=fld, row=int(raw.rows[k]), value=vals[k], row_word=raw.row_word)
 
 
-def _report_choices(problems: Problems, file: str, rows: np.ndarray, mask: np.ndarray, fld: str,
-                    rule: str, values: np.ndarray, choices) -> None:
+def _report_choices(problems: Problems, raw: RawTable, mask: np.ndarray, fld: str, rule: str,
+                    values: np.ndarray, choices) -> None:
     """Like :func:`_report` with a did-you-mean per value (``{hint}`` in ``rule``)."""
     hints: dict[str, str] = {}
     for k in np.flatnonzero(mask):
         v = str(values[k])
         if v not in hints:
             hints[v] = did_you_mean(v, choices)
-        problems.add(file, rule.format(hint=hints[v]), field=fld, row=int(rows[k]), value=values[k])
+        problems.add(raw.file, rule.format(hint=hints[v]), field=fld, row=int(raw.rows[k]), value=values[k],
+                     row_word=raw.row_word)
 
 
 def _typed_columns(raw: RawTable, spec: tuple[Column, ...], problems: Problems) -> dict[str, np.ndarray]:
@@ -173,45 +177,45 @@ def _typed_columns(raw: RawTable, spec: tuple[Column, ...], problems: Problems) 
         text = raw.text[col.name]
         empty = text == ""
         if col.kind == "id":
-            _report(problems, file, rows, empty, col.name, "must not be empty", text)
+            _report(problems, raw, empty, col.name, "must not be empty", text)
             codes, uniques = pd.factorize(pd.Series(text, dtype=object))
             _, first = np.unique(codes, return_index=True)
             first_of = first[codes]
             dup = (first_of != np.arange(n)) & ~empty
             for k in np.flatnonzero(dup):
-                problems.add(file, f"duplicate id (first on row {int(rows[first_of[k]])})",
-                             field=col.name, row=int(rows[k]), value=text[k])
+                problems.add(file, f"duplicate id (first on {raw.row_word} {int(rows[first_of[k]])})",
+                             field=col.name, row=int(rows[k]), value=text[k], row_word=raw.row_word)
             out[col.name] = text
         elif col.kind == "enum":
             text = text.copy()
             if not col.required:
                 text[empty] = col.choices[0]
             bad = ~_isin(text, col.choices)
-            _report_choices(problems, file, rows, bad, col.name,
+            _report_choices(problems, raw, bad, col.name,
                             "unknown value{hint}; must be one of: " + ", ".join(col.choices), text,
                             col.choices)
             out[col.name] = text
         elif col.kind == "str":
             if col.required:
-                _report(problems, file, rows, empty, col.name, "must not be empty", text)
+                _report(problems, raw, empty, col.name, "must not be empty", text)
             out[col.name] = text
         else:
             num = parse_floors(text) if col.kind == "floor" else parse_numbers(text)
             if col.required:
-                _report(problems, file, rows, empty, col.name, "must not be empty", text)
+                _report(problems, raw, empty, col.name, "must not be empty", text)
             bad_num = ~empty & ~np.isfinite(num)
-            _report(problems, file, rows, bad_num, col.name,
+            _report(problems, raw, bad_num, col.name,
                     "must be a floor number (1 = ground floor, -1 or B1 = first basement)"
                     if col.kind == "floor" else "must be a finite number", text)
             ok = np.isfinite(num)
             if col.kind in ("int", "floor"):
                 frac = ok & (num != np.round(num))
-                _report(problems, file, rows, frac, col.name, "must be a whole number", text)
+                _report(problems, raw, frac, col.name, "must be a whole number", text)
                 num = np.where(frac, np.nan, num)
                 ok &= ~frac
             if col.minimum is not None:
                 low = ok & ((num <= col.minimum) if col.strict else (num < col.minimum))
-                _report(problems, file, rows, low, col.name,
+                _report(problems, raw, low, col.name,
                         f"must be {'>' if col.strict else '>='} {col.minimum:g}", text)
                 num = np.where(low, np.nan, num)
             out[col.name] = num
@@ -228,8 +232,8 @@ def _coordinates(raw: RawTable, crs: CRS | None, problems: Problems) -> tuple[np
     if raw.vector:
         if crs is not None and raw.file_crs is not None and not raw.file_crs.equals(
                 crs, ignore_axis_order=True):
-            problems.add(file, f"the file's CRS differs from the scenario's crs ({crs_label(crs)}): "
-                         "reproject the file or change the scenario's crs (never done silently)",
+            problems.add(file, f"the {raw.kind}'s CRS differs from the scenario's crs ({crs_label(crs)}): "
+                         f"reproject the {raw.kind} or change the scenario's crs (never done silently)",
                          value_text=raw.file_crs.to_string())
             return None
         geom = raw.geometry
@@ -244,7 +248,7 @@ def _coordinates(raw: RawTable, crs: CRS | None, problems: Problems) -> tuple[np
             y[is_point] = pts.y.to_numpy(dtype=float)
         empty = is_point & ~(np.isfinite(x) & np.isfinite(y))
         types = np.where(empty, "empty Point", types)
-        _report(problems, file, rows, ~is_point | empty, "geometry", "must be a (non-empty) Point",
+        _report(problems, raw, ~is_point | empty, "geometry", "must be a (non-empty) Point",
                 types)
         shown_x = np.array([_fmt(v) for v in x], dtype=object)
         shown_y = np.array([_fmt(v) for v in y], dtype=object)
@@ -271,8 +275,8 @@ def _coordinates(raw: RawTable, crs: CRS | None, problems: Problems) -> tuple[np
         label = f"{xs},{ys}"
         x = parse_numbers(shown_x)
         y = parse_numbers(shown_y)
-        _report(problems, file, rows, ~np.isfinite(x), xs, "must be a finite number", shown_x)
-        _report(problems, file, rows, ~np.isfinite(y), ys, "must be a finite number", shown_y)
+        _report(problems, raw, ~np.isfinite(x), xs, "must be a finite number", shown_x)
+        _report(problems, raw, ~np.isfinite(y), ys, "must be a finite number", shown_y)
     if crs is None:
         return x, y
     finite = np.isfinite(x) & np.isfinite(y)
@@ -287,12 +291,12 @@ def _coordinates(raw: RawTable, crs: CRS | None, problems: Problems) -> tuple[np
         if out.all() and n > 1:
             hint = hints[0] if (hints == hints[0]).all() and hints[0] else "a different CRS?"
             problems.add(file, f"all {n} rows lie outside the area of use of {where} ({hint})",
-                         field=label, value_text=f"{shown[0]} on row {int(rows[0])}")
+                         field=label, value_text=f"{shown[0]} on {raw.row_word} {int(rows[0])}")
         else:
             for k in np.flatnonzero(out):
                 hint = hints[k] or "swapped axes or a different CRS?"
                 problems.add(file, f"lies outside the area of use of {where} ({hint})", field=label,
-                             row=int(rows[k]), value_text=shown[k])
+                             row=int(rows[k]), value_text=shown[k], row_word=raw.row_word)
         x = np.where(out, np.nan, x)
         y = np.where(out, np.nan, y)
     return x, y
@@ -318,17 +322,18 @@ class _Table:
         return all(c in self.values for c in cols)
 
 
-def _read_table(path: Path, spec: tuple[Column, ...], crs: CRS | None, problems: Problems, *,
+def _read_table(source: TableInput, key: str, spec: tuple[Column, ...], crs: CRS | None, problems: Problems, *,
                 located: bool = True, allow_empty: bool = False) -> _Table | None:
-    raw = read_raw(path, problems)
+    raw = read_raw(source, problems, key=key)
     if raw is None:
         return None
     if raw.n == 0:
         if raw.bad_rows:
             return None
         if not allow_empty:
-            problems.add(raw.file, "has no features" if raw.vector else "has no data rows (only a header)",
-                         show_value=False)
+            empty = ("has no rows" if raw.kind == "data frame" else "has no features" if raw.vector
+                     else "has no data rows (only a header)")
+            problems.add(raw.file, empty, show_value=False)
             return None
     table = _Table(raw=raw, values=_typed_columns(raw, spec, problems), crs=crs)
     if located and raw.n:
@@ -344,23 +349,33 @@ def _read_table(path: Path, spec: tuple[Column, ...], crs: CRS | None, problems:
 
 @dataclass(frozen=True, kw_only=True)
 class TableSources:
-    """What table validation needs from a scenario (also usable with a scenario that has problems)."""
+    """What table validation needs from a scenario (also usable with a scenario that has problems).
 
-    scenario_file: str
-    households: Path | None
-    candidates: Path | None
-    existing: Path | None
-    network_nodes: Path | None
-    network_edges: Path | None
+    Each table is a file, a (Geo)DataFrame, or None when not given.
+    """
+
+    scenario_file: str  # the scenario file, or what names a scenario given in Python ("run_tables")
+    households: TableInput | None
+    candidates: TableInput | None
+    existing: TableInput | None
+    network_nodes: TableInput | None
+    network_edges: TableInput | None
     crs: CRS | None
     services: tuple[str, ...]
     disabled_services: tuple[str, ...] = ()
     conversion_cost_default: dict[str, float] = field(default_factory=dict)
     street_caps: tuple[str, ...] = ()
+    scenario_fingerprint: str | None = None  # None: the SHA-256 of the scenario file
+
+    def tables(self) -> dict[str, TableInput]:
+        """The tables given, by key."""
+        out = {"households": self.households, "candidates": self.candidates, "existing": self.existing,
+               "network_nodes": self.network_nodes, "network_edges": self.network_edges}
+        return {k: v for k, v in out.items() if v is not None}
 
 
-def _must_cover_sets(values: np.ndarray, services: list[str], disabled: set[str], file: str,
-                     rows: np.ndarray, problems: Problems) -> list[tuple[str, ...]]:
+def _must_cover_sets(values: np.ndarray, services: list[str], disabled: set[str], table: RawTable,
+                     problems: Problems) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     for k, raw in enumerate(values):
         word = str(raw).strip().lower()
@@ -373,9 +388,9 @@ def _must_cover_sets(values: np.ndarray, services: list[str], disabled: set[str]
             unknown = [s for s in keys if s not in services and s not in disabled]
             if unknown:
                 hint = did_you_mean(unknown[0], services)
-                problems.add(file, f"unknown service '{unknown[0]}'{hint}: must be true/false/all or "
+                problems.add(table.file, f"unknown service '{unknown[0]}'{hint}: must be true/false/all or "
                              f"a list of services from: {', '.join(services)}",
-                             field="must_cover", row=int(rows[k]), value=raw)
+                             field="must_cover", row=int(table.rows[k]), value=raw, row_word=table.row_word)
             out.append(tuple(s for s in services if s in keys))
     return out
 
@@ -410,20 +425,19 @@ def _check_tables(src: TableSources, problems: Problems) -> _Checked:
     services = list(src.services)
     disabled = set(src.disabled_services)
 
-    def read(path, spec, **kw):
-        return _read_table(path, spec, crs, problems, **kw) if path is not None else None
+    def read(source, key, spec, **kw):
+        return _read_table(source, key, spec, crs, problems, **kw) if source is not None else None
 
-    out = _Checked(hh=read(src.households, HOUSEHOLD_COLUMNS),
-                   cand=read(src.candidates, CANDIDATE_COLUMNS),
-                   existing=read(src.existing, EXISTING_COLUMNS, allow_empty=True),
-                   nodes=read(src.network_nodes, NODE_COLUMNS),
-                   edges=read(src.network_edges, EDGE_COLUMNS, located=False))
+    out = _Checked(hh=read(src.households, "households", HOUSEHOLD_COLUMNS),
+                   cand=read(src.candidates, "candidates", CANDIDATE_COLUMNS),
+                   existing=read(src.existing, "existing", EXISTING_COLUMNS, allow_empty=True),
+                   nodes=read(src.network_nodes, "network_nodes", NODE_COLUMNS),
+                   edges=read(src.network_edges, "network_edges", EDGE_COLUMNS, located=False))
 
     hh = out.hh
     if hh is not None:
         if "must_cover" in hh.values:
-            out.must_cover = _must_cover_sets(hh.values["must_cover"], services, disabled, hh.file,
-                                              hh.rows, problems)
+            out.must_cover = _must_cover_sets(hh.values["must_cover"], services, disabled, hh.raw, problems)
         if "households" in hh.values:
             h = hh.values["households"]
             if np.isfinite(h).all() and h.sum() == 0:
@@ -434,7 +448,7 @@ def _check_tables(src: TableSources, problems: Problems) -> _Checked:
         v = cand.values
         if "floor" in v:
             zero = v["floor"] == 0
-            _report(problems, cand.file, cand.rows, zero, "floor",
+            _report(problems, cand.raw, zero, "floor",
                     "floor 0 does not exist: use 1 for the ground floor, -1 for B1", cand.raw.text["floor"])
         if "space_type" in v:
             types = v["space_type"]
@@ -447,7 +461,7 @@ def _check_tables(src: TableSources, problems: Problems) -> _Checked:
                 problems.add(cand.file, "is empty and the scenario has no conversion_cost_default for "
                              f"space type '{types[k]}' (add [conversion_cost_default] {types[k]} = ... "
                              "or fill the cell)", field="conversion_cost", row=int(cand.rows[k]),
-                             value="" if text is not None else None,
+                             row_word=cand.raw.row_word, value="" if text is not None else None,
                              value_text=None if text is not None else "no conversion_cost column")
             cost = v.get("conversion_cost", np.full(cand.raw.n, np.nan))
             out.conversion_cost = np.where(missing, defaults, cost)
@@ -464,7 +478,7 @@ def _check_tables(src: TableSources, problems: Problems) -> _Checked:
     if ex is not None and "service" in ex.values:
         svc = ex.values["service"]
         bad = ~_isin(svc, services) & ~_isin(svc, list(disabled)) & (svc != "")
-        _report_choices(problems, ex.file, ex.rows, bad, "service",
+        _report_choices(problems, ex.raw, bad, "service",
                         "unknown service{hint}; known: " + ", ".join(services), svc, services)
     nodes, edges = out.nodes, out.edges
     if edges is not None:
@@ -474,13 +488,13 @@ def _check_tables(src: TableSources, problems: Problems) -> _Checked:
             for end in ("u", "v"):
                 if end in v:
                     bad = ~_isin(v[end], known) & (v[end] != "")
-                    _report(problems, edges.file, edges.rows, bad, end,
+                    _report(problems, edges.raw, bad, end,
                             f"edge refers to a node that is not in {nodes.file}", v[end])
             if edges.has("u", "v", "length_m") and nodes.x is not None:
                 _check_edge_lengths(nodes, edges, problems)
         if edges.has("u", "v"):
             loop = (v["u"] == v["v"]) & (v["u"] != "")
-            _report(problems, edges.file, edges.rows, loop, "u,v", "edge from a node to itself", v["u"])
+            _report(problems, edges.raw, loop, "u,v", "edge from a node to itself", v["u"])
     return out
 
 
@@ -509,7 +523,7 @@ def _check_edge_lengths(nodes: _Table, edges: _Table, problems: Problems) -> Non
     for k, dist in zip(np.flatnonzero(ok)[short], d[short]):
         problems.add(edges.file, f"is shorter than the straight line between its nodes ({dist:.0f} m): "
                      "lengths must be in metres along the path", field="length_m",
-                     row=int(edges.rows[k]), value=edges.raw.text["length_m"][k])
+                     row=int(edges.rows[k]), value=edges.raw.text["length_m"][k], row_word=edges.raw.row_word)
 
 
 def _frame(table: _Table, spec: tuple[Column, ...], *, located: bool = True) -> pd.DataFrame:
@@ -559,20 +573,21 @@ def read_tables(src: TableSources) -> District:
     try:
         work = working_crs(in_crs, hh["x"].to_numpy(), hh["y"].to_numpy())
     except ValueError as exc:
-        problems.add(str(src.households.name), f"no metric working CRS for these coordinates ({exc})",
+        problems.add(checked.hh.file, f"no metric working CRS for these coordinates ({exc})",
                      field="x,y", show_value=False)
         problems.raise_if_any()
     for table in (hh, cand, existing, nodes):
         if table is not None and len(table):
             table["x"], table["y"] = project(in_crs, work, table["x"].to_numpy(), table["y"].to_numpy())
-    fingerprints = {
-        str(p.name): file_digest(p)
-        for p in (src.households, src.candidates, src.existing, src.network_nodes, src.network_edges)
-        if p is not None
-    }
-    fingerprints["scenario"] = file_digest(Path(src.scenario_file))
+    tables = src.tables()
+    fingerprints = {source_name(key, t): source_digest(t) for key, t in tables.items()}
+    fingerprints["scenario"] = (src.scenario_fingerprint if src.scenario_fingerprint is not None
+                                else source_digest(Path(src.scenario_file)))
+    read = {"households": checked.hh, "candidates": checked.cand, "existing": checked.existing,
+            "network_nodes": checked.nodes, "network_edges": checked.edges}
+    sources = {key: Source(name=t.file, row_word=t.raw.row_word) for key, t in read.items() if t is not None}
     return District(households=hh.reset_index(drop=True), candidates=cand.reset_index(drop=True),
                     existing=existing.reset_index(drop=True),
                     nodes=None if nodes is None else nodes.reset_index(drop=True),
                     edges=None if edges is None else edges.reset_index(drop=True),
-                    input_crs=in_crs, crs=work, fingerprints=fingerprints)
+                    input_crs=in_crs, crs=work, fingerprints=fingerprints, sources=sources)

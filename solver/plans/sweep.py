@@ -546,7 +546,7 @@ def plot_curve(sw: Sweep, path: Path) -> None:
 def sweep_summary(sw: Sweep) -> dict:
     fres = sw.full.result
     return {
-        "scenario": {"name": sw.scenario.name, "file": str(sw.scenario.path),
+        "scenario": {"name": sw.scenario.name, "file": None if sw.scenario.path is None else str(sw.scenario.path),
                      "description": sw.scenario.description, "changes": describe_changes(sw.scenario)},
         "inputs": run_summary(sw.full)["inputs"],
         "levels": [{"level": lv.label, "budget_yuan": lv.budget, "status": lv.run.result.termination.value,

@@ -51,7 +51,7 @@ def summary(run: Run) -> dict:
     services = list(run.coverage.services)
     cov = run.coverage_table[run.coverage_table["street"] == "ALL"].set_index("service")
     out = {
-        "scenario": {"name": sc.name, "file": str(sc.path), "description": sc.description,
+        "scenario": {"name": sc.name, "file": None if sc.path is None else str(sc.path), "description": sc.description,
                      "what_if": describe_changes(sc)},
         "inputs": {"fingerprints_sha256": run.district.fingerprints, "input_crs": sc.crs,
                    "working_crs": run.district.crs.to_string(),

@@ -73,11 +73,12 @@ def build_geometry(scenario: Scenario, district: District) -> Geometry:
     cand = snap(net, district.candidates["x"].to_numpy(), district.candidates["y"].to_numpy())
     ex = snap(net, district.existing["x"].to_numpy(), district.existing["y"].to_numpy())
     problems = Problems()
-    check_snaps(network=net, snaps={scenario.households.name: (district.households, hh),
-                                    scenario.candidates.name: (district.candidates, cand),
-                                    **({scenario.existing.name: (district.existing, ex)}
-                                       if scenario.existing is not None else {})},
-                household_key=scenario.households.name, max_snap_m=scenario.max_snap_m, problems=problems)
+    src = district.sources
+    snaps = {src["households"]: (district.households, hh), src["candidates"]: (district.candidates, cand)}
+    if "existing" in src:
+        snaps[src["existing"]] = (district.existing, ex)
+    check_snaps(network=net, snaps=snaps, household_key=src["households"], max_snap_m=scenario.max_snap_m,
+                problems=problems)
     problems.raise_if_any()
     return Geometry(network=net, households=hh, candidates=cand, existing=ex, method="network")
 

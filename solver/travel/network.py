@@ -18,6 +18,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from ..errors import Problems
+from ..inputs.readers import Source
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,37 +77,38 @@ def snap(network: Network, x: np.ndarray, y: np.ndarray) -> Snap:
     return Snap(node=idx.astype(np.int64), access_m=dist.astype(float))
 
 
-def check_snaps(*, network: Network, snaps: dict[str, tuple[pd.DataFrame, Snap]], household_key: str,
+def check_snaps(*, network: Network, snaps: dict[Source, tuple[pd.DataFrame, Snap]], household_key: Source,
                 max_snap_m: float, problems: Problems) -> None:
     """Report points too far from the network and candidates/facilities cut off from households.
 
-    ``snaps`` maps a file name to (its validated table, its snap); rows are the
-    table's ``src_row`` (CSV line number or GeoPackage fid), so messages point
-    at the row the user can find.
+    ``snaps`` maps a table's source to (its validated table, its snap); rows are the
+    table's ``src_row`` (CSV line number, GeoPackage fid, data frame index), so messages
+    point at the row the user can find.
     """
-    for file, (table, s) in snaps.items():
+    for source, (table, s) in snaps.items():
         if len(table) == 0:
             continue
         rows = table["src_row"].to_numpy()
         ids = table["id"].astype(str).to_numpy()
         far = s.access_m > max_snap_m
         for k in np.flatnonzero(far):
-            problems.add(file, f"'{ids[k]}' must lie within walking.max_snap_m = {max_snap_m:g} m of a "
+            problems.add(source.name, f"'{ids[k]}' must lie within walking.max_snap_m = {max_snap_m:g} m of a "
                          f"network node (nearest: '{network.node_ids[s.node[k]]}')", field="x,y",
-                         row=int(rows[k]), value_text=f"{s.access_m[k]:.0f} m")
+                         row=int(rows[k]), value_text=f"{s.access_m[k]:.0f} m", row_word=source.row_word)
     hh_table, hh_snap = snaps[household_key]
     hh_components = np.unique(network.component[hh_snap.node])
     sizes = np.bincount(network.component, minlength=int(network.component.max()) + 1)
-    for file, (table, s) in snaps.items():
-        if file == household_key or len(table) == 0:
+    for source, (table, s) in snaps.items():
+        if source == household_key or len(table) == 0:
             continue
         rows = table["src_row"].to_numpy()
         ids = table["id"].astype(str).to_numpy()
         comp = network.component[s.node]
         cut = ~np.isin(comp, hh_components)
         for k in np.flatnonzero(cut):
-            problems.add(file, f"'{ids[k]}' is disconnected: it snaps to node "
+            problems.add(source.name, f"'{ids[k]}' is disconnected: it snaps to node "
                          f"'{network.node_ids[s.node[k]]}' on a separate piece of the walking network "
                          f"({sizes[comp[k]]} node{'s' if sizes[comp[k]] != 1 else ''}) that no "
                          "household reaches; connect that piece or move the point", field="x,y",
-                         row=int(rows[k]), value_text=f"{s.access_m[k]:.0f} m from that node")
+                         row=int(rows[k]), value_text=f"{s.access_m[k]:.0f} m from that node",
+                         row_word=source.row_word)
