@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from solver.inputs.catalogue import COLUMN_LABELS, DEFAULT_SERVICES, SPACE_TYPES
+from solver.inputs.catalogue import DEFAULT_SERVICES, SPACE_TYPES
+from solver.inputs.labels import COLUMN_LABELS
 from solver.cli.app import app
 from solver.report import build
 from solver.report.evaluation import evaluate

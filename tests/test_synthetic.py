@@ -22,9 +22,9 @@ from solver.synthetic import (
     SPACE_TYPE_KEYS,
     SyntheticDistrict,
     generate_district,
-    main,
     write_district,
 )
+from solver.synthetic.__main__ import main
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 LIMIT_M = 900.0  # 15 minutes at 60 m/min

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..inputs.catalogue import SPACE_TYPES
+from ..inputs.labels import SPACE_TYPE_LABELS
 from .buildings import _polygons
 from .settings import Settings
 from .tags import first_match
@@ -124,7 +124,7 @@ def find_candidates(features: gpd.GeoDataFrame, *, settings: Settings) -> Found:
         if floor is None:
             floor = entry.floor
         per_type[entry.space_type] += 1
-        name = t.get("name") or f"{SPACE_TYPES[entry.space_type]['zh']} {ids[k]}"
+        name = t.get("name") or f"{SPACE_TYPE_LABELS[entry.space_type]['zh']} {ids[k]}"
         rows.append({"id": ids[k], "x": pts[k].x, "y": pts[k].y, "name": name,
                      "space_type": entry.space_type, "area_m2": round(area, 1), "floor": floor,
                      "area_source": area_source, "floor_source": floor_source, "osm_tags": rule.text(),

@@ -1,8 +1,8 @@
-"""Street-office deliverables made from a run folder: evaluation, HTML report, PNG maps, workbook.
+"""Street-office deliverables made from a run folder (evaluation, HTML report, PNG maps, workbook); imports solver.inputs (catalogue, labels, grades), errors, folders, plain.
 
 Modules: ``rundata`` (reading a run folder), ``evaluation`` (per street / community
-coverage, checklist, grades, ranking), ``labels`` (every text from the
-catalogue), ``geometry`` (local map frame, street areas), ``html`` (the
+coverage, checklist, grades, ranking), ``labels`` (every text, from
+solver.inputs.labels), ``geometry`` (local map frame, street areas), ``html`` (the
 self-contained report.html), ``maps`` (PNG maps), ``excel`` (the workbook),
 ``build`` (writes them all, atomically).
 

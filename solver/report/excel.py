@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..inputs.catalogue import FLOOR_NUMBER_FORMAT
+from ..inputs.labels import FLOOR_NUMBER_FORMAT
 from ..plain import plain
 from .evaluation import Evaluation
 from .labels import Labels

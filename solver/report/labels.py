@@ -1,4 +1,4 @@
-"""Every text of the reports, in one language, looked up in :mod:`solver.inputs.catalogue`.
+"""Every text of the reports, in one language, looked up in :mod:`solver.inputs.labels`.
 
 Report modules ask a :class:`Labels` for words and never write user-facing
 strings themselves; numbers are formatted here too, so that the HTML, the PNG
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from ..inputs.catalogue import (COLUMN_LABELS, GRADE_LABELS, SERVICE_GROUP_LABELS, UNCOVERED_REASONS, column_label,
+from ..inputs.labels import (COLUMN_LABELS, GRADE_LABELS, SERVICE_GROUP_LABELS, UNCOVERED_REASONS, column_label,
                          report_label, space_type_label)
 from ..inputs.grades import Grade
 from .rundata import ServiceInfo

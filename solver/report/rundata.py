@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..inputs.catalogue import DEFAULT_SERVICES, SERVICE_ABBR
+from ..inputs.catalogue import DEFAULT_SERVICES
+from ..inputs.labels import SERVICE_ABBR
 from ..errors import Problems
 from ..inputs.grades import GradeRules, rules_from_dict
 
