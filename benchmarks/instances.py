@@ -36,9 +36,9 @@ small safety margin; the decision is always the exact formula above.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix

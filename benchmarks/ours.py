@@ -18,8 +18,8 @@ STATUS = {"optimal": "optimal", "feasible": "time_limit", "no_solution": "no_sol
 
 def run_ours(inst, cover_fn, case, *, time_limit: float, threads: int = 2) -> dict:
     from models.instance import pure_instance
-    from solver.engine.result import SolveParameters
     from models.mode import Mode
+    from solver.engine.result import SolveParameters
     from solver.engine.solve import solve_instance
 
     t0 = time.perf_counter()

@@ -114,7 +114,7 @@ class Case:
         return asdict(self)
 
     @staticmethod
-    def from_json(d: dict) -> "Case":
+    def from_json(d: dict) -> Case:
         d = dict(d)
         d["notes"] = tuple(d.get("notes") or ())
         return Case(**d)
@@ -168,7 +168,8 @@ DISTRICT_SITES_PER_STREET = 2  # p = 2 sites per street (街道) of the generate
 
 def district_case(n_streets: int, distance: str, *, n_customers: int = 0, n_sites: int = 0,
                   peers: bool = True, seed: int = 1) -> Case:
-    return Case(case_id=f"MCLP/scaling-district/s{n_streets}/{distance}/r900/p{DISTRICT_SITES_PER_STREET * n_streets}/le",
+    p = DISTRICT_SITES_PER_STREET * n_streets
+    return Case(case_id=f"MCLP/scaling-district/s{n_streets}/{distance}/r900/p{p}/le",
                 series="scaling-district", problem="MCLP", family=f"district/{distance}",
                 source={"generator": "district", "n_streets": n_streets, "seed": seed, "distance": distance},
                 radius=DISTRICT_RADIUS_M, rule="le", p=DISTRICT_SITES_PER_STREET * n_streets,

@@ -8,7 +8,7 @@ import os
 import platform
 import statistics
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -63,7 +63,7 @@ def machine_info(repo_root: Path) -> dict:
     except (OSError, subprocess.SubprocessError):
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram_gb, "platform": platform.platform(),
-            "versions": versions, "git": sha, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            "versions": versions, "git": sha, "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 # --------------------------------------------------------------------------------------------

@@ -46,9 +46,9 @@ VARIANTS["as shipped"] = (SCIP_SETTINGS["cardinality"], SCIP_SETTINGS["cardinali
 
 def main(argv: list[str] | None = None) -> int:
     from models.instance import pure_instance
+    from models.mode import Mode
     from solver.engine.backends import ortools_backend
     from solver.engine.result import SolveParameters, Termination
-    from models.mode import Mode
     from solver.engine.solve import solve_instance
 
     from .__main__ import DEFAULT_INSTANCES

@@ -37,8 +37,8 @@ def _reader_family(family: str) -> str | None:
 
 def _import_for(solver: str) -> None:
     if solver == "ours":
-        import solver.engine.solve  # noqa: F401  (OR-Tools)
         import models.instance  # noqa: F401
+        import solver.engine.solve  # noqa: F401  (OR-Tools)
     elif solver == "spopt":
         import pulp  # noqa: F401
         import spopt.locate  # noqa: F401

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from scipy.sparse import coo_matrix, csr_matrix
 
 
@@ -67,9 +68,10 @@ class RowBuilder:
         self.n_rows = 0
         self.blocks: dict[str, tuple[int, int]] = {}
 
-    def add(self, name: str, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lb: np.ndarray,
-            ub: np.ndarray) -> None:
+    def add(self, name: str, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lb: npt.ArrayLike,
+            ub: npt.ArrayLike) -> None:
         """Add len(lb) rows; ``rows`` index them from 0 within this block."""
+        lb, ub = np.asarray(lb, dtype=float), np.asarray(ub, dtype=float)
         n = len(lb)
         if n == 0:
             return

@@ -47,7 +47,10 @@ _EXPORTS = {
     "CheckError": "solver.errors",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "Backend", "CheckError", "Engine", "InputError", "Mode", "Run", "RunOptions", "SitingError", "SolveParameters",
+    "Termination", "__version__", "load_scenario", "prepare", "run", "run_tables", "solve_instance", "sweep",
+]
 
 if TYPE_CHECKING:
     from models.mode import Mode

@@ -14,16 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from factories import random_district, write_case
 from pyproj import CRS
 
 from solver.inputs import chinacrs
 from solver.inputs.geo import offset_system, outside_area_of_use, parse_crs, project, working_crs
-from solver.results.outputs import write_outputs
-from solver.pipeline import run
-from solver.inputs.scenario import load_scenario
 from solver.inputs.loading import load_district
-
-from factories import random_district, write_case
+from solver.inputs.scenario import load_scenario
+from solver.pipeline import run
+from solver.results.outputs import write_outputs
 
 REF = json.loads((Path(__file__).parent / "data" / "chinacrs_reference.json").read_text(encoding="utf-8"))
 WGS84 = CRS.from_epsg(4326)

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from factories import X0, Y0, random_district, write_case
 from typer.testing import CliRunner
 
 from solver.cli.app import app
-
-from factories import X0, Y0, random_district, write_case
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 runner = CliRunner()

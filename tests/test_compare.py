@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from factories import random_district, write_case
 from typer.testing import CliRunner
 
 from solver.cli.app import app
-from solver.plans.compare import compare_runs, write_comparison
 from solver.errors import InputError
-from solver.results.outputs import write_outputs
-from solver.pipeline import run
 from solver.inputs.scenario import load_scenario
-
-from factories import random_district, write_case
+from solver.pipeline import run
+from solver.plans.compare import compare_runs, write_comparison
+from solver.results.outputs import write_outputs
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 runner = CliRunner()

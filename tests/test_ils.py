@@ -7,13 +7,11 @@ from functools import partial
 
 import numpy as np
 import pytest
+from factories import textbook_instance, textbook_plans
 
 from models.instance import Instance
 from solver.engine import ils
 from solver.engine.heuristics import greedy_max_coverage
-
-from factories import textbook_instance, textbook_plans
-
 
 _instance = partial(textbook_instance, n_sites=14, n_items=80, p=4, density=0.2)
 
@@ -86,9 +84,9 @@ def test_solves_with_the_lp_root_search_and_stay_exact(monkeypatch):
     plan (non-vacuous: some seeds search), and every solve still reaches the enumerated
     optimum, the same plan on a second run."""
     import solver.engine.lagrangian as lagrangian
-    from solver.engine.result import SolveParameters, Termination
     from models.mode import Mode
     from solver.engine import solve
+    from solver.engine.result import SolveParameters, Termination
     from solver.engine.solve import solve_instance
 
     monkeypatch.setattr(lagrangian, "ROOT_MIN_OPTIONS", 0)

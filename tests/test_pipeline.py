@@ -7,16 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from factories import random_district, write_case
 from typer.testing import CliRunner
 
-from solver.results.check import check_plan
+from models.mode import Mode
 from solver.cli.app import app
 from solver.errors import CheckError
-from solver.pipeline import run
-from models.mode import Mode
 from solver.inputs.scenario import load_scenario
-
-from factories import random_district, write_case
+from solver.pipeline import run
+from solver.results.check import check_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()

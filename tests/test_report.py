@@ -15,18 +15,17 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from factories import random_district, write_case
 from typer.testing import CliRunner
 
+from solver.cli.app import app
 from solver.inputs.catalogue import DEFAULT_SERVICES, SPACE_TYPES
 from solver.inputs.labels import COLUMN_LABELS
-from solver.cli.app import app
 from solver.report import build
 from solver.report.evaluation import evaluate
 from solver.report.excel import write_workbook
 from solver.report.labels import Labels
 from solver.report.rundata import read_run
-
-from factories import random_district, write_case
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 runner = CliRunner()

@@ -28,12 +28,11 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 from PIL import Image
+from test_report import make_run
 from typer.testing import CliRunner
 
 from solver.cli.app import app
 from solver.report.rundata import read_run
-
-from test_report import make_run
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 WIDTH, HEIGHT = 1400, 1000

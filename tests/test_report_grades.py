@@ -25,14 +25,20 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from factories import random_district, write_case
 
 from solver.errors import InputError
-from solver.report.evaluation import CHECK_ALL, CHECK_NONE, CHECK_PART, evaluate, evaluation_frame
-from solver.inputs.grades import (DEFAULT_LEVELS, Grade, GradeRules, LevelRule, Shortfall, default_grade_rules,
-                                  rules_from_dict)
+from solver.inputs.grades import (
+    DEFAULT_LEVELS,
+    Grade,
+    GradeRules,
+    LevelRule,
+    Shortfall,
+    default_grade_rules,
+    rules_from_dict,
+)
 from solver.inputs.scenario import load_scenario
-
-from factories import random_district, write_case
+from solver.report.evaluation import CHECK_ALL, CHECK_NONE, CHECK_PART, evaluate, evaluation_frame
 
 SERVICES = ("vegetable", "breakfast", "repair")
 RULES = GradeRules(basic_services=("vegetable", "breakfast"), improved_services=("repair",), services=SERVICES,

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from solver.errors import InputError
-from models.mode import Mode
-from solver.inputs.scenario import load_scenario
-
 from factories import random_district, write_case
+
+from models.mode import Mode
+from solver.errors import InputError
+from solver.inputs.scenario import load_scenario
 
 SERVICES = "vegetable, breakfast, repair, pharmacy"
 

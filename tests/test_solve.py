@@ -7,15 +7,14 @@ from functools import partial
 
 import numpy as np
 import pytest
+from factories import random_instance, textbook_instance
 
 from models.instance import pure_instance
+from models.mode import Mode
 from solver.engine.heuristics import greedy_cover, greedy_max_coverage
 from solver.engine.reduce import reduce_instance
 from solver.engine.result import SolveParameters, Termination
-from models.mode import Mode
 from solver.engine.solve import solve_instance
-
-from factories import random_instance, textbook_instance
 
 PARAMS = SolveParameters(time_limit_s=60)
 

@@ -9,17 +9,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from factories import random_district, random_instance, write_case
 from typer.testing import CliRunner
 
-from solver.cli.app import app
-from solver.pipeline import RunOptions, run
-from solver.engine.result import SolveParameters
 from models.mode import Mode
-from solver.inputs.scenario import load_scenario
+from solver.cli.app import app
+from solver.engine.result import SolveParameters
 from solver.engine.solve import solve_instance
+from solver.inputs.scenario import load_scenario
+from solver.pipeline import RunOptions, run
 from solver.plans.sweep import budget_levels, parse_budgets, sweep, write_sweep
-
-from factories import random_district, random_instance, write_case
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 runner = CliRunner()

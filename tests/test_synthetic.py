@@ -133,8 +133,8 @@ def test_cli_writes_the_five_files(tmp_path, capsys):
 
 
 def test_the_loader_accepts_the_committed_files(tmp_path):
-    from solver.inputs.scenario import load_scenario
     from solver.inputs.loading import load_district
+    from solver.inputs.scenario import load_scenario
 
     defaults = "\n".join(f"{k} = 100000" for k in SPACE_TYPE_KEYS)
     scenario = tmp_path / "demo.toml"

@@ -15,15 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from factories import X0, Y0, random_district, write_case
 from pyproj import Transformer
 
-from solver.travel.coverage import build_geometry
 from solver.errors import InputError
-from solver.inputs.scenario import load_scenario
 from solver.inputs.loading import load_district
+from solver.inputs.scenario import load_scenario
 from solver.inputs.tables import parse_numbers
-
-from factories import X0, Y0, random_district, write_case
+from solver.travel.coverage import build_geometry
 
 SERVICES = "vegetable, breakfast, repair, pharmacy"
 SPACES = "vacated, underground, boiler_room, bike_shed, old_factory, transit, park, other"

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from factories import X0, Y0, write_case
 
 from solver.inputs.catalogue import DEFAULT_SERVICES
-from solver.pipeline import RunOptions, run
 from solver.inputs.scenario import load_scenario
-
-from factories import X0, Y0, write_case
+from solver.pipeline import RunOptions, run
 
 CASES = json.loads((Path(__file__).parent / "data" / "toy_cases.json").read_text(encoding="utf-8"))["cases"]
 

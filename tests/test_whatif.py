@@ -9,16 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from factories import random_district, write_case
 from typer.testing import CliRunner
 
 from solver.cli.app import app
-from solver.travel.coverage import build_geometry, compute_coverage
 from solver.errors import InputError
-from solver.inputs.scenario import load_scenario
 from solver.inputs.loading import load_district, load_inputs
+from solver.inputs.scenario import load_scenario
 from solver.inputs.whatif import SetSyntaxError, parse_set
-
-from factories import random_district, write_case
+from solver.travel.coverage import build_geometry, compute_coverage
 
 ROOT = Path(__file__).resolve().parents[1]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -84,7 +83,8 @@ def test_cycle_and_missing_base_are_errors(tmp_path):
                               f"{a} -> {b} -> {a})")
     c = child(tmp_path, "c.toml", 'extends = "nowhere.toml"\nbudget_yuan = 1\n')
     assert messages(c) == [f"{c}, field 'extends': scenario file to extend not found (paths are relative to "
-                           f"the scenario file); got 'nowhere.toml' (looked for {(tmp_path / 'nowhere.toml').resolve()})"]
+                           f"the scenario file); got 'nowhere.toml' "
+                           f"(looked for {(tmp_path / 'nowhere.toml').resolve()})"]
     d = child(tmp_path, "d.toml", "extends = 3\n")
     assert messages(d) == [f"{d}, field 'extends': must be the path of the scenario file to extend (relative to "
                            "this file); got 3"]
@@ -109,7 +109,8 @@ def test_every_problem_names_the_file_that_wrote_it(tmp_path):
 def test_parse_set_values_and_keys():
     assert parse_set("budget_yuan=3e6") == (("budget_yuan",), 3e6)
     assert parse_set("services.pharmacy.threshold_min = 15") == (("services", "pharmacy", "threshold_min"), 15)
-    assert parse_set('street_caps."新华街道".max_yuan=1_000_000') == (("street_caps", "新华街道", "max_yuan"), 1_000_000)
+    assert parse_set('street_caps."新华街道".max_yuan=1_000_000') == (
+        ("street_caps", "新华街道", "max_yuan"), 1_000_000)
     assert parse_set("services.repair.enabled=false") == (("services", "repair", "enabled"), False)
     assert parse_set('existing.close=["E1", "E2"]') == (("existing", "close"), ["E1", "E2"])
     assert parse_set("name=通州-what-if") == (("name",), "通州-what-if")  # a bare word is text
@@ -188,7 +189,7 @@ def test_table_changes_apply(tmp_path):
 
 
 def test_unknown_ids_and_duplicates_all_at_once(tmp_path):
-    base = base_case(tmp_path)
+    base_case(tmp_path)
     t = small()
     extra = t["candidates"].iloc[:2].copy()  # ids clash with the base table
     extra.to_csv(tmp_path / "base" / "more.csv", index=False)

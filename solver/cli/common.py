@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.status import Status
 
 from ..errors import DefectError, InputError
 from .exits import EXIT_DEFECT, EXIT_INPUT
@@ -28,17 +29,17 @@ def handled_errors():
     except InputError as exc:
         # user text (values, paths, '[data]') is escaped: it is never rich markup
         err_console.print(f"[bold red]error:[/] {escape(exc.render())}", markup=True)
-        raise typer.Exit(EXIT_INPUT)
+        raise typer.Exit(EXIT_INPUT) from None
     except DefectError as exc:  # the checker disagreed, or the solver's plan breaks a constraint
         err_console.print(f"[bold red]internal error:[/] {escape(str(exc))}", markup=True)
-        raise typer.Exit(EXIT_DEFECT)
+        raise typer.Exit(EXIT_DEFECT) from None
     except Exception as exc:  # a defect, not bad input: say so, keep the traceback for the report
         if isinstance(exc, (typer.Exit, typer.Abort)) or hasattr(exc, "exit_code") or os.environ.get("SITING_DEBUG"):
             raise  # typer's own exits and usage errors, or debugging
         err_console.print(f"[bold red]internal error[/] ({escape(type(exc).__name__)}): {escape(str(exc))}\n"
                           "This is a defect in siting, not a problem with your input. Re-run with "
                           "SITING_DEBUG=1 to see the traceback, and report it.", markup=True)
-        raise typer.Exit(EXIT_DEFECT)
+        raise typer.Exit(EXIT_DEFECT) from None
 
 
 class StageProgress:
@@ -51,7 +52,7 @@ class StageProgress:
 
     def __init__(self, quiet: bool):
         self.enabled = not quiet and sys.stderr.isatty()
-        self.status = None
+        self.status: Status | None = None
 
     def __enter__(self):
         if self.enabled:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,7 +12,7 @@ from .common import console, handled_errors, writing
 def compare_cmd(
     a: Path = typer.Argument(..., help="Output folder of the first run (before)."),
     b: Path = typer.Argument(..., help="Output folder of the second run (after)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the CSV files "
+    out: Path | None = typer.Option(None, "--out", "-o", help="Folder for the CSV files "
                                        "[default: out/compare-<a>-vs-<b>]."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
 ) -> None:
@@ -24,7 +23,8 @@ def compare_cmd(
 
     with handled_errors():
         result = compare_runs(a, b)
-        out_dir = out if out is not None else Path("out") / f"compare-{Path(a).resolve().name}-vs-{Path(b).resolve().name}"
+        default = Path("out") / f"compare-{Path(a).resolve().name}-vs-{Path(b).resolve().name}"
+        out_dir = out if out is not None else default
         target = out_dir.resolve()
         for run in (a, b):
             r = Path(run).resolve()

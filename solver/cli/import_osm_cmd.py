@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -11,21 +10,21 @@ from .common import console, handled_errors, writing
 
 
 def import_osm(
-    pbf: Optional[Path] = typer.Argument(None, help="OSM extract of the district (.osm.pbf), read locally.",
+    pbf: Path | None = typer.Argument(None, help="OSM extract of the district (.osm.pbf), read locally.",
                                          show_default=False),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder for the tables and "
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder for the tables and "
                                        "scenario.toml [default: data/<district name>]."),
-    settings: Optional[Path] = typer.Option(None, "--settings", "-s", help="Import settings (TOML) laid "
+    settings: Path | None = typer.Option(None, "--settings", "-s", help="Import settings (TOML) laid "
                                             "over the defaults: tag mapping and estimation parameters."),
-    name: Optional[str] = typer.Option(None, help="District (scenario) name [default: the file name]."),
-    crs: Optional[str] = typer.Option(None, help="Metric CRS of the tables, e.g. EPSG:4548 "
+    name: str | None = typer.Option(None, help="District (scenario) name [default: the file name]."),
+    crs: str | None = typer.Option(None, help="Metric CRS of the tables, e.g. EPSG:4548 "
                                       "[default: auto: CGCS2000 3-degree Gauss-Kruger in China, else UTM]."),
-    dwelling_m2: Optional[float] = typer.Option(None, "--dwelling-m2",
+    dwelling_m2: float | None = typer.Option(None, "--dwelling-m2",
                                                 help="Gross floor area per household (m2) [settings: 90]."),
-    default_levels: Optional[float] = typer.Option(None, "--default-levels",
+    default_levels: float | None = typer.Option(None, "--default-levels",
                                                    help="Levels of a building without building:levels or "
                                                         "height [settings: 6]."),
-    households_total: Optional[int] = typer.Option(None, "--households-total", min=0,
+    households_total: int | None = typer.Option(None, "--households-total", min=0,
                                                    help="Calibrate to this known district total of "
                                                         "households (0 = no calibration)."),
     print_settings: bool = typer.Option(False, "--print-settings", help="Print the default settings "
@@ -33,7 +32,8 @@ def import_osm(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
 ) -> None:
     """Import an OpenStreetMap extract: walking network, households, existing facilities, candidate spaces."""
-    from ..osm.importer import district_name, import_osm as run_import
+    from ..osm.importer import district_name
+    from ..osm.importer import import_osm as run_import
     from ..osm.settings import default_text, load_settings
     from ..osm.writer import OutDirError
 

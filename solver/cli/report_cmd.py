@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -20,7 +19,7 @@ class Lang(str, Enum):
 def report(
     run: Path = typer.Argument(..., help="Run folder written by `siting solve` (e.g. out/demo)."),
     lang: Lang = typer.Option(Lang.en, "--lang", help="Language of headers, names and labels: en or zh."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Report folder \\[default: <run>/report]."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Report folder \\[default: <run>/report]."),
     maps: bool = typer.Option(True, "--maps/--no-maps", help="Also draw the PNG maps (a few seconds)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the report folder."),
 ) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.table import Table
@@ -11,22 +10,30 @@ from rich.table import Table
 from models.mode import Mode
 
 from ..choices import Backend, Engine
-from .common import (DEFAULT_SCENARIO, StageProgress, check_out_dir, check_solve_options, console, handled_errors,
-                     load_with_overrides, writing)
+from .common import (
+    DEFAULT_SCENARIO,
+    StageProgress,
+    check_out_dir,
+    check_solve_options,
+    console,
+    handled_errors,
+    load_with_overrides,
+    writing,
+)
 from .exits import EXIT_NO_SOLUTION
 
 
 def solve(
     scenario: Path = typer.Argument(DEFAULT_SCENARIO, help="Scenario file (TOML).", show_default=True),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder [default: out/<scenario name>]."),
-    mode: Optional[Mode] = typer.Option(None, help="max_coverage (needs a budget) or cover (min cost, full coverage)."),
-    budget: Optional[float] = typer.Option(None, help="Budget in yuan (overrides the scenario)."),
-    backend: Optional[Backend] = typer.Option(None, help="ortools (default) or pulp (CBC, for cross-checks)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder [default: out/<scenario name>]."),
+    mode: Mode | None = typer.Option(None, help="max_coverage (needs a budget) or cover (min cost, full coverage)."),
+    budget: float | None = typer.Option(None, help="Budget in yuan (overrides the scenario)."),
+    backend: Backend | None = typer.Option(None, help="ortools (default) or pulp (CBC, for cross-checks)."),
     engine: Engine = typer.Option(Engine.SCIP, help="OR-Tools engine."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for the whole solve."),
-    gap: Optional[float] = typer.Option(None, help="Relative optimality gap to stop at (0 = prove optimal)."),
-    threads: Optional[int] = typer.Option(None, help="Solver threads."),
-    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a scenario value: dotted.key=value "
+    time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds for the whole solve."),
+    gap: float | None = typer.Option(None, help="Relative optimality gap to stop at (0 = prove optimal)."),
+    threads: int | None = typer.Option(None, help="Solver threads."),
+    set_: list[str] | None = typer.Option(None, "--set", help="Override a scenario value: dotted.key=value "
                                              "(TOML value), e.g. services.pharmacy.threshold_min=10. Repeatable."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
 ) -> None:

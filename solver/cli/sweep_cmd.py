@@ -3,31 +3,38 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
 from ..choices import Backend, Engine
-from .common import (DEFAULT_SCENARIO, StageProgress, check_out_dir, check_solve_options, console, handled_errors,
-                     load_with_overrides, writing)
+from .common import (
+    DEFAULT_SCENARIO,
+    StageProgress,
+    check_out_dir,
+    check_solve_options,
+    console,
+    handled_errors,
+    load_with_overrides,
+    writing,
+)
 from .exits import EXIT_NO_SOLUTION
 
 
 def sweep_cmd(
     scenario: Path = typer.Argument(DEFAULT_SCENARIO, help="Scenario file (TOML).", show_default=True),
-    budgets: Optional[str] = typer.Option(None, "--budgets", help="Budget levels in yuan, comma separated "
+    budgets: str | None = typer.Option(None, "--budgets", help="Budget levels in yuan, comma separated "
                                           "(e.g. 1e6,2e6,5e6,1e7)."),
-    start: Optional[float] = typer.Option(None, "--from", help="Lowest budget (yuan), with --to and --steps."),
-    stop: Optional[float] = typer.Option(None, "--to", help="Highest budget (yuan)."),
-    steps: Optional[int] = typer.Option(None, "--steps", help="Number of evenly spaced levels from --from to --to."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder [default: out/<scenario name>-sweep]."),
-    set_: Optional[List[str]] = typer.Option(None, "--set", help="Override a scenario value: dotted.key=value "
+    start: float | None = typer.Option(None, "--from", help="Lowest budget (yuan), with --to and --steps."),
+    stop: float | None = typer.Option(None, "--to", help="Highest budget (yuan)."),
+    steps: int | None = typer.Option(None, "--steps", help="Number of evenly spaced levels from --from to --to."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder [default: out/<scenario name>-sweep]."),
+    set_: list[str] | None = typer.Option(None, "--set", help="Override a scenario value: dotted.key=value "
                                              "(TOML value), e.g. services.pharmacy.threshold_min=10. Repeatable."),
-    backend: Optional[Backend] = typer.Option(None, help="ortools (default) or pulp."),
+    backend: Backend | None = typer.Option(None, help="ortools (default) or pulp."),
     engine: Engine = typer.Option(Engine.SCIP, help="OR-Tools engine."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds for each level's solve."),
-    gap: Optional[float] = typer.Option(None, help="Relative optimality gap to stop at (0 = prove optimal)."),
-    threads: Optional[int] = typer.Option(None, help="Solver threads."),
+    time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds for each level's solve."),
+    gap: float | None = typer.Option(None, help="Relative optimality gap to stop at (0 = prove optimal)."),
+    threads: int | None = typer.Option(None, help="Solver threads."),
     warm_start: bool = typer.Option(True, "--warm-start/--cold", help="Start each level from the plan of the "
                                     "level below (--cold: from the heuristic plan only)."),
     nested: bool = typer.Option(False, "--nested", help="Also solve a nested build-up path: each level keeps every "

@@ -184,7 +184,7 @@ def greedy_max_coverage(inst: Instance, prep: Prepared | None = None) -> np.ndar
     if not inst.item_must.any() and not inst.must_open:
         single = _State(inst, prep)
         best_o, best_g = -1, inst.coverage_value(x)
-        for o in all_opts:
+        for o in all_opts.tolist():
             if single.feasible(o):
                 g = single.gain(o, inst.item_weight)
                 if g > best_g:

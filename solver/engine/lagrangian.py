@@ -105,7 +105,7 @@ def solve_root(inst: Instance, *, time_limit_s: float) -> RootLP | None:
         raise ValueError("solve_root needs a cardinality-shaped instance with a budget")
     model = build_max_coverage(inst, cheapest=False)
     lp = solve_relaxation(model, time_limit_s=time_limit_s)
-    if not lp.optimal:
+    if not lp.optimal or lp.values is None or lp.row_dual is None or lp.objective is None:
         return None
     start, stop = model.row_blocks["coverage"]
     bound, rho = lagrangian_value(inst, np.minimum(lp.row_dual[start:stop], inst.item_weight), p)

@@ -20,9 +20,8 @@ import numpy as np
 from models.instance import Instance
 from models.lscp import build_cover
 from models.mclp import build_max_coverage, cost_weight
-from models.structure import plan_layout
-
 from models.mode import Mode
+from models.structure import plan_layout
 
 from ..choices import Backend, Engine
 from . import lagrangian

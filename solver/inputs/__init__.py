@@ -1,1 +1,1 @@
-"""What the user gives, read and validated (scenario files, tables, catalogue, grades); imports only solver.errors, solver.plain and models."""
+"""What the user gives, read and validated (scenario, tables, catalogue, grades); imports models, solver.errors."""

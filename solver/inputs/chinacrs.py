@@ -78,7 +78,8 @@ _MAX_ITER = 30
 def _arrays(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
-    return np.broadcast_arrays(lon, lat)
+    x, y = np.broadcast_arrays(lon, lat)
+    return x, y
 
 
 def in_china(lon, lat) -> np.ndarray:

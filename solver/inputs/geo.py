@@ -15,13 +15,12 @@ before they are projected, and outputs are written back in GCJ-02 lon/lat.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
-
 
 OFFSET_NAMES = {"gcj02": "gcj02", "gcj": "gcj02", "amap": "gcj02", "bd09": "bd09", "bd09ll": "bd09",
                 "baidu": "bd09"}
@@ -30,7 +29,7 @@ _OFFSET_SCOPE = {"gcj02": "GCJ-02 lon/lat of Chinese web maps (Amap, Tencent)",
 _OFFSET_PREFIX = "siting offset lon/lat: "
 
 
-@lru_cache(maxsize=None)
+@cache
 def offset_crs(system: str) -> CRS:
     """The geographic CRS standing for ``system`` ('gcj02' or 'bd09').
 

@@ -40,12 +40,13 @@ This module is light (no pandas, no plotting): the scenario loader imports it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Mapping
+from typing import Any
 
-from .catalogue import BASIC_SERVICES
 from ..errors import Problems, did_you_mean
+from .catalogue import BASIC_SERVICES
 
 LEVELS = ("basic", "improved", "quality")
 GROUPS = ("basic", "improved", "all")
@@ -126,6 +127,8 @@ class GradeRules:
 
     def next_step(self, pct: Mapping[str, float] | None) -> tuple[Grade, list[Shortfall]] | None:
         """The next grade above the current one and what it still needs; None at the top."""
+        if pct is None:
+            return None
         g = self.grade(pct)
         if g is None or g is Grade.QUALITY:
             return None

@@ -185,7 +185,8 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "grades_intro": {"en": "A street or community has the highest grade whose rule holds together with the "
                               "rules of every lower grade. Coverage = share of households within the walking "
                               "time of the service.",
-                     "zh": "街道或社区取满足条件的最高等级（须同时满足所有较低等级的条件）。覆盖率=步行时间内可达该业态的户数占比。"},
+                     "zh": "街道或社区取满足条件的最高等级（须同时满足所有较低等级的条件）。"
+                           "覆盖率=步行时间内可达该业态的户数占比。"},
     "grades_rule_pct": {"en": "every one of the {group} reaches ≥ {pct}% of households",
                         "zh": "{group}中每一类的覆盖率≥{pct}%"},
     "grades_group_members": {"en": "{group}: {members}", "zh": "{group}：{members}"},
@@ -213,7 +214,8 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
                      "zh": "由 siting {version} 根据运行结果生成，可离线打开。"},
     "map_title_overview": {"en": "{name}: services within walking time after the plan",
                            "zh": "{name}：规划后步行可达业态数量"},
-    "map_title_service": {"en": "{name}: {service} within {minutes} min", "zh": "{name}：{service}（{minutes}分钟步行）"},
+    "map_title_service": {"en": "{name}: {service} within {minutes} min",
+                          "zh": "{name}：{service}（{minutes}分钟步行）"},
     "map_title_street": {"en": "{street}: services within walking time after the plan",
                          "zh": "{street}：规划后步行可达业态数量"},
     "sheet_district": {"en": "District", "zh": "全区"},

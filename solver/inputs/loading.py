@@ -57,7 +57,9 @@ def load_inputs(scenario: Scenario) -> District:
     Every problem (also of the added tables) is raised at once.
     """
     changes = scenario.changes
-    if changes is None or (not changes.touches_tables and len(changes.files) <= 1):
+    hh_path, cand_path = scenario.households, scenario.candidates  # what-if changes are made to files
+    if (changes is None or hh_path is None or cand_path is None
+            or (not changes.touches_tables and len(changes.files) <= 1)):
         return load_district(scenario)
     problems = Problems()
     district = None
@@ -65,7 +67,7 @@ def load_inputs(scenario: Scenario) -> District:
         district = load_district(scenario)
     except InputError as exc:
         problems.extend(exc.problems)
-    hh_file = scenario.households.name
+    hh_file = hh_path.name
     extra: list[tuple[Path, pd.DataFrame]] = []
     for p in changes.add_candidates:
         try:
@@ -74,11 +76,11 @@ def load_inputs(scenario: Scenario) -> District:
             extra.append((p, d.candidates))
         except InputError as exc:  # the households' own problems are already listed once
             problems.extend(q for q in exc.problems if q.file != hh_file)
-    if district is None:
-        problems.raise_if_any()
+    if district is None:  # the base tables have problems (listed with the added tables')
+        raise InputError(problems.items)
     cand = district.candidates.copy()
-    cand["source_file"] = scenario.candidates.name
-    seen = dict(zip(cand["id"], [scenario.candidates.name] * len(cand)))
+    cand["source_file"] = cand_path.name
+    seen = dict(zip(cand["id"], [cand_path.name] * len(cand)))
     for p, frame in extra:
         frame = frame.copy()
         frame["source_file"] = p.name

@@ -24,7 +24,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -79,7 +79,7 @@ class RawTable:
     rows: np.ndarray
     vector: bool = False
     file_crs: CRS | None = None
-    geometry: object = None  # GeoSeries for vector files
+    geometry: Any = None  # GeoSeries for vector files and GeoDataFrames
     bad_rows: int = 0  # rows left out because they could not be split into the header's columns
     kind: str = "file"  # "file", or "data frame" (in messages)
     row_word: str = "row"  # what ``rows`` count: "row" (line, feature), a data frame's "index" or "position"

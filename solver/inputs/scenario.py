@@ -24,6 +24,7 @@ from .catalogue import CATEGORIES, DEFAULT_SERVICES, SERVICE_FIELDS, SPACE_TYPES
 from .grades import GradeRules, default_grade_rules, parse_grades
 from .whatif import Resolved, resolve
 
+
 @dataclass(frozen=True, kw_only=True)
 class StreetCap:
     max_sites: int | None = None
@@ -159,6 +160,13 @@ def _number(problems: Problems, file: str, fld: str, value: Any, *, minimum: flo
     return value
 
 
+def _number_or(fallback: float, problems: Problems, file: str, fld: str, value: Any, **rules: Any) -> float:
+    """:func:`_number`, with ``fallback`` for a value that is not acceptable (its problem is recorded, so
+    the fallback never reaches a Scenario)."""
+    v = _number(problems, file, fld, value, **rules)
+    return fallback if v is None else v
+
+
 def _services(raw_services: Any, problems: Problems, file: str) -> tuple[dict[str, Service], tuple[str, ...]]:
     """Validated enabled services, and the keys of every enabled service (valid or not)."""
     if raw_services is None:
@@ -224,7 +232,7 @@ def _services(raw_services: Any, problems: Problems, file: str) -> tuple[dict[st
             problems.add(file, "must be true or false", field=f"{fld}.no_bottled_gas_underground",
                          value=gas)
             gas = rule.no_bottled_gas_underground
-        if None in (thr, weight, fit, area):
+        if thr is None or weight is None or fit is None or area is None:
             continue
         out[key] = Service(
             key=key, name_en=str(spec.get("name_en", key)), name_zh=str(spec.get("name_zh", key)),
@@ -348,11 +356,11 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
         problems.add(file, "must be a table", field="walking", value=walking)
         walking = {}
     _unknown(problems, file, "walking.", walking.keys(), WALKING_KEYS)
-    speed = _number(problems, file, "walking.speed_m_per_min", walking.get("speed_m_per_min", 60.0),
+    speed = _number_or(60.0, problems, file, "walking.speed_m_per_min", walking.get("speed_m_per_min", 60.0),
                     minimum=0, strict=True)
-    detour = _number(problems, file, "walking.detour_factor", walking.get("detour_factor", 1.3),
+    detour = _number_or(1.3, problems, file, "walking.detour_factor", walking.get("detour_factor", 1.3),
                      minimum=1.0)
-    snap = _number(problems, file, "walking.max_snap_m", walking.get("max_snap_m", 500.0),
+    snap = _number_or(500.0, problems, file, "walking.max_snap_m", walking.get("max_snap_m", 500.0),
                    minimum=0, strict=True)
 
     services, declared_services = _services(raw.get("services"), problems, file)
@@ -435,13 +443,13 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
         problems.add(file, f"must be one of: {', '.join(BACKENDS)}", field="solve.backend",
                      value=backend)
         backend = Backend.ORTOOLS.value
-    tl = _number(problems, file, "solve.time_limit_s", solve_raw.get("time_limit_s", 120.0),
+    tl = _number_or(120.0, problems, file, "solve.time_limit_s", solve_raw.get("time_limit_s", 120.0),
                  minimum=0, strict=True)
-    gap = _number(problems, file, "solve.relative_gap", solve_raw.get("relative_gap", 0.0),
+    gap = _number_or(0.0, problems, file, "solve.relative_gap", solve_raw.get("relative_gap", 0.0),
                   minimum=0, maximum=1)
-    threads = _number(problems, file, "solve.threads", solve_raw.get("threads", 2), minimum=1,
+    threads = _number_or(2, problems, file, "solve.threads", solve_raw.get("threads", 2), minimum=1,
                       integer=True)
-    seed = _number(problems, file, "solve.seed", solve_raw.get("seed", 0), minimum=0, integer=True)
+    seed = _number_or(0, problems, file, "solve.seed", solve_raw.get("seed", 0), minimum=0, integer=True)
 
     out_raw = raw.get("output", {})
     out_dir = None
@@ -502,7 +510,8 @@ def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Any]
         in_crs = parse_crs(crs) if crs else None
     except ValueError:
         in_crs = None
-    raw_services = raw.get("services") if isinstance(raw.get("services"), dict) else {}
+    given = raw.get("services")
+    raw_services = given if isinstance(given, dict) else {}
     disabled = tuple(sorted((set(DEFAULT_SERVICES) | set(raw_services)) - set(services)))
     conv = {k: 0.0 for k in (conversion if isinstance(conversion, dict) else {}) if k in SPACE_TYPES}
     src = TableSources(scenario_file=file, households=usable["households"],
@@ -576,12 +585,12 @@ def _changes(raw: dict, resolved: Resolved, leaf: Path, problems: Problems) -> C
     forbid: tuple[str, ...] = ()
     if "forbid_space_types" in cand:
         file = src("candidates.forbid_space_types")
-        values = _str_list(cand["forbid_space_types"], "candidates.forbid_space_types", file, problems)
-        for v in values:
+        types = _str_list(cand["forbid_space_types"], "candidates.forbid_space_types", file, problems)
+        for v in types:
             if v not in SPACE_TYPES:
                 problems.add(file, f"unknown space type{did_you_mean(v, SPACE_TYPES)}; allowed: "
                              f"{', '.join(SPACE_TYPES)}", field="candidates.forbid_space_types", value=v)
-        forbid = tuple(v for v in values if v in SPACE_TYPES)
+        forbid = tuple(v for v in types if v in SPACE_TYPES)
     cost: dict[str, float] = {}
     by_type: dict[str, float] = {}
     for key, out in (("cost", cost), ("cost_by_type", by_type)):

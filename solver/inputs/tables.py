@@ -22,10 +22,9 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .catalogue import DEFAULT_SERVICES, GAS_SUPPLY, SPACE_TYPES
-from ..errors import Problems, did_you_mean
-from .geo import (area_of_use_text, coordinate_hints, crs_label, outside_area_of_use, project,
-                  working_crs)
+from ..errors import DefectError, Problems, did_you_mean
+from .catalogue import GAS_SUPPLY, SPACE_TYPES
+from .geo import area_of_use_text, coordinate_hints, crs_label, outside_area_of_use, project, working_crs
 from .readers import RawTable, Source, TableInput, read_raw, source_digest, source_name
 
 TRUE_WORDS = {"true", "1", "yes", "y", "t", "all", "是"}
@@ -250,7 +249,7 @@ def _coordinates(raw: RawTable, crs: CRS | None, problems: Problems) -> tuple[np
         types = np.where(empty, "empty Point", types)
         _report(problems, raw, ~is_point | empty, "geometry", "must be a (non-empty) Point",
                 types)
-        shown_x = np.array([_fmt(v) for v in x], dtype=object)
+        shown_x: np.ndarray = np.array([_fmt(v) for v in x], dtype=object)
         shown_y = np.array([_fmt(v) for v in y], dtype=object)
         label = "geometry"
     else:
@@ -284,17 +283,17 @@ def _coordinates(raw: RawTable, crs: CRS | None, problems: Problems) -> tuple[np
     if finite.any():
         out[finite] = outside_area_of_use(crs, x[finite], y[finite])
     if out.any():
-        hints = np.full(n, "", dtype=object)
-        hints[out] = coordinate_hints(crs, x[out], y[out])
+        causes = np.full(n, "", dtype=object)
+        causes[out] = coordinate_hints(crs, x[out], y[out])
         where = area_of_use_text(crs)
         shown = np.array([f"({a}, {b})" for a, b in zip(shown_x, shown_y)], dtype=object)
         if out.all() and n > 1:
-            hint = hints[0] if (hints == hints[0]).all() and hints[0] else "a different CRS?"
+            hint = causes[0] if (causes == causes[0]).all() and causes[0] else "a different CRS?"
             problems.add(file, f"all {n} rows lie outside the area of use of {where} ({hint})",
                          field=label, value_text=f"{shown[0]} on {raw.row_word} {int(rows[0])}")
         else:
             for k in np.flatnonzero(out):
-                hint = hints[k] or "swapped axes or a different CRS?"
+                hint = causes[k] or "swapped axes or a different CRS?"
                 problems.add(file, f"lies outside the area of use of {where} ({hint})", field=label,
                              row=int(rows[k]), value_text=shown[k], row_word=raw.row_word)
         x = np.where(out, np.nan, x)
@@ -504,6 +503,8 @@ def _check_edge_lengths(nodes: _Table, edges: _Table, problems: Problems) -> Non
     if not ix.is_unique:
         return
     x, y = nodes.x, nodes.y
+    if x is None or y is None:
+        return
     fin = np.isfinite(x) & np.isfinite(y)
     u = ix.get_indexer(edges.values["u"])
     v = ix.get_indexer(edges.values["v"])
@@ -540,8 +541,12 @@ def read_tables(src: TableSources) -> District:
     """Read and validate every table named by ``src``; raise InputError listing all problems."""
     problems = Problems()
     in_crs = src.crs
+    if in_crs is None or src.households is None or src.candidates is None:
+        raise DefectError("read_tables needs a CRS, households and candidates (a valid scenario gives them)")
     checked = check_tables(src, problems)
     problems.raise_if_any()
+    if checked.hh is None or checked.cand is None:
+        raise DefectError("households or candidates were not read, yet no problem was reported")
 
     hh = _frame(checked.hh, HOUSEHOLD_COLUMNS)
     hh["must_cover"] = checked.must_cover if checked.must_cover is not None else [()] * len(hh)

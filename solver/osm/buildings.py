@@ -72,7 +72,8 @@ def _levels(tags: dict, settings: Settings, skipped: Counter) -> tuple[float, st
         skipped["building:levels unreadable (other source used)"] += 1
     height = parse_height_m(tags.get("height"))
     if height is not None:
-        return max(1.0, round(height / settings.storey_height_m)), f"height {height:g} m / {settings.storey_height_m:g} m"
+        storey = settings.storey_height_m
+        return max(1.0, round(height / storey)), f"height {height:g} m / {storey:g} m"
     return settings.default_levels, "default"
 
 
@@ -132,7 +133,8 @@ def estimate_households(features: gpd.GeoDataFrame, *, settings: Settings) -> De
         (residential[no_area]).sum())
     footprint = shapely.area(np.array([polys[k] for k in cand], dtype=object)) if len(cand) else np.zeros(0)
     small = counted & (footprint < settings.min_footprint_m2)
-    skipped[f"residential footprint under households.min_footprint_m2 = {settings.min_footprint_m2:g} m2"] += int(small.sum())
+    why = f"residential footprint under households.min_footprint_m2 = {settings.min_footprint_m2:g} m2"
+    skipped[why] += int(small.sum())
     counted &= ~small
 
     rows: list[dict] = []
@@ -177,23 +179,23 @@ def estimate_households(features: gpd.GeoDataFrame, *, settings: Settings) -> De
             ("footprint_m2", float), ("levels", float), ("households_source", object), ("name", object))})
         return Demand(points=empty, stats={"buildings": 0, "landuse_areas": 0, "households_estimated": 0.0},
                       skipped={k: v for k, v in sorted(skipped.items()) if v})
-    raw = np.array([r["raw"] for r in rows], dtype=float)
+    estimate = np.array([r["raw"] for r in rows], dtype=float)
     sources = [r["source"] for r in rows]
-    households, _ = round_households(raw)
+    households, _ = round_households(estimate)
     ids = features["osm_id"].to_numpy(dtype=object)
     pts = np.array([r["pt"] for r in rows], dtype=object)
     points = pd.DataFrame({
         "id": [ids[r["k"]] for r in rows],
         "x": shapely.get_x(pts), "y": shapely.get_y(pts),
         "households": households,
-        "estimate": raw,
+        "estimate": estimate,
         "footprint_m2": np.round([r["footprint_m2"] for r in rows], 1),
         "levels": [r["levels"] for r in rows],
         "households_source": sources,
         "name": [tags[r["k"]].get("name", "") for r in rows],
     })
     stats = {"buildings": n_buildings, "landuse_areas": n_areas,
-             "households_estimated": round(float(raw.sum()), 1),
+             "households_estimated": round(float(estimate.sum()), 1),
              "building_levels_from": dict(sorted(Counter(
                  "height" if r["lsrc"].startswith("height") else r["lsrc"] for r in rows[:n_buildings]).items()))}
     return Demand(points=points, stats=stats, skipped={k: v for k, v in sorted(skipped.items()) if v})

@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,7 +102,7 @@ def import_osm(pbf: Path, out_dir: Path, *, settings: Settings, name: str | None
                          f"walkable ways found: {found}", field="network.highways", show_value=False)
 
     # ---- the metric CRS: from the network's nodes, else from the features
-    if ways is not None and len(ways):
+    if ways is not None and len(ways) and data.nodes is not None:
         used = np.unique(np.concatenate([ways["u"].to_numpy(), ways["v"].to_numpy()]))
         ll = data.nodes.set_index("id").loc[used]
         lon, lat = ll["lon"].to_numpy(dtype=float), ll["lat"].to_numpy(dtype=float)
@@ -177,7 +178,7 @@ def import_osm(pbf: Path, out_dir: Path, *, settings: Settings, name: str | None
         area_stats[key] = st
 
     tables = _tables(hh, cd, ex, net, crs)
-    summary = {
+    summary: dict[str, Any] = {
         "source": {"file": pbf.name, "sha256": file_digest(pbf), "bytes": pbf.stat().st_size},
         "district": name,
         "crs": {"code": crs.to_string(), "name": crs.name, "why": crs_why},

@@ -110,7 +110,10 @@ def build_walk_network(nodes: gpd.GeoDataFrame, ways: gpd.GeoDataFrame, *, crs: 
             loops_dropped += 1  # a loop back to its own node is never on a shortest path
             continue
         if parts == 1:
-            eu.append(a), ev.append(b), el.append(length), ek.append(kinds[k])
+            eu.append(a)
+            ev.append(b)
+            el.append(length)
+            ek.append(kinds[k])
             continue
         split += 1
         dist = np.arange(1, parts) * (length / parts)
@@ -120,7 +123,10 @@ def build_walk_network(nodes: gpd.GeoDataFrame, ways: gpd.GeoDataFrame, *, crs: 
         xs.extend(shapely.get_x(pts))
         ys.extend(shapely.get_y(pts))
         for j in range(parts):
-            eu.append(chain[j]), ev.append(chain[j + 1]), el.append(length / parts), ek.append(kinds[k])
+            eu.append(chain[j])
+            ev.append(chain[j + 1])
+            el.append(length / parts)
+            ek.append(kinds[k])
     stats["edges_split"] = split
     stats["loops_dropped"] = loops_dropped
 

@@ -16,8 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..inputs.catalogue import DEFAULT_SERVICES, SPACE_TYPES
 from ..errors import DefectError, Problems, did_you_mean
+from ..inputs.catalogue import DEFAULT_SERVICES, SPACE_TYPES
 from ..inputs.readers import read_toml
 from .tags import Rule, parse_rule
 
@@ -310,6 +310,10 @@ def _toml_key(key: str) -> str:
     return key if bare else _toml_value(key)
 
 
+def _toml_entry(key: str, value: Any) -> list[str]:
+    return _toml_array(key, value) if isinstance(value, list) else [f"{_toml_key(key)} = {_toml_value(value)}"]
+
+
 def _toml_array(name: str, values: list) -> list[str]:
     if values and all(isinstance(v, dict) for v in values):
         return [f"{_toml_key(name)} = ["] + [f"    {_toml_value(v)}," for v in values] + ["]"]
@@ -325,9 +329,9 @@ def dump(raw: dict, *, header: str = "") -> str:
             continue
         lines += ["", f"[{section}]"]
         for key, value in table.items():
-            lines += _toml_array(key, value) if isinstance(value, list) else [f"{_toml_key(key)} = {_toml_value(value)}"]
+            lines += _toml_entry(key, value)
     for spec in raw.get("candidates", []):
         lines += ["", "[[candidates]]"]
         for key, value in spec.items():
-            lines += _toml_array(key, value) if isinstance(value, list) else [f"{_toml_key(key)} = {_toml_value(value)}"]
+            lines += _toml_entry(key, value)
     return "\n".join(lines).lstrip("\n") + "\n"

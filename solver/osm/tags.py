@@ -9,8 +9,9 @@ tags are case-sensitive and lower-case by convention).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 ANY = "*"
 

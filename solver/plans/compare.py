@@ -16,11 +16,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from ..folders import staged_folder, write_csv
 from ..errors import InputError, Problems
+from ..folders import staged_folder, write_csv
 
 REQUIRED = ("summary.json", "coverage.csv", "plan.csv", "sites.csv", "households_coverage.csv")
 
@@ -71,7 +72,7 @@ def read_run(path: Path) -> RunFolder:
         problems.add(str(path), "is not a folder (give the output folder of a finished run)"
                      if path.exists() else "run folder not found", show_value=False)
         problems.raise_if_any()
-    frames: dict[str, object] = {}
+    frames: dict[str, Any] = {}
     for name in REQUIRED:
         f = path / name
         if not f.is_file():
@@ -110,14 +111,13 @@ def _site_costs(run: RunFolder) -> dict[str, float]:
 def compare_runs(a: Path, b: Path) -> Comparison:
     """Compare run ``a`` (before) with run ``b`` (after)."""
     problems = Problems()
-    runs: list[RunFolder | None] = []
+    runs: list[RunFolder] = []
     for path in (a, b):
         try:
             runs.append(read_run(path))
         except InputError as exc:
             problems.extend(exc.problems)
-            runs.append(None)
-    problems.raise_if_any()
+    problems.raise_if_any()  # both folders are read before any is refused
     ra, rb = runs
     ids_a, ids_b = set(ra.households["id"]), set(rb.households["id"])
     common = ids_a & ids_b
@@ -137,7 +137,7 @@ def compare_runs(a: Path, b: Path) -> Comparison:
     for street, service in keys:
         x = ca.loc[(street, service)] if (street, service) in ca.index else None
         y = cb.loc[(street, service)] if (street, service) in cb.index else None
-        hh = int((y if y is not None else x)["households"])
+        hh = int((cb if y is not None else ca).loc[(street, service), "households"])
         row = {"street": street, "service": service, "households": hh,
                "covered_before_a": None if x is None else int(x["covered_before"]),
                "covered_after_a": None if x is None else int(x["covered_after"]),

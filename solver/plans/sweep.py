@@ -41,33 +41,32 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from models.mclp import build_max_coverage
+from models.mode import Mode
 
 from ..choices import Backend, Engine
-from ..folders import staged_folder, write_csv
-from .compare import services_by_site
-from ..plain import json_default
 from ..engine.backends import solve_linear
-from ..travel.coverage import Items
-from ..results.outputs import summary as run_summary
-from ..results.outputs import write_outputs
-from ..pipeline import RunOptions, prepare, solve_backend, solve_parameters
-from ..results.run import ProgressFn, Run
 from ..engine.guard import guard_plan
 from ..engine.reduce import reduce_instance
 from ..engine.result import SolveParameters, Termination
-from models.mode import Mode
-from ..inputs.scenario import Scenario
 from ..engine.solve import PlanResult, StageReport, full_vector, solve_instance
+from ..folders import staged_folder, write_csv
+from ..inputs.scenario import Scenario, describe_changes
 from ..inputs.tables import District
-from ..inputs.scenario import describe_changes
+from ..pipeline import RunOptions, prepare, solve_backend, solve_parameters
+from ..plain import json_default
+from ..results.outputs import summary as run_summary
+from ..results.outputs import write_outputs
+from ..results.run import ProgressFn, Run
+from ..travel.coverage import Items
+from .compare import services_by_site
 
 PER_YUAN = 10_000.0  # marginal households are quoted per this many extra yuan
 
@@ -170,7 +169,7 @@ def _solve_nested(r, keep: np.ndarray, *, params: SolveParameters, backend: Back
     res = solve_linear(model, params, backend=backend, engine=engine,
                        hint=full_vector(r, keep, with_items=True))
     term = res.termination
-    if term.has_solution:
+    if term.has_solution and res.values is not None:
         x = model.block(res.values, "x") > 0.5
         if r.coverage_value(keep) > r.coverage_value(x):
             x, term = keep.copy(), Termination.FEASIBLE
@@ -225,7 +224,8 @@ def sweep(scenario: Scenario, *, budgets: Sequence[float], options: RunOptions =
         say(f"level {k + 1}/{len(budgets)}: {budget:,.0f} yuan")
         inst = replace(base, budget=budget)
         level_items = replace(items, instance=inst)
-        if reusable and full_res.cost <= budget:
+        x: np.ndarray | None
+        if reusable and full_res.x is not None and full_res.cost is not None and full_res.cost <= budget:
             x = full_res.x
             cov = inst.coverage_value(x)
             res = PlanResult(termination=Termination.OPTIMAL, mode=Mode.MAX_COVERAGE, x=x, coverage=cov,
@@ -336,9 +336,8 @@ def coverage_table(levels: list[SweepLevel], full: Run, district: District, *,
         marginal.append(round((pairs[k] - pairs[k - 1]) / (db / PER_YUAN), 3) if db > 0 else None)
     table["marginal_households_per_10k_yuan"] = marginal
     fres = full.result
-    if fres.x is not None:
-        after = full.covered_after
-        frow = _row("full_coverage", float(fres.cost), full, district, services, after,
+    if fres.x is not None and fres.cost is not None and full.covered_after is not None:
+        frow = _row("full_coverage", float(fres.cost), full, district, services, full.covered_after,
                     fres.termination.value, fres.cost)
         frow["marginal_households_per_10k_yuan"] = None
         table = pd.concat([table, pd.DataFrame([frow])], ignore_index=True)
@@ -346,19 +345,23 @@ def coverage_table(levels: list[SweepLevel], full: Run, district: District, *,
         h = district.households["households"].to_numpy(dtype=np.int64)
         n_pairs = int(h.sum()) * len(services)
         by_label = {lv.label: lv for lv in nested}
-        cost, pairs, pct, given_up = [], [], [], []
+        cost: list[float | None] = []
+        nested_pairs: list[int | None] = []
+        pct: list[float | None] = []
+        given_up: list[int | None] = []
         for _, row in table.iterrows():
-            lv = by_label.get(row["level"])
-            if lv is None or lv.run.covered_after is None:
-                cost.append(None), pairs.append(None), pct.append(None), given_up.append(None)
+            nlv = by_label.get(row["level"])
+            if nlv is None or nlv.run.covered_after is None:
+                for column in (cost, nested_pairs, pct, given_up):
+                    column.append(None)
                 continue
-            p = int((h[:, None] * lv.run.covered_after).sum())
-            cost.append(lv.run.result.cost)
-            pairs.append(p)
+            p = int((h[:, None] * nlv.run.covered_after).sum())
+            cost.append(nlv.run.result.cost)
+            nested_pairs.append(p)
             pct.append(round(100.0 * p / n_pairs, 3) if n_pairs else 0.0)
             given_up.append(int(row["total_households"]) - p)
         table["nested_cost_yuan"] = cost
-        table["nested_total_households"] = pairs
+        table["nested_total_households"] = nested_pairs
         table["nested_total_pct"] = pct
         table["nested_gives_up_households"] = given_up
     return table
@@ -475,7 +478,8 @@ def sweep_markdown(sw: Sweep) -> str:
         lines.append("")
         lines.append("Nested build-up (each level keeps every space and service of the level below):")
         lines.append("")
-        lines.append("| budget (yuan) | status | cost (yuan) | spaces | total % | optimal total % | households given up |")
+        lines.append("| budget (yuan) | status | cost (yuan) | spaces | total % | optimal total % | "
+                     "households given up |")
         lines.append("|---|---|---|---|---|---|---|")
         rows = t.set_index("level")
         for lv in sw.nested:

@@ -1,4 +1,4 @@
-"""Street-office deliverables made from a run folder (evaluation, HTML report, PNG maps, workbook); imports solver.inputs (catalogue, labels, grades), errors, folders, plain.
+"""Street-office deliverables made from a run folder; imports solver.inputs (catalogue, labels, grades) and below.
 
 Modules: ``rundata`` (reading a run folder), ``evaluation`` (per street / community
 coverage, checklist, grades, ranking), ``labels`` (every text, from

@@ -17,12 +17,21 @@ from importlib import resources
 
 import pandas as pd
 
-from .evaluation import AreaEvaluation, Evaluation
 from ..inputs.grades import LEVELS, Grade
+from .evaluation import AreaEvaluation, Evaluation
 from .labels import Labels
 from .rundata import RunData
-from .svgmap import (COVERED_NEW, COVERED_OLD, UNCOVERED, MapGeometry, ramp, service_colour, street_boxes,
-                     street_css, svg_map)
+from .svgmap import (
+    COVERED_NEW,
+    COVERED_OLD,
+    UNCOVERED,
+    MapGeometry,
+    ramp,
+    service_colour,
+    street_boxes,
+    street_css,
+    svg_map,
+)
 
 
 def _asset(name: str) -> str:
@@ -79,8 +88,8 @@ def _panel(run: RunData, ev: Evaluation, L: Labels, a: AreaEvaluation, uncovered
            f"<h2>{escape(_area_name(L, a))}</h2><div class=\"kpis\">",
            f'<div class="kpi wide3"><div class="k">{escape(L("grade_now"))}</div><div class="v">{_grades(L, a)}</div>'
            f"</div>"]
-    for v, k in kpis:
-        out.append(f'<div class="kpi"><div class="v">{v}</div><div class="k">{escape(k)}</div></div>')
+    for value, key in kpis:
+        out.append(f'<div class="kpi"><div class="v">{value}</div><div class="k">{escape(key)}</div></div>')
     out.append("</div>")
     # coverage per service
     out.append(f'<h3>{escape(L("coverage_title"))}</h3><table class="cov"><thead><tr>'

@@ -7,11 +7,19 @@ maps and the workbook agree.
 
 from __future__ import annotations
 
+import builtins
 import math
 
-from ..inputs.labels import (COLUMN_LABELS, GRADE_LABELS, SERVICE_GROUP_LABELS, UNCOVERED_REASONS, column_label,
-                         report_label, space_type_label)
 from ..inputs.grades import Grade
+from ..inputs.labels import (
+    COLUMN_LABELS,
+    GRADE_LABELS,
+    SERVICE_GROUP_LABELS,
+    UNCOVERED_REASONS,
+    column_label,
+    report_label,
+    space_type_label,
+)
 from .rundata import ServiceInfo
 
 LANGS = ("en", "zh")
@@ -66,7 +74,7 @@ class Labels:
     def int(self, v) -> str:
         return self("na") if v is None or (isinstance(v, float) and math.isnan(v)) else f"{int(round(v)):,}"
 
-    def pct(self, v: float | None, digits: int = 1) -> str:
+    def pct(self, v: float | None, digits: builtins.int = 1) -> str:
         return self("na") if v is None else f"{v:.{digits}f}%"
 
     def yuan(self, v: float | None) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -26,8 +27,10 @@ import shapely
 from .evaluation import AreaEvaluation, Evaluation
 from .labels import Labels
 from .rundata import RunData
-from .svgmap import (COVERED_NEW, COVERED_OLD, STREET_TINTS, UNCOVERED, MapGeometry, nice_length, ramp,
-                     service_colour)
+from .svgmap import COVERED_NEW, COVERED_OLD, STREET_TINTS, UNCOVERED, MapGeometry, nice_length, ramp, service_colour
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
                 "WenQuanYi Micro Hei", "Droid Sans Fallback", "SimHei", "Microsoft YaHei", "PingFang SC",
@@ -132,7 +135,7 @@ class _Painter:
             ax.add_patch(PathPatch(MPath(verts, codes), **kw))
 
     def areas(self, ax, *, communities: bool = False) -> None:
-        for k, (st, geom) in enumerate(self.geo.street_areas.items()):
+        for k, geom in enumerate(self.geo.street_areas.values()):
             self.patch(ax, geom, facecolor=STREET_TINTS[k % len(STREET_TINTS)], edgecolor="#3b4048", linewidth=1.2,
                        zorder=1)
         if communities:
@@ -197,7 +200,7 @@ class _Painter:
             ax.text(x, y, str(int(float(row["rank"]))), ha="center", va="center", fontsize=6.5 if not big else 7.5,
                     fontweight="bold", zorder=8)
             dx = self.unit * (0.55 if not big else 0.35)
-            for j, s in enumerate(svc):
+            for s in svc:
                 k = self.services.index(s) if s in self.services else 0
                 ax.text(x + dx, y, self.L.abbr(s), ha="left", va="center", fontsize=8 if not big else 9.5,
                         fontweight="bold", color=service_colour(k), zorder=8, path_effects=halo)
@@ -229,11 +232,11 @@ class _Painter:
         fig.text(pos.x0 + frac + 0.01, y_band, self.L("scale", m=f"{length:g}"), fontsize=8, va="center")
         fig.text(pos.x1, y_band, "▲ " + self.L("north"), fontsize=9, va="center", ha="right")
 
-    def legend(self, fig, entries: list[tuple[str, dict]], *, ncol: int = 3) -> None:
+    def legend(self, fig, entries: list[tuple[str, dict[str, Any]]], *, ncol: int = 3) -> None:
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        handles = []
+        handles: list[Any] = []
         for text, spec in entries:
             if spec.get("kind") == "patch":
                 handles.append(Patch(facecolor=spec["facecolor"], edgecolor=spec.get("edgecolor", "#555"),
@@ -288,8 +291,8 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
     import matplotlib
 
     family = cjk_font()
-    rc = {"font.family": [family, "DejaVu Sans"] if family else ["DejaVu Sans"], "hatch.linewidth": 0.6,
-          "svg.hashsalt": "siting", "axes.unicode_minus": False}
+    rc: dict[RcKeyType, Any] = {"font.family": [family, "DejaVu Sans"] if family else ["DejaVu Sans"],
+                                "hatch.linewidth": 0.6, "svg.hashsalt": "siting", "axes.unicode_minus": False}
     L = labels
     p = _Painter(run, geo, L)
     n = len(p.services)
@@ -297,7 +300,7 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
     count_colours = ramp(n)
     streets_hh = run.households["street"].astype(str).to_numpy()
     name_points = [(st, _label_point(geom)) for st, geom in geo.street_areas.items()]
-    common_symbols = [
+    common_symbols: list[tuple[str, dict[str, Any]]] = [
         (L("legend_uncovered_area"), {"kind": "patch", "facecolor": (0.70, 0.09, 0.17, 0.08), "edgecolor": UNCOVERED,
                                       "hatch": "////"}),
         (L("legend_chosen"), {"color": "white", "edge": "#111", "size": 10}),
@@ -314,7 +317,7 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
                            for k in range(n, -1, -1)] + common_symbols
         fig, ax = p.figure(_full_box(geo), legend_rows=p.rows(len(overview_legend)))
         p.areas(ax)
-        p.uncovered(ax, ~after.all(axis=1) if n else np.zeros(len(after), dtype=bool))
+        p.uncovered(ax, np.asarray(~after.all(axis=1)) if n else np.zeros(len(after), dtype=bool))
         p.buildings(ax, [count_colours[k] for k in after.sum(axis=1)])
         p.existing(ax)
         p.sites(ax)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import InputError, Problems
 from ..inputs.catalogue import DEFAULT_SERVICES
-from ..inputs.labels import SERVICE_ABBR
-from ..errors import Problems
 from ..inputs.grades import GradeRules, rules_from_dict
+from ..inputs.labels import SERVICE_ABBR
 
 # file -> columns the reports need (services add per-service columns, checked below)
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -121,7 +121,7 @@ def read_run(folder: str | Path) -> RunData:
     if not isinstance(specs, dict) or not specs:
         problems.add(str(folder / "summary.json"), "has no services", field="parameters.services",
                      show_value=False)
-        problems.raise_if_any()
+        raise InputError(problems.items)
     services = {k: _service_info(k, v if isinstance(v, dict) else {}) for k, v in specs.items()}
 
     tables: dict[str, pd.DataFrame] = {}

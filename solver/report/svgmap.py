@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class MapGeometry:
     hx: np.ndarray
     hy: np.ndarray
     cells: Cells
-    street_areas: dict[str, object]  # street -> shapely geometry
+    street_areas: dict[str, Any]  # street -> shapely geometry
     community_areas: dict[tuple[str, str], object]
     sx: np.ndarray  # candidate spaces
     sy: np.ndarray
@@ -152,7 +153,7 @@ def svg_map(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) -> s
     for state in ("after", "before"):
         bits = np.column_stack([hh[f"{state}_{s}"].to_numpy(int) > 0 for s in services]) if n else \
             np.ones((len(hh), 0), dtype=bool)
-        masks = {"count": ~bits.all(axis=1)} if n else {"count": np.zeros(len(hh), dtype=bool)}
+        masks: dict[str, np.ndarray] = {"count": np.asarray(~bits.all(axis=1)) if n else np.zeros(len(hh), dtype=bool)}
         masks.update({s: ~bits[:, k] for k, s in enumerate(services)})
         for mode, mask in masks.items():
             d = svg_path(geo.cells.merge(mask), to_svg)

@@ -1,1 +1,1 @@
-"""A solved plan made a run: independent check, ranking, coverage tables, diagnosis, output files; imports engine and below."""
+"""A solved plan made a run: check, ranking, coverage tables, diagnosis, output files; imports engine and below."""

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..inputs.catalogue import ineligibility_reason
 from ..errors import CheckError
+from ..inputs.catalogue import ineligibility_reason
 from ..inputs.scenario import Scenario
 from ..inputs.tables import District
 
@@ -48,7 +48,8 @@ class _Walk:
         self.scenario = scenario
         self.district = district
         hh = district.households
-        if district.nodes is None:
+        edges = district.edges
+        if district.nodes is None or edges is None:
             self.adj = None
             self.hh_xy = np.column_stack([hh["x"].to_numpy(), hh["y"].to_numpy()])
             self.hh_tree = cKDTree(self.hh_xy)
@@ -56,7 +57,7 @@ class _Walk:
         ids = district.nodes["id"].tolist()
         pos = {nid: k for k, nid in enumerate(ids)}
         adj: list[list[tuple[int, float]]] = [[] for _ in ids]
-        for u, v, w in zip(district.edges["u"], district.edges["v"], district.edges["length_m"]):
+        for u, v, w in zip(edges["u"], edges["v"], edges["length_m"]):
             a, b = pos[u], pos[v]
             adj[a].append((b, float(w)))
             adj[b].append((a, float(w)))

@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 
 from models.instance import Instance
+from models.mode import Mode
 
-from ..travel.coverage import Coverage, Geometry, Items, nearest_distances
 from ..choices import Backend, Engine
 from ..engine.result import SolveParameters
-from models.mode import Mode
 from ..inputs.scenario import Scenario
 from ..inputs.tables import District
+from ..travel.coverage import Coverage, Geometry, Items, nearest_distances
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,12 +25,10 @@ from pyproj import CRS
 
 from ..choices import Backend
 from ..folders import staged_folder, write_csv
-from ..plain import json_value
 from ..inputs.geo import project
-from .run import Run
 from ..inputs.scenario import describe_changes
-
-
+from ..plain import json_value
+from .run import Run
 
 
 def _versions() -> dict[str, str]:

@@ -39,7 +39,7 @@ def rank_plan(items: Items, x: np.ndarray, households: np.ndarray) -> list[Ranke
     remaining = list(sites)
     out: list[RankedSite] = []
     while remaining:
-        best = None
+        scored = []
         for j in remaining:
             its = np.concatenate([cols.indices[cols.indptr[o]:cols.indptr[o + 1]] for o in opts_at[j]]) \
                 if opts_at[j] else np.zeros(0, dtype=np.int64)
@@ -48,10 +48,8 @@ def rank_plan(items: Items, x: np.ndarray, households: np.ndarray) -> list[Ranke
             gain = float(inst.item_weight[new].sum())
             cost = float(inst.site_cost[j] + inst.service_cost[inst.opt_service[opts_at[j]]].sum())
             ratio = gain / cost if cost > 0 else (np.inf if gain > 0 else 0.0)
-            key = (ratio, gain, -j)
-            if best is None or key > best[0]:
-                best = (key, j, new, cost, gain)
-        _, j, new, cost, gain = best
+            scored.append(((ratio, gain, -j), j, new, cost, gain))
+        _, j, new, cost, gain = max(scored, key=lambda t: t[0])  # keys are distinct (-j)
         covered[new] = True
         newly = {int(s): int(item_hh[new[inst.item_service[new] == s]].sum())
                  for s in sorted(set(inst.opt_service[opts_at[j]].tolist()))}

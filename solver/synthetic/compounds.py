@@ -144,7 +144,7 @@ def _compound(gen: Generator, bi, blk, era, x0, x1, y0, y1, sides) -> None:
         b["node"] = gen.net.node(b["x"], b["lane_y"])
     # gates
     lo, hi = spec["gates"]
-    n_gates = int(rng.integers(lo, hi + 1))
+    n_gates = int(rng.integers(int(lo), int(hi) + 1))
     options = []
     for s in sides:
         if s in ("S", "N"):
@@ -154,7 +154,8 @@ def _compound(gen: Generator, bi, blk, era, x0, x1, y0, y1, sides) -> None:
             for ly in lanes:
                 options.append((s, ly))
     order = rng.permutation(len(options)).tolist()
-    chosen, used_sides = [], set()
+    chosen: list[tuple[str, float]] = []
+    used_sides: set[str] = set()
     for k in order:  # first pass: distinct sides
         if options[k][0] not in used_sides and len(chosen) < n_gates:
             chosen.append(options[k])
@@ -178,9 +179,9 @@ def _compound(gen: Generator, bi, blk, era, x0, x1, y0, y1, sides) -> None:
         seg.soft.append(pos)
         gen.gates.append((inner, key, pos))
     gen.compounds.append({"id": comp_id, "name": base, "era": era, "block": bi,
-                           "x0": x0, "x1": x1, "y0": y0, "y1": y1, "ix0": ix0, "ix1": ix1,
-                           "iy0": iy0, "iy1": iy1, "sides": sides, "pcol": pcol, "lane0": lanes[0],
-                           "buildings": bldg_here, "elderly_share": elderly})
+                          "x0": x0, "x1": x1, "y0": y0, "y1": y1, "ix0": ix0, "ix1": ix1,
+                          "iy0": iy0, "iy1": iy1, "sides": sides, "pcol": pcol, "lane0": lanes[0],
+                          "buildings": bldg_here, "elderly_share": elderly})
     gen.buildings.extend(bldg_here)
 
 

@@ -182,7 +182,7 @@ def build_blocks(gen: Generator) -> None:
     n_vill = max(1, gen.n_streets // 5)
     order = np.argsort(-dcore, kind="stable")
     pool = order[: max(1, len(order) // 4)]
-    vcentres = []
+    vcentres: list[np.ndarray] = []
     for b in gen.rng.permutation(pool).tolist():
         p = pts[b]
         if all(math.sqrt(float(((p - q) ** 2).sum())) > 1800.0 for q in vcentres):
@@ -212,12 +212,12 @@ def build_blocks(gen: Generator) -> None:
                  1.2,
                  0.1 + 0.9 * min(1.0, d / 3000.0) + (1.2 if east else 0.0)))
         else:
-            far = d > 2500.0
+            is_far = d > 2500.0
             blk["use"] = gen.choice_w(
                 ("school", "park", "commercial", "office", "industrial", "hospital", "government",
                  "vacant"),
                 (0.10, 0.07, 0.08 * (2.0 if d < 1200 else 1.0), 0.05 * (2.5 if east else 1.0),
-                 0.07 * (2.0 if far else 1.0), 0.015, 0.02, 0.04 * (2.5 if far else 0.2)))
+                 0.07 * (2.0 if is_far else 1.0), 0.015, 0.02, 0.04 * (2.5 if is_far else 0.2)))
 
 
 def sb(gen: Generator, blk: dict, side: str) -> float:

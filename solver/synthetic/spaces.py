@@ -26,7 +26,7 @@ def _gas(gen: Generator, context: str) -> str:
 
 def _add_cand(gen: Generator, *, name, x, y, space_type, blk, floor, gas) -> None:
     gen.cands.append({"name": name, "x": round(x, 2), "y": round(y, 2), "space_type": space_type,
-                       "floor": int(floor), "gas": gas, "block": blk})
+                      "floor": int(floor), "gas": gas, "block": blk})
 
 
 def build_candidates(gen: Generator) -> None:
@@ -44,23 +44,23 @@ def build_candidates(gen: Generator) -> None:
             floor = gen.choice_w((-1, -2, -3), (0.6, 0.3, 0.1))
             label = gen.pick(("地下室", "人防工程", "地下空间"))
             _add_cand(gen, name=gen.names.unique(lambda: f"{b['name']}{label}"),
-                           x=b["x"] + 4, y=b["y"] + 2, space_type="underground", blk=blk,
-                           floor=floor, gas=_gas(gen, "underground"))
+                      x=b["x"] + 4, y=b["y"] + 2, space_type="underground", blk=blk,
+                      floor=floor, gas=_gas(gen, "underground"))
         # boiler room / coal yard
         p_br = {"old": 0.22, "mid": 0.10, "new": 0.0, "village": 0.12}[era] * rate
         if gen.chance(p_br):
             cx = gen.pick((comp["ix0"] + 6, comp["ix1"] - 6))
             label = "原煤场" if era == "village" else "原锅炉房"
             _add_cand(gen, name=gen.names.unique(lambda: f"{comp['name']}{label}"),
-                           x=cx, y=comp["lane0"] - 6, space_type="boiler_room", blk=blk, floor=1,
-                           gas=_gas(gen, era))
+                      x=cx, y=comp["lane0"] - 6, space_type="boiler_room", blk=blk, floor=1,
+                      gas=_gas(gen, era))
         # bike shed
         p_bs = {"old": 0.40, "mid": 0.15, "new": 0.0, "village": 0.0}[era] * rate
         if gen.chance(p_bs):
             b = gen.pick(bl)
             _add_cand(gen, name=gen.names.unique(lambda: f"{b['name']}自行车棚"),
-                           x=b["x"] + comp["pcol"] * 0.3, y=b["y"], space_type="bike_shed",
-                           blk=blk, floor=1, gas=_gas(gen, era) if gen.chance(0.2) else "none")
+                      x=b["x"] + comp["pcol"] * 0.3, y=b["y"], space_type="bike_shed",
+                      blk=blk, floor=1, gas=_gas(gen, era) if gen.chance(0.2) else "none")
         # vacated ground-floor shop facing a street
         p_v = {"old": 0.45, "mid": 0.35, "new": 0.25, "village": 0.15}[era] * rate
         if comp["sides"] and gen.chance(p_v):
@@ -69,8 +69,8 @@ def build_candidates(gen: Generator) -> None:
             if fp is not None:
                 b = min(bl, key=lambda q: (q["x"] - fp[0]) ** 2 + (q["y"] - fp[1]) ** 2)
                 _add_cand(gen, name=gen.names.unique(lambda: f"{b['name']}底商腾退空间"),
-                               x=fp[0], y=fp[1], space_type="vacated", blk=blk,
-                               floor=gen.choice_w((1, 2), (0.85, 0.15)), gas=_gas(gen, era))
+                          x=fp[0], y=fp[1], space_type="vacated", blk=blk,
+                          floor=gen.choice_w((1, 2), (0.85, 0.15)), gas=_gas(gen, era))
     for blk in gen.blocks:
         use = blk["use"]
         if use == "industrial":
@@ -82,9 +82,9 @@ def build_candidates(gen: Generator) -> None:
                 if fp is None:
                     continue
                 _add_cand(gen, name=gen.names.unique(
-                    lambda: f"{fname}{gen.pick(('旧厂房', '仓库', '车间'))}{int(gen.rng.integers(1, 9))}号"),
-                    x=fp[0], y=fp[1], space_type="old_factory", blk=blk,
-                    floor=gen.choice_w((1, 2), (0.75, 0.25)), gas=_gas(gen, "factory"))
+                          lambda: f"{fname}{gen.pick(('旧厂房', '仓库', '车间'))}{int(gen.rng.integers(1, 9))}号"),
+                          x=fp[0], y=fp[1], space_type="old_factory", blk=blk,
+                          floor=gen.choice_w((1, 2), (0.75, 0.25)), gas=_gas(gen, "factory"))
         elif use == "commercial":
             for _ in range(int(gen.rng.integers(1, 4))):
                 if not gen.chance(rate):
@@ -93,15 +93,15 @@ def build_candidates(gen: Generator) -> None:
                 if fp is None:
                     continue
                 _add_cand(gen, name=gen.names.unique(
-                    lambda: f"{fp[2]}{int(gen.rng.integers(1, 300))}号沿街腾退商铺"),
-                    x=fp[0], y=fp[1], space_type="vacated", blk=blk,
-                    floor=gen.choice_w((1, 2), (0.8, 0.2)), gas=_gas(gen, "urban"))
+                          lambda: f"{fp[2]}{int(gen.rng.integers(1, 300))}号沿街腾退商铺"),
+                          x=fp[0], y=fp[1], space_type="vacated", blk=blk,
+                          floor=gen.choice_w((1, 2), (0.8, 0.2)), gas=_gas(gen, "urban"))
             if gen.chance(0.3 * rate):
                 fp = roads.front_point(gen, blk)
                 if fp is not None:
                     _add_cand(gen, name=gen.names.unique(
-                        lambda: f"{gen.names.word()}商场闲置楼层"), x=fp[0], y=fp[1],
-                        space_type="other", blk=blk, floor=2, gas=_gas(gen, "urban"))
+                              lambda: f"{gen.names.word()}商场闲置楼层"), x=fp[0], y=fp[1],
+                              space_type="other", blk=blk, floor=2, gas=_gas(gen, "urban"))
         elif use == "park":
             pname = gen.names.unique(lambda: gen.names.word() + "公园")
             for _ in range(int(gen.rng.integers(1, 3))):
@@ -113,27 +113,27 @@ def build_candidates(gen: Generator) -> None:
                     continue
                 d = {"W": "西", "E": "东", "S": "南", "N": "北"}[s]
                 _add_cand(gen, name=gen.names.unique(lambda: f"{pname}{d}门配套用房"),
-                               x=fp[0], y=fp[1], space_type="park", blk=blk, floor=1,
-                               gas=_gas(gen, "kiosk"))
+                          x=fp[0], y=fp[1], space_type="park", blk=blk, floor=1,
+                          gas=_gas(gen, "kiosk"))
         elif use == "school" and gen.chance(0.2 * rate):
             fp = roads.front_point(gen, blk)
             if fp is not None:
                 sname = gen.pick(("小学", "中学", "幼儿园"))
                 _add_cand(gen, name=gen.names.unique(lambda: f"{gen.names.word()}{sname}闲置附属用房"),
-                               x=fp[0], y=fp[1], space_type="other", blk=blk, floor=1,
-                               gas="none")
+                          x=fp[0], y=fp[1], space_type="other", blk=blk, floor=1,
+                          gas="none")
         elif use == "government" and gen.chance(0.5 * rate):
             fp = roads.front_point(gen, blk)
             if fp is not None:
                 _add_cand(gen, name=gen.names.unique(lambda: f"原{gen.names.word()}办事处旧址"),
-                               x=fp[0], y=fp[1], space_type="other", blk=blk,
-                               floor=gen.choice_w((1, 2), (0.6, 0.4)), gas=_gas(gen, "urban"))
+                          x=fp[0], y=fp[1], space_type="other", blk=blk,
+                          floor=gen.choice_w((1, 2), (0.6, 0.4)), gas=_gas(gen, "urban"))
         elif use == "vacant" and gen.chance(0.25 * rate):
             fp = roads.front_point(gen, blk)
             if fp is not None:
                 _add_cand(gen, name=gen.names.unique(lambda: f"原{gen.names.word()}农贸市场大棚"),
-                               x=fp[0], y=fp[1], space_type="other", blk=blk, floor=1,
-                               gas=_gas(gen, "urban"))
+                          x=fp[0], y=fp[1], space_type="other", blk=blk, floor=1,
+                          gas=_gas(gen, "urban"))
     # community service stations
     seen = set()
     for blk in gen.blocks:
@@ -144,8 +144,8 @@ def build_candidates(gen: Generator) -> None:
             fp = roads.front_point(gen, blk)
             if fp is not None:
                 _add_cand(gen, name=gen.names.unique(lambda: f"{blk['community']}服务站闲置用房"),
-                               x=fp[0], y=fp[1], space_type="other", blk=blk,
-                               floor=gen.choice_w((1, 2), (0.7, 0.3)), gas=_gas(gen, "urban"))
+                          x=fp[0], y=fp[1], space_type="other", blk=blk,
+                          floor=gen.choice_w((1, 2), (0.7, 0.3)), gas=_gas(gen, "urban"))
     _metro(gen)
     _greenway(gen)
     _ensure_types(gen)
@@ -180,8 +180,8 @@ def _metro(gen: Generator) -> None:
                 floor = gen.choice_w((1, 2, -1), (0.5, 0.35, 0.15))
                 label = "站厅闲置商业空间" if floor != 1 else "附属用房"
                 _add_cand(gen, name=gen.names.unique(lambda: f"{sname}{exit_}口{label}"),
-                               x=x + dx, y=y + dy, space_type="transit", blk=blk, floor=floor,
-                               gas="none" if floor < 0 else _gas(gen, "kiosk"))
+                          x=x + dx, y=y + dy, space_type="transit", blk=blk, floor=floor,
+                          gas="none" if floor < 0 else _gas(gen, "kiosk"))
             k += int(gen.rng.integers(2, 4))
 
 
@@ -205,7 +205,7 @@ def _greenway(gen: Generator) -> None:
         if west is None:
             continue
         _add_cand(gen, name=gen.names.unique(lambda: f"大运河滨河绿道{gen.names.word()}驿站"),
-                       x=x, y=y, space_type="park", blk=west, floor=1, gas=_gas(gen, "kiosk"))
+                  x=x, y=y, space_type="park", blk=west, floor=1, gas=_gas(gen, "kiosk"))
 
 
 def _ensure_types(gen: Generator) -> None:
@@ -228,5 +228,5 @@ def _ensure_types(gen: Generator) -> None:
                 "park": f"{fp[2]}街头绿地配套用房", "other": f"{fp[2]}闲置用房",
             }[st]
             _add_cand(gen, name=gen.names.unique(lambda: name), x=fp[0], y=fp[1], space_type=st,
-                           blk=blk, floor=floor, gas="none")
+                      blk=blk, floor=floor, gas="none")
             break

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 CRS = "EPSG:4548"  # CGCS2000 / 3-degree Gauss-Kruger CM 117E
 DEFAULT_SEED = 20261122
@@ -98,8 +100,8 @@ class Segment:
         self.vertical, self.c, self.a, self.b, self.kind, self.road = vertical, c, a, b, kind, road
         self.hard: list[float] = [a, b]
         self.soft: list[float] = []
-        self.params: np.ndarray | None = None
-        self.nodes: np.ndarray | None = None
+        self.params: np.ndarray = np.zeros(0)  # set by Net.finalize_segment
+        self.nodes: np.ndarray = np.zeros(0, dtype=np.int64)
 
     def xy(self, p: float) -> tuple[float, float]:
         return (self.c, p) if self.vertical else (p, self.c)
@@ -179,6 +181,38 @@ class Generator:
     buildings and spaces built so far. The stages (roads, compounds, spaces, facilities,
     writing) are functions of it, run in that order by generate_district."""
 
+    # set by roads.build_grid: arterial positions (local metres), the columns' and rows' kinds,
+    # the canal column and rail row, the extent, crossings, road names and local streets
+    X: list[float]
+    Y: list[float]
+    col_kind: list[str]
+    row_kind: list[str]
+    canal_col: int | None
+    rail_row: int | None
+    width: float
+    height: float
+    bridges: set[int]
+    underpasses: set[int]
+    xname: list[str]
+    yname: list[str]
+    lx: list[list[float]]
+    ly: list[list[float]]
+    lxname: list[list[str]]
+    lyname: list[list[str]]
+    keep_x: dict[tuple[int, int], list[bool]]
+    keep_y: dict[tuple[int, int], list[bool]]
+    # set by roads.build_blocks and roads.finalize_network
+    cores: list[tuple[float, float]]
+    kx: np.ndarray
+    ky: np.ndarray
+    eu: np.ndarray
+    ev: np.ndarray
+    elen: np.ndarray
+    graph: sparse.csr_matrix
+    # set by compounds.assign_admin
+    street_names: list[str]
+    by_block: dict
+
     def __init__(self, *, seed, n_streets, street_area_km2, density, canal, rail, max_edge_m,
                  candidate_rate, centre_lonlat):
         self.rng = np.random.default_rng(seed)
@@ -193,7 +227,7 @@ class Generator:
         self.names = Names(self.rng)
         self.segments: dict[tuple, Segment] = {}
         self.gates: list[tuple[int, tuple, float]] = []
-        self.blocks: list[dict] = []
+        self.blocks: list[dict[str, Any]] = []
         self.compounds: list[dict] = []
         self.buildings: list[dict] = []
         self.cands: list[dict] = []

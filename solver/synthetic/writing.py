@@ -103,7 +103,7 @@ def tables(gen: Generator) -> SyntheticDistrict:
         "other": ((30, 200), (50_000, 200_000)),
     }
     cands = sorted(gen.cands, key=lambda c: (c["block"]["street_idx"], c["block"]["community_idx"],
-                                              SPACE_TYPE_KEYS.index(c["space_type"]), c["x"], c["y"]))
+                                             SPACE_TYPE_KEYS.index(c["space_type"]), c["x"], c["y"]))
     area, cost = [], []
     for c in cands:
         (alo, ahi), (clo, chi) = ranges[c["space_type"]]

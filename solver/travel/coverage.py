@@ -18,11 +18,11 @@ from scipy.sparse import csr_matrix
 
 from models.instance import GroupCap, Instance
 
-from ..inputs.catalogue import eligible
-from .network import Network, Snap, build_network, check_snaps, snap
 from ..errors import Problems
+from ..inputs.catalogue import eligible
 from ..inputs.scenario import Scenario
 from ..inputs.tables import District
+from .network import Network, Snap, build_network, check_snaps, snap
 from .times import Reach, nearest_site_distance, network_reach, straight_reach
 
 
@@ -99,8 +99,9 @@ def eligibility(scenario: Scenario, candidates: pd.DataFrame) -> np.ndarray:
 def site_reach(geometry: Geometry, scenario: Scenario, district: District, sites: pd.DataFrame,
                site_snap: Snap | None, *, limit_m: float) -> Reach:
     """Sparse walking distances from ``sites`` to households within ``limit_m``."""
-    if geometry.method == "network":
-        return network_reach(geometry.network, site_snap, geometry.households, limit_m=limit_m)
+    net, hh_snap = geometry.network, geometry.households
+    if net is not None and hh_snap is not None and site_snap is not None:
+        return network_reach(net, site_snap, hh_snap, limit_m=limit_m)
     hh = district.households
     return straight_reach(sites["x"].to_numpy(), sites["y"].to_numpy(), hh["x"].to_numpy(), hh["y"].to_numpy(),
                           limit_m=limit_m, detour=scenario.detour_factor)
@@ -192,9 +193,10 @@ def nearest_distances(scenario: Scenario, district: District, geometry: Geometry
 
 def _nearest(geometry: Geometry, scenario: Scenario, sites: pd.DataFrame, mask: np.ndarray,
              hh: pd.DataFrame) -> np.ndarray:
-    if geometry.method == "network":
-        sub = Snap(node=geometry.candidates.node[mask], access_m=geometry.candidates.access_m[mask])
-        return nearest_site_distance(geometry.network, sub, geometry.households)
+    net, cand = geometry.network, geometry.candidates
+    if net is not None and cand is not None:
+        sub = Snap(node=cand.node[mask], access_m=cand.access_m[mask])
+        return nearest_site_distance(net, sub, geometry.households)
     return nearest_site_distance(None, None, None,
                                  site_xy=(sites["x"].to_numpy()[mask], sites["y"].to_numpy()[mask]),
                                  point_xy=(hh["x"].to_numpy(), hh["y"].to_numpy()),

@@ -42,12 +42,12 @@ class Reach:
     def nnz(self) -> int:
         return len(self.src)
 
-    def within(self, limit_m: float) -> "Reach":
+    def within(self, limit_m: float) -> Reach:
         keep = self.dist_m <= limit_m
         return Reach(src=self.src[keep], dst=self.dst[keep], dist_m=self.dist_m[keep],
                      n_src=self.n_src, n_dst=self.n_dst, limit_m=min(limit_m, self.limit_m))
 
-    def subset_src(self, mask: np.ndarray) -> "Reach":
+    def subset_src(self, mask: np.ndarray) -> Reach:
         keep = mask[self.src]
         return Reach(src=self.src[keep], dst=self.dst[keep], dist_m=self.dist_m[keep],
                      n_src=self.n_src, n_dst=self.n_dst, limit_m=self.limit_m)
@@ -138,12 +138,16 @@ def nearest_site_distance(network: Network | None, sites: Snap | None, points: S
     node by its access leg. Without: a KD-tree nearest-neighbour query.
     """
     if network is None:
+        if point_xy is None:
+            raise ValueError("without a network, give point_xy (and site_xy)")
         px, py = point_xy
         if site_xy is None or len(site_xy[0]) == 0:
             return np.full(len(px), np.inf)
         tree = cKDTree(np.column_stack(site_xy))
         d, _ = tree.query(np.column_stack([px, py]), k=1)
         return d * detour
+    if points is None:
+        raise ValueError("with a network, give the points' snap")
     if sites is None or len(sites.node) == 0:
         return np.full(len(points.node), np.inf)
     n = network.n_nodes

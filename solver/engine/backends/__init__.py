@@ -1,4 +1,4 @@
-"""Solver backends: translate a models.LinearModel for a solver library and solve it; the only package that imports ortools, pulp or highspy.
+"""Solver backends: a models.LinearModel solved by a solver library; the only package that imports one.
 
 Every backend returns a :class:`solver.engine.result.BackendResult`; an
 infeasible model or a time limit without a solution is a status, never an

@@ -58,7 +58,7 @@ def ortools_version() -> str:
     if _VERSION is None:
         import ortools
 
-        _VERSION = ortools.__version__
+        _VERSION = ortools.__version__  # type: ignore[attr-defined]  # set by the package, not in its stubs
     return _VERSION
 
 
@@ -73,11 +73,10 @@ def _specific(engine: Engine, params: SolveParameters, settings: Settings) -> st
 
 def to_helper(model: LinearModel) -> mbh.ModelBuilderHelper:
     helper = mbh.ModelBuilderHelper()
-    helper.fill_model_from_sparse_data(
-        np.asarray(model.lb, dtype=np.float64), np.asarray(model.ub, dtype=np.float64),
-        np.asarray(model.objective, dtype=np.float64), np.asarray(model.row_lb, dtype=np.float64),
-        np.asarray(model.row_ub, dtype=np.float64), model.A.astype(np.float64).tocsr(),
-    )
+    lb, ub, obj, row_lb, row_ub = (np.asarray(v, dtype=np.float64)
+                                   for v in (model.lb, model.ub, model.objective, model.row_lb, model.row_ub))
+    # OR-Tools' pybind11 stub types these as ndarray[float64[m, 1]], which no numpy array matches
+    helper.fill_model_from_sparse_data(lb, ub, obj, row_lb, row_ub, model.A.astype(np.float64).tocsr())  # type: ignore[arg-type]
     for i in np.flatnonzero(model.integer):
         helper.set_var_integrality(int(i), True)
     helper.set_maximize(model.maximize)
@@ -115,7 +114,7 @@ def solve(model: LinearModel, params: SolveParameters, *, engine: Engine = Engin
     if status in (mbh.SolveStatus.MODEL_INVALID, mbh.SolveStatus.INVALID_SOLVER_PARAMETERS,
                   mbh.SolveStatus.SOLVER_TYPE_UNAVAILABLE, mbh.SolveStatus.INCOMPATIBLE_OPTIONS):
         raise RuntimeError(f"OR-Tools {engine} rejected the model: {status.name} {sol.status_string()}")
-    bound = float(sol.best_objective_bound()) if sol.has_response() else None
+    last = float(sol.best_objective_bound()) if sol.has_response() else None
     return BackendResult(termination=Termination.NO_SOLUTION, values=None, objective=None,
-                         best_bound=bound if bound is not None and np.isfinite(bound) else None,
+                         best_bound=last if last is not None and np.isfinite(last) else None,
                          wall_s=wall, solver=name)

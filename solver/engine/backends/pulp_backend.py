@@ -41,7 +41,7 @@ def solve(model: LinearModel, params: SolveParameters, *, hint: np.ndarray | Non
         if np.isfinite(hi):
             prob += expr <= float(hi), f"r{r}_hi"
     warm = hint is not None
-    if warm:
+    if hint is not None:
         for v, val in zip(xs, hint):
             v.setInitialValue(float(val))
     solver = pulp.PULP_CBC_CMD(msg=params.log, timeLimit=float(params.time_limit_s),
