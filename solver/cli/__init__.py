@@ -1,1 +1,1 @@
-"""The `siting` command line: one module per command, thin wrappers over the pipeline."""
+"""The `siting` command line, one thin module per command; may import every package of solver/ but the facade."""

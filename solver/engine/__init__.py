@@ -1,1 +1,1 @@
-"""The solve of a models.Instance: reduction, heuristics, LP root, backends; imports models and solver.errors."""
+"""The solve of a models.Instance (reduction, heuristics, LP root, backends); imports models, errors, choices only."""

@@ -1,1 +1,1 @@
-"""What the user gives, read and validated (scenario, tables, catalogue, grades); imports models, solver.errors."""
+"""What the user gives, read and validated (scenario, tables, catalogue, grades); imports models and base modules."""

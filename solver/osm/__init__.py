@@ -1,4 +1,4 @@
-"""OpenStreetMap import: a PBF extract in, a scenario's input tables and a starter scenario out.
+"""OpenStreetMap import: a PBF extract in, input tables and a starter scenario out; imports solver.inputs and below.
 
 ``siting import-osm district.osm.pbf --out data/mydistrict/`` (see
 :func:`solver.osm.importer.import_osm`). The tag mapping and the estimation

@@ -1,4 +1,4 @@
-"""A deterministic generator of a synthetic, Tongzhou-like demo district.
+"""A deterministic generator of a synthetic, Tongzhou-like demo district; imports nothing from the rest of siting.
 
 Everything produced here is SYNTHETIC: no row describes a real building, space,
 shop or street. Street (街道) names are borrowed from Tongzhou for flavour only;
