@@ -103,7 +103,6 @@ def _ours(case: Case, sc, *, time_limit: float, threads: int, read_s: float) -> 
 
     mode = Mode(case.source["mode"])
     opts = RunOptions(mode=mode, time_limit_s=time_limit, relative_gap=0.0, threads=threads)
-    problem = ""
     try:
         r = run_pipeline(sc, options=opts)
     except CheckError as exc:  # the independent checker disagreed: a defect, reported as such
@@ -113,13 +112,16 @@ def _ours(case: Case, sc, *, time_limit: float, threads: int, read_s: float) -> 
     events, kind = ours_events(res)
     t = r.timings
     objective = None if res.x is None else (float(res.coverage) if mode is Mode.MAX_COVERAGE else float(res.cost))
+    complete = None
+    if mode is Mode.COVER and res.x is not None:  # False: full coverage is impossible, the plan covers the most
+        complete = not bool(np.any(~inst.covered_items(res.x) & (np.diff(inst.cover.indptr) > 0)))
     return {
         "status": STATUS.get(res.termination.value, res.termination.value), "objective": objective,
         "bound": None if res.best_bound is None else float(res.best_bound),
         **_times(t, read_s), "solve_s": float(t.get("solve", res.wall_s)),
         "check_s": float(t.get("check", 0.0) + t.get("rank", 0.0) + t.get("uncovered", 0.0)),
         **_sizes(inst), "x": None, "events": thin(events, maximize=mode is Mode.MAX_COVERAGE),
-        "tol": _tol(inst, mode), "plan_problem": problem,
+        "tol": _tol(inst, mode), "plan_problem": "", "cover_complete": complete,
         "detail": {"solver": res.solver, "trace": kind, "wall_s": round(res.wall_s, 4),
                    "timings": {k: round(v, 4) for k, v in res.timings.items()},
                    "sizes": {k: int(v) for k, v in res.sizes.items()}, "cost": res.cost,

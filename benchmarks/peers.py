@@ -122,6 +122,15 @@ def run_spopt(inst, cover_fn, case, *, time_limit: float, threads: int = 2) -> d
                        **({"message": note} if note else {})}}
 
 
+def milp_status(code: int, *, has_plan: bool) -> str:
+    """scipy.optimize.milp's status: 0 optimal, 1 a limit (with or without a plan), 2 infeasible."""
+    if code == 0:
+        return "optimal"
+    if code == 1:
+        return "time_limit" if has_plan else "no_solution"
+    return "infeasible" if code == 2 else "error"
+
+
 def run_highs(inst, cover_fn, case, *, time_limit: float, threads: int = 2) -> dict:
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import csr_matrix, hstack, identity
@@ -147,14 +156,7 @@ def run_highs(inst, cover_fn, case, *, time_limit: float, threads: int = 2) -> d
                options={"time_limit": float(time_limit), "mip_rel_gap": 0.0, "disp": False})
     t3 = time.perf_counter()
     x = None if res.x is None else np.asarray(res.x[:n_s]) > 0.5
-    if res.status == 0:
-        status = "optimal"
-    elif res.status == 1:
-        status = "time_limit" if x is not None else "no_solution"
-    elif res.status == 2:
-        status = "infeasible"
-    else:
-        status = "error"
+    status = milp_status(res.status, has_plan=x is not None)
     bound = getattr(res, "mip_dual_bound", None)
     if bound is not None and not lscp:
         bound = -bound
@@ -262,14 +264,7 @@ def solve_plain_highs(model, *, time_limit: float, log_path: Path) -> dict:
     t_end = time.perf_counter()
     values = None if res.x is None else np.asarray(res.x, dtype=float)
     obj = None if values is None else float(model.objective_value(values))
-    if res.status == 0:
-        status = "optimal"
-    elif res.status == 1:
-        status = "time_limit" if values is not None else "no_solution"
-    elif res.status == 2:
-        status = "infeasible"
-    else:
-        status = "error"
+    status = milp_status(res.status, has_plan=values is not None)
     b = getattr(res, "mip_dual_bound", None)
     bound = None if b is None or not np.isfinite(b) else sign * float(b) + model.objective_offset
     if status == "optimal" and bound is None:

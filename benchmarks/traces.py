@@ -141,7 +141,7 @@ def primal_gap(z: float | None, z_best: float | None, *, tol: float = 0.0) -> fl
     if z is None or z_best is None:
         return 1.0
     d = abs(z_best - z)
-    if d <= tol:
+    if d < tol or d == 0:
         return 0.0
     if z * z_best < 0:
         return 1.0
