@@ -203,7 +203,7 @@ def targets(rows: list[dict], cases: dict[str, Case]) -> list[tuple[str, str, st
     sps = [sp for sp in (speedup(rows, p) for p in ("scip", "highs")) if sp]
     if sps:
         met = all(sp["ratio"] is not None and sp["ratio"] >= 10 and sp["kind"] in ("=", ">=") for sp in sps)
-        text = "; ".join(f"{PEER_NAMES[sp['peer']]} {_ratio_text(sp)} over {sp['cases']} cases" for sp in sps)
+        text = "; ".join(f"{PEER_NAMES[sp['peer']]} {_ratio_text(sp)} over {sp['cases']} case(s)" for sp in sps)
         out.append((DISTRICT_TARGETS[0], text, "met" if met else "not met"))
     else:
         out.append((DISTRICT_TARGETS[0], "–", "not in this run"))
@@ -264,7 +264,8 @@ def markdown(rows: list[dict], cases: dict[str, Case], order: list[str]) -> list
             cens.append(f"{PEER_NAMES[peer]} never reached 0.5 % on {sp['peer_censored']} (counted at its limit)")
         if sp["ours_censored"]:
             cens.append(f"ours never reached 0.5 % on {sp['ours_censored']} (counted at its limit)")
-        out.append(f"- **Time to a 0.5 % gap, summed over the {sp['cases']} cases both ran: ours "
+        cases_text = f"{sp['cases']} case" + ("s" if sp["cases"] != 1 else "")
+        out.append(f"- **Time to a 0.5 % gap, summed over the {cases_text} both ran: ours "
                    f"{_fmt_s(sp['ours_s'])} s, {PEER_NAMES[peer]} {_fmt_s(sp['peer_s'])} s: "
                    f"{PEER_NAMES[peer]} / ours = {_ratio_text(sp)}**"
                    + (f" ({'; '.join(cens)})" if cens else ""))
