@@ -88,11 +88,12 @@ class Case:
 
     ``{"file": "SJC/SJC324.txt"}`` (relative to the instance folder),
     ``{"generator": "bds", "n_customers": .., "n_sites": .., "seed": ..}`` or
-    ``{"generator": "district", "n_streets": .., "seed": .., "distance": "euclid"|"network"}``.
+    ``{"generator": "district", "n_streets": .., "seed": .., "distance": "euclid"|"network"}``, or
+    ``{"kind": "district" | "sweep", ...}`` for the district family (benchmarks/districts.py).
     """
 
     case_id: str
-    series: str  # "reference", "maximo", "scaling-bds", "scaling-district"
+    series: str  # "reference", "maximo", "scaling-bds", "scaling-district", "district"
     problem: str  # "MCLP" or "LSCP"
     family: str
     source: dict
@@ -105,6 +106,7 @@ class Case:
     ref: dict | None = None  # RefRow as a dict
     literature: dict | None = None  # {"value": .., "kind": .., "source": ..}
     notes: tuple[str, ...] = field(default_factory=tuple)
+    time_limit: float | None = None  # the case's own limit, for ours and the peers (district family)
 
     @property
     def dense_cells(self) -> int:
@@ -221,8 +223,15 @@ def interleave(cases: list[Case]) -> list[Case]:
     return out
 
 
-def build_cases(profile: str, instances_dir: Path, *, notes: list[str]) -> list[Case]:
-    """The cases of ``profile`` ("fast" or "full"); reference rows whose file is absent are noted and skipped."""
+def build_cases(profile: str, instances_dir: Path | None, *, notes: list[str]) -> list[Case]:
+    """The cases of ``profile`` ("fast", "full" or "district"); reference rows whose file is absent
+    are noted and skipped. Without an instance folder, only the generated cases of the profile."""
+    from . import districts
+
+    if profile == "district":
+        return districts.family_cases()
+    if instances_dir is None:
+        return _generated_cases(profile)
     instances_dir = Path(instances_dir)
     rows = load_reference(instances_dir)
     cases: list[Case] = []
@@ -236,15 +245,16 @@ def build_cases(profile: str, instances_dir: Path, *, notes: list[str]) -> list[
         cases += [bds_scaling_case(m, 100, peers=m <= 10_000) for m in (1_000, 10_000, 100_000)]
         cases += [bds_scaling_case(m, 1000, peers=False) for m in (1_000, 10_000)]
         cases += [district_case(5, "euclid", peers=True), district_case(5, "network", peers=False)]
+        cases += districts.fast_cases()
     elif profile == "full":
         cases = [case_from_ref(r) for r in rows if r.in_shared]
         cases += [maximo_case(city, p) for p in (50, 100) for city in MAXIMO_CITIES]
         cases += [bds_scaling_case(m, 100) for m in (1_000, 10_000, 100_000, 1_000_000)]
         cases += [bds_scaling_case(m, 1000) for m in (1_000, 10_000, 100_000)]
         cases += [district_case(k, d) for k in (5, 20, 80) for d in ("euclid", "network")]
-        cases = interleave(cases)
+        cases = interleave(cases + districts.family_cases())
     else:
-        raise ValueError(f"unknown profile {profile!r}; use 'fast' or 'full'")
+        raise ValueError(f"unknown profile {profile!r}; use 'fast', 'full' or 'district'")
     skipped = [r for r in rows if not r.in_shared]
     if skipped and profile == "full":
         files = sorted({r.file for r in skipped})
@@ -256,3 +266,23 @@ def build_cases(profile: str, instances_dir: Path, *, notes: list[str]) -> list[
                      + ", ".join(sorted({c.source['file'] for c in missing})))
         cases = [c for c in cases if c not in missing]
     return cases
+
+
+def _generated_cases(profile: str) -> list[Case]:
+    """The generated cases of a profile, for a run without the public instances."""
+    from . import districts
+
+    if profile == "fast":
+        return ([bds_scaling_case(m, 100, peers=m <= 10_000) for m in (1_000, 10_000, 100_000)]
+                + [district_case(5, "euclid"), district_case(5, "network")] + districts.fast_cases())
+    return ([bds_scaling_case(m, 100) for m in (1_000, 10_000, 100_000, 1_000_000)]
+            + [bds_scaling_case(m, 1000) for m in (1_000, 10_000, 100_000)]
+            + [district_case(k, d) for k in (5, 20, 80) for d in ("euclid", "network")]
+            + districts.family_cases())
+
+
+def proven_rows(instances_dir: Path | None) -> list[RefRow]:
+    """The reference rows with a proven optimum (the rows the reference check must cover)."""
+    if instances_dir is None:
+        return []
+    return [r for r in load_reference(instances_dir) if r.status == "optimal"]

@@ -14,14 +14,19 @@ from pathlib import Path
 
 from .reference import Case
 
-SOLVERS = ("ours", "highs", "spopt")
+SOLVERS = ("ours", "highs", "spopt", "scip")
 CSV_COLUMNS = [
     "case_id", "series", "problem", "family", "instance", "n_customers", "n_sites", "nnz", "radius", "rule", "p",
     "solver", "repeats", "status", "objective", "bound", "gap", "read_s", "cover_s", "model_s", "solve_s",
     "total_s", "peak_rss_mb", "ref_objective", "ref_status", "ref_bound", "ref_seconds", "check",
-    "objective_vs_ours", "time_ratio_ours_over_this", "plan_ok", "note", "detail",
+    "objective_vs_ours", "time_ratio_ours_over_this", "plan_ok",
+    # district family (benchmarks/district_report.py): limits, the best plan of the run, trace metrics
+    "time_limit", "prepare_s", "check_s", "z_best", "t_first_plan", "t_within_1pct", "t_gap_05pct", "t_gap_1pct",
+    "t_proof", "primal_integral", "trace_events", "note", "detail",
 ]
-FAIL_CHECKS = ("MISMATCH", "PLAN ERROR", "ERROR")
+# A row whose check starts with one of these makes the run exit 1 (README "Exit code").
+FAIL_CHECKS = ("MISMATCH", "PLAN ERROR", "ERROR", "KILLED", "NO PLAN", "WORSE")
+KILLED = "KILLED (hard wall-clock limit)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,6 +121,17 @@ def reference_check(case: Case, status: str, objective: float | None) -> str:
     return "-" if objective is not None else f"no solution ({status})"
 
 
+def _ours_strict(solver: str, check: str) -> str:
+    """Ours may not end without a plan, nor below a proven optimum (the peers' limits are theirs)."""
+    if solver != "ours":
+        return check
+    if check.startswith("no solution"):
+        return "NO PLAN " + check[len("no solution"):].strip()
+    if check == "worse (time limit)":
+        return "WORSE than the proven optimum (time limit)"
+    return check
+
+
 def objective_vs(case: Case, a: float | None, b: float | None) -> str:
     if a is None or b is None:
         return ""
@@ -158,12 +174,21 @@ def aggregate(case: Case, solver: str, runs: list[dict]) -> dict:
                ref_seconds=ref.get("seconds"))
     if case.ref is None and case.literature is not None:
         row.update(ref_objective=case.literature["value"], ref_status=f"literature {case.literature['kind']}")
+    for k in ("time_limit", "prepare_s", "check_s"):
+        row[k] = _median([r.get(k) for r in runs])
+    statuses = {r.get("status") for r in runs}
     if row["status"] in ("skipped",):
         row["check"] = ""
+    elif "killed" in statuses:
+        row["status"], row["check"] = "killed", KILLED
+    elif "error" in statuses:
+        row["status"], row["check"] = "error", "ERROR"
+    elif not plan_ok:
+        row["check"] = "PLAN ERROR: " + str(detail.get("plan_problem", ""))
+    elif case.series == "district":
+        row["check"] = ""  # filled by district_report.district_checks, against the other solvers' plans
     else:
-        row["check"] = reference_check(case, row["status"], row["objective"])
-        if not plan_ok:
-            row["check"] = "PLAN ERROR: " + str(detail.get("plan_problem", ""))
+        row["check"] = _ours_strict(solver, reference_check(case, row["status"], row["objective"]))
     row["plan_ok"] = plan_ok
     if detail.get("message") and row["status"] not in ("optimal",):
         note = (note + "; " if note else "") + str(detail["message"])[:200]
@@ -233,25 +258,76 @@ def failures(rows: list[dict]) -> list[dict]:
     return [r for r in rows if any(str(r.get("check", "")).startswith(f) for f in FAIL_CHECKS)]
 
 
+def reference_coverage(rows: list[dict], proven: int) -> str:
+    """How many of the reference CSV's proven rows this run checked, and how."""
+    ours = [r for r in rows if r["series"] == "reference" and r["solver"] == "ours" and r.get("ref_status") == "optimal"
+            and r["status"] != "skipped"]
+    counts: dict[str, int] = {}
+    for r in ours:
+        key = str(r["check"]).split(":")[0]
+        counts[key] = counts.get(key, 0) + 1
+    how = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    return (f"**Reference check: {len(ours)} of {proven} proven rows checked**" + (f" ({how})" if how else "")
+            + ("" if len(ours) == proven else " (this run selects a part of the reference rows)") + ".")
+
+
+def headline_highs(rows: list[dict], settings: dict) -> str | None:
+    """Ours vs the plain textbook HiGHS MILP on the textbook rows both ran in this run (end-to-end sums)."""
+    by = {(r["case_id"], r["solver"]): r for r in rows}
+    pairs = []
+    for r in rows:
+        if r["solver"] != "highs" or r["series"] == "district" or r["status"] in ("skipped", "error", "killed"):
+            continue
+        o = by.get((r["case_id"], "ours"))
+        if o and o.get("total_s") and r.get("total_s") and o["status"] not in ("error", "killed"):
+            pairs.append((o, r))
+    if not pairs:
+        return None
+    s_ours = sum(o["total_s"] for o, _ in pairs)
+    s_highs = sum(h["total_s"] for _, h in pairs)
+    cut = sum(h["status"] != "optimal" for _, h in pairs)
+    cut_ours = sum(o["status"] != "optimal" for o, _ in pairs)
+    bound = ">= " if cut and not cut_ours else ""
+    tail = []
+    if cut:
+        tail.append(f"HiGHS stopped at its {settings['peer_time_limit']:g}-s limit on {cut}: its sum is a lower bound")
+    if cut_ours:
+        tail.append(f"ours stopped at its {settings['time_limit']:g}-s limit on {cut_ours}")
+    return (f"**Headline: plain textbook HiGHS (scipy.optimize.milp) / ours = {bound}{s_highs / s_ours:.2f}x** on "
+            f"the sum of end-to-end times over the {len(pairs)} textbook rows both ran in this run (ours "
+            f"{s_ours:,.1f} s, HiGHS {s_highs:,.1f} s" + ("; " + "; ".join(tail) if tail else "") + ").")
+
+
 def markdown(rows: list[dict], cases: list[Case], info: dict, *, profile: str, settings: dict,
-             notes: list[str], baselines: dict[str, float]) -> str:
+             notes: list[str], baselines: dict[str, float], proven: int = 0,
+             district: list[str] | None = None) -> str:
     by = {(r["case_id"], r["solver"]): r for r in rows}
     fails = failures(rows)
     v = info["versions"]
     ram = f"{info['ram_gb']:.1f} GiB" if info.get("ram_gb") else "?"
     out = [f"# Solver-core benchmark: profile `{profile}`", ""]
     if fails:
-        out += [f"**FAILURES: {len(fails)} result(s) disagree with the reference or returned an invalid plan "
-                "(rows marked MISMATCH / PLAN ERROR / ERROR below).**", ""]
+        kinds = sorted({str(r["check"]).split(" ")[0].rstrip(":") for r in fails})
+        out += [f"**FAILURES: {len(fails)} row(s) failed ({', '.join(kinds)}; see Failures below): exit code 1.**",
+                ""]
     else:
-        out += ["No reference mismatches.", ""]
+        out += ["No failures: no job killed, no error, every plan checked, ours never without a plan nor below "
+                "a proven optimum, no reference mismatch.", ""]
+    if any(r["series"] == "reference" for r in rows):
+        out += [reference_coverage(rows, proven), ""]
+    head = headline_highs(rows, settings)
+    if head:
+        out += [head, ""]
     out += [
         f"- machine: {info['cpu']}, {info['cores']} cores, {ram} RAM ({info['platform']})",
-        f"- versions: python {v['python']}, ortools {v['ortools']}, scipy {v['scipy']} (HiGHS), numpy {v['numpy']}, "
+        f"- versions: python {v['python']}, ortools {v['ortools']} (SCIP), scipy {v['scipy']} (HiGHS), "
+        f"numpy {v['numpy']}, "
         f"spopt {v['spopt']}, pulp {v['pulp']} (CBC)",
         f"- git: {info['git']}; run at {info['date']}",
-        f"- time limits: ours {settings['time_limit']:g} s, peers {settings['peer_time_limit']:g} s; "
-        f"threads {settings['threads']}; repeats {settings['repeats']} (times are medians)",
+        f"- time limits: ours {settings['time_limit']:g} s, peers {settings['peer_time_limit']:g} s on the textbook "
+        f"cases; district cases: every solver "
+        + (f"{settings['district_time_limit']:g} s" if settings.get("district_time_limit") else "the case's limit")
+        + f"; threads {settings['threads']}; repeats {settings['repeats']} (times are medians)",
         "- baseline memory of an idle worker (interpreter + imports): "
         + (", ".join(f"{k} {v:.0f} MB" for k, v in baselines.items()) or "not measured"),
     ]
@@ -300,18 +376,21 @@ def markdown(rows: list[dict], cases: list[Case], info: dict, *, profile: str, s
                               f"{_obj(r['objective'])} {_vs(r)}"]
             out.append("| " + " | ".join(cells) + " |")
         out += [""]
+    out += district or []
     if fails:
         out += ["## Failures", ""]
         for r in fails:
             out.append(f"- `{r['case_id']}` [{r['solver']}]: {r['check']}; objective {_obj(r['objective'])} "
                        f"({r['status']}), reference {_obj(r['ref_objective'])} ({r['ref_status']}). {r['note']}")
         out += [""]
-    skipped = [r for r in rows if r["status"] == "skipped"]
+    skipped = [r for r in rows if r["status"] == "skipped" and r["series"] != "district"]
     if skipped:
         out += ["## Skipped peer runs", ""]
         for r in skipped:
             out.append(f"- `{r['case_id']}` [{r['solver']}]: {r['note']}")
         out += [""]
+    if not main and not scal:
+        return "\n".join(out)
     out += ["Columns: *total s* = read + coverage (or cost matrix) + model build + solve, end to end in the worker "
             "process; *ours/X* = ours total / X total (< 1: ours faster); *MB* = peak resident memory of the "
             "job's process (ru_maxrss, includes the baseline above); HiGHS/spopt obj: their objective and how it "

@@ -20,11 +20,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def hard_timeout(time_limit: float, solver: str) -> float:
-    """Wall-clock seconds after which a job is killed (its own limit plus room to build and check)."""
+def hard_timeout(time_limit: float, solver: str, *, solves: int = 1) -> float:
+    """Wall-clock seconds after which a job is killed (its own limit plus room to build and check);
+    ``solves``: the number of time-limited solves in the job (a budget sweep: levels + 1)."""
     if solver == "spopt":
         return 2.0 * time_limit + 180.0
-    return 1.5 * time_limit + 120.0
+    return 1.5 * time_limit * solves + 120.0 + (60.0 if solves > 1 else 0.0)
 
 
 def run_job(spec: dict, *, timeout: float, workdir: Path | None = None) -> dict:

@@ -1,10 +1,12 @@
 """One benchmark job in its own process: ``python -m benchmarks.worker SPEC.json OUT.json``.
 
-The spec names a case, a solver (``ours``, ``spopt``, ``highs``, or ``noop`` to
+The spec names a case, a solver (``ours``, ``spopt``, ``highs``, ``scip``, or ``noop`` to
 measure the memory of the interpreter plus the solver's libraries), the instance
 folder and the time limit. The job reads (or generates) the instance, builds what
 the solver needs, solves, then checks the plan independently against a freshly
-built coverage (outside the timed part) and writes the result as JSON.
+built coverage (outside the timed part) and writes the result as JSON. A case of
+the district family runs benchmarks/district_jobs.py instead (its spec names the
+case's scenario file).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ def _import_for(solver: str) -> None:
         import spopt.locate  # noqa: F401
     elif solver == "highs":
         import scipy.optimize  # noqa: F401
+    elif solver == "scip":
+        import ortools.linear_solver.python.model_builder_helper  # noqa: F401
 
 
 def check_plan(case: Case, inst, cover, x: np.ndarray) -> tuple[float | None, str]:
@@ -67,8 +71,13 @@ def run(spec: dict) -> dict:
     if solver.startswith("noop"):  # "noop:ours": the baseline memory of the interpreter + those imports
         _import_for(solver.partition(":")[2])
         return {"status": "noop"}
+    if solver.startswith("sleep:"):  # a job that overruns its hard limit (tests of the kill path)
+        time.sleep(float(solver.partition(":")[2]))
+        return {"status": "noop"}
     case = Case.from_json(spec["case"])
     _import_for(solver)
+    if case.series == "district":
+        return _district(case, spec)
     t0 = time.perf_counter()
     inst, cover_fn = load_case(case, Path(spec["instances_dir"]))
     read_s = time.perf_counter() - t0
@@ -112,6 +121,21 @@ def run(spec: dict) -> dict:
                plan_ok=not problem, detail=detail)
     if out.get("nnz") is None and cover is not None:
         out["nnz"] = int(cover.nnz)
+    return out
+
+
+def _district(case: Case, spec: dict) -> dict:
+    from .district_jobs import run as run_district
+
+    out = run_district(case, spec["solver"], scenario=spec["scenario"], time_limit=float(spec["time_limit"]),
+                       threads=int(spec.get("threads", 2)))
+    if out.get("status") in ("skipped", "error"):
+        return out
+    out.pop("x", None)
+    problem = out.pop("plan_problem", "")
+    if problem:
+        out["detail"]["plan_problem"] = problem
+    out.update(total_s=out["prepare_s"] + out["solve_s"], plan_ok=not problem)
     return out
 
 

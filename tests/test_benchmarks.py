@@ -330,7 +330,9 @@ def test_cli_smoke_run_ours_and_highs(tmp_path):
         assert r["status"] == "optimal" and r["check"] == "ok", r
         assert float(r["peak_rss_mb"]) > 0
     md = (out / "summary.md").read_text()
-    assert "No reference mismatches" in md and "machine:" in md and "ortools" in md and "git:" in md
+    proven = sum(r.status == "optimal" for r in load_reference(INSTANCES))
+    assert "No failures" in md and f"2 of {proven} proven rows checked" in md
+    assert "machine:" in md and "ortools" in md and "git:" in md
     assert (out / "time_vs_size.png").stat().st_size > 0
 
 
@@ -379,3 +381,217 @@ def test_scip_settings_study_measures_the_shipped_settings():
     assert SCIP_SETTINGS["cardinality"] in alone and SCIP_SETTINGS["cardinality_proof"] in alone
     assert SCIP_SETTINGS["cardinality"] != SCIP_SETTINGS["cardinality_proof"]
     assert list(VARIANTS.values())[0] == (SCIP_SETTINGS["general"], SCIP_SETTINGS["general"]) == ("", "")
+
+
+# --------------------------------------------------------------------------------------------
+# Honest signals: what makes the run exit 1
+
+
+def _finalize_fabricated(tmp_path, jobs: list[dict], *, proven: int = 0) -> int:
+    """finalize() on a jobs.jsonl written here (no subprocess): the exit code of the run."""
+    import json
+
+    from benchmarks.__main__ import finalize
+    from benchmarks.report import machine_info
+
+    out = tmp_path / "out"
+    out.mkdir()
+    settings = {"time_limit": 10.0, "peer_time_limit": 10.0, "district_time_limit": None, "threads": 2,
+                "repeats": 1, "peers": ["highs"], "instances": None}
+    meta = {"profile": "fast", "settings": settings, "notes": [], "baselines": {}, "info": machine_info(REPO_ROOT),
+            "cases": sorted({j["case"]["case_id"] for j in jobs}), "proven_rows": proven}
+    (out / "run.json").write_text(json.dumps(meta), encoding="utf-8")
+    (out / "jobs.jsonl").write_text("".join(json.dumps(j) + "\n" for j in jobs), encoding="utf-8")
+    return finalize(out)
+
+
+def _ref_case(objective: float = 100.0) -> Case:
+    ref = {"objective": objective, "status": "optimal", "bound": objective, "seconds": 1.0}
+    return Case(case_id="MCLP/F/x/r1/p1/le", series="reference", problem="MCLP", family="F", source={"file": "f"},
+                radius=1, rule="le", p=1, n_sites=3, n_customers=3, ref=ref)
+
+
+def _job(case: Case, solver: str, **result) -> dict:
+    base = {"status": "optimal", "objective": 100.0, "bound": 100.0, "read_s": 0.0, "cover_s": 0.0, "model_s": 0.0,
+            "solve_s": 1.0, "total_s": 1.0, "n_customers": 3, "n_sites": 3, "plan_ok": True, "peak_rss_mb": 1.0}
+    return {"case": case.to_json(), "solver": solver, "repeat": 0, "result": {**base, **result}}
+
+
+def test_exit_code_is_zero_when_every_check_passes(tmp_path):
+    case = _ref_case()
+    assert _finalize_fabricated(tmp_path, [_job(case, "ours"), _job(case, "highs", total_s=4.0)], proven=379) == 0
+    md = (tmp_path / "out" / "summary.md").read_text()
+    assert "1 of 379 proven rows checked" in md
+    # the headline ratio is computed by the suite from the rows of this run: HiGHS 4 s / ours 1 s
+    assert "HiGHS (scipy.optimize.milp) / ours = 4.00x" in md
+
+
+def test_exit_code_is_one_when_a_job_was_killed(tmp_path):
+    case = _ref_case()
+    killed = {"case": case.to_json(), "solver": "highs", "repeat": 0,
+              "result": {"status": "killed", "detail": {"message": "killed after 9 s wall clock"}, "peak_rss_mb": 1.0}}
+    assert _finalize_fabricated(tmp_path, [_job(case, "ours"), killed]) == 1
+    assert "KILLED" in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_exit_code_is_one_when_ours_is_worse_than_a_proven_optimum(tmp_path):
+    case = _ref_case(100.0)
+    assert _finalize_fabricated(tmp_path, [_job(case, "ours", status="time_limit", objective=99.0)]) == 1
+    with open(tmp_path / "out" / "results.csv", newline="") as fh:
+        row = next(csv.DictReader(fh))
+    assert row["check"].startswith("WORSE")
+
+
+def test_exit_code_is_one_when_ours_ends_without_a_plan(tmp_path):
+    case = _ref_case()
+    assert _finalize_fabricated(tmp_path, [_job(case, "ours", status="no_solution", objective=None)]) == 1
+
+
+def test_a_peer_at_its_time_limit_is_not_a_failure(tmp_path):
+    case = _ref_case(100.0)
+    jobs = [_job(case, "ours"), _job(case, "highs", status="time_limit", objective=90.0, total_s=10.0)]
+    assert _finalize_fabricated(tmp_path, jobs) == 0
+    md = (tmp_path / "out" / "summary.md").read_text()
+    assert ">= 10.00x" in md  # HiGHS stopped at its limit: the ratio is a lower bound
+
+
+def test_runner_kills_a_job_that_overruns_its_hard_limit():
+    from benchmarks.runner import run_job
+
+    r = run_job({"solver": "sleep:60"}, timeout=1.0)
+    assert r["status"] == "killed" and r["job_wall_s"] < 30
+
+
+# --------------------------------------------------------------------------------------------
+# Traces and their metrics
+
+SCIP_LOG = """\
+ time | node  | left  |LP iter|LP it/n|mem/heur|mdpt |vars |cons |rows |cuts |sepa|confs|strbr|  dualbound   | primalbound  |  gap   | compl.
+p 0.2s|     1 |     0 |     0 |     - |  clique|   0 |2356 |2182 |2182 |   0 |  0 |   0 |   0 | 6.461490e+04 | 2.344301e+04 | 175.63%| unknown
+  0.4s|     1 |     0 |  2531 |     - |    29M |   0 |2356 |2327 |2182 |   0 |  0 | 145 |   0 | 5.458402e+04 |      --      |    Inf | unknown
+ time | node  | left  |LP iter|LP it/n|mem/heur|mdpt |vars |cons |rows |cuts |sepa|confs|strbr|  dualbound   | primalbound  |  gap   | compl.
+r 1.5m|    13 |     5 | 18936 | 304.9 |shifting|   6 |1578 |1616 |1546 |  13 |  0 | 161 | 121 | 5.393951e+04 | 5.388452e+04 |   0.10%|  28.60%
+
+SCIP Status        : problem is solved [optimal solution found]
+Solving Time (sec) : 95.80
+"""  # noqa: E501  (solver log lines, verbatim)
+
+HIGHS_LOG = """\
+Src  Proc. InQueue |  Leaves   Expl. | BestBound       BestSol              Gap |   Cuts   InLp Confl. | LpIters     Time
+
+ J       0       0         0   0.00%   -inf            -377.0086002       Large        0      0      0         0     0.1s
+ R       0       0         0   0.00%   -54520.075335   -41305.0706       31.99%        0      0      0      1324     0.2s
+         9       0         5 100.00%   -53885.0008     -53885.0008        0.00%      106     28    334     19718     5.1s
+
+Solving report
+  Timing            5.07
+"""  # noqa: E501  (solver log lines, verbatim)
+
+
+def test_scip_and_highs_logs_become_traces():
+    from benchmarks.traces import highs_log_events, highs_run_time, scip_log_events, scip_solving_time
+
+    ev = scip_log_events(SCIP_LOG, offset=1.0)
+    assert ev == [(1.2, 23443.01, 64614.9), (1.4, None, 54584.02), (91.0, 53884.52, 53939.51)]
+    assert scip_solving_time(SCIP_LOG) == 95.8
+    hv = highs_log_events(HIGHS_LOG, negate=True)  # a maximisation given to HiGHS as a minimisation
+    assert hv == [(0.1, 377.0086002, None), (0.2, 41305.0706, 54520.075335), (5.1, 53885.0008, 53885.0008)]
+    assert highs_run_time(HIGHS_LOG) == 5.07
+
+
+def test_trace_metrics_by_hand():
+    from benchmarks.traces import metrics, primal_gap
+
+    assert primal_gap(None, 100.0) == 1.0 and primal_gap(99.5, 100.0, tol=1.0) == 0.0
+    assert primal_gap(90.0, 100.0) == pytest.approx(0.1)
+    # no plan until 2 s, then 90 (gap 0.1) with bound 120, at 5 s 99.6 with bound 100 (proven within 0.4 %)
+    ev = [(2.0, 90.0, 120.0), (5.0, 99.6, 100.0)]
+    m = metrics(ev, maximize=True, z_best=100.0, horizon=10.0)
+    assert m["t_first_plan"] == 2.0 and m["t_within_1pct"] == 5.0 and m["t_gap_05pct"] == 5.0
+    assert m["primal_integral"] == pytest.approx(2.0 * 1 + 3.0 * 0.1 + 5.0 * 0.004)
+    # never within reach: None, and the integral runs to the horizon
+    m = metrics([(1.0, 50.0, 100.0)], maximize=True, z_best=100.0, horizon=4.0)
+    assert m["t_within_1pct"] is None and m["t_gap_05pct"] is None
+    assert m["primal_integral"] == pytest.approx(1.0 + 3.0 * 0.5)
+    # minimisation: the incumbent only improves downwards, the bound upwards
+    m = metrics([(1.0, 110.0, 90.0), (2.0, 120.0, 95.0), (3.0, 100.0, 100.0)], maximize=False, z_best=100.0,
+                horizon=3.0)
+    assert m["t_gap_05pct"] == 3.0 and m["primal_integral"] == pytest.approx(1.0 + 2.0 * (10 / 110))
+
+
+def test_speedup_sum_counts_a_censored_peer_at_its_limit():
+    from benchmarks.district_report import speedup
+
+    def row(cid, solver, t, limit=60.0):
+        return {"case_id": cid, "series": "district", "solver": solver, "status": "optimal", "z_best": 1.0,
+                "t_gap_05pct": t, "time_limit": limit}
+
+    rows = [row("a", "ours", 1.0), row("a", "scip", 30.0), row("b", "ours", 2.0), row("b", "scip", None)]
+    sp = speedup(rows, "scip")
+    assert sp["cases"] == 2 and sp["ours_s"] == 3.0 and sp["peer_s"] == 90.0 and sp["ratio"] == 30.0
+    assert sp["kind"] == ">=" and sp["peer_censored"] == 1
+
+
+# --------------------------------------------------------------------------------------------
+# The district family: a tiny generated district, ours and both plain peers, end to end
+
+
+def test_district_family_cases_and_limits():
+    from benchmarks import districts
+
+    cases = districts.family_cases()
+    ids = [c.case_id for c in cases]
+    assert len(ids) == len(set(ids))
+    assert "district/s50-d2/basic4/b1M" in ids and "district/s100-d2/tongzhou2022/cover" in ids
+    assert "district/helsinki/basic4/cover" in ids and "district/s20-d1/basic4/sweep10" in ids
+    lim = {c.case_id: c.time_limit for c in cases}
+    assert lim["district/s50-d2/basic4/b1M"] == 60 and lim["district/s20-d1/tongzhou2022/b2M"] == 120
+    assert lim["district/s100-d1/basic4/b0.5M"] == 300
+    sweep = next(c for c in cases if c.source["kind"] == "sweep")
+    budgets = districts.sweep_budgets(sweep.source)
+    assert len(budgets) == 10 and budgets[0] == 0.5e6 * 20 and budgets[-1] == pytest.approx(2e6 * 20)
+    picked, notes = districts.with_partners([sweep], cases)  # the sweep's ratio needs its one-solve partner
+    assert [c.case_id for c in picked] == [sweep.source["partner"], sweep.case_id] and notes
+
+
+def test_tiny_district_solved_by_ours_and_the_plain_peers(tmp_path):
+    """Max-coverage mode through the CLI's job runner (a subprocess per job)."""
+    from benchmarks import districts
+    from benchmarks.__main__ import run_cases
+
+    case = districts.district_case(2, 1, "basic4", "max_coverage", level_m=0.5, limit=20)
+    out = tmp_path / "out"
+    settings = {"time_limit": 20.0, "peer_time_limit": 20.0, "district_time_limit": None, "threads": 2,
+                "repeats": 1, "peers": ["scip", "highs"], "instances": None, "district_cache": str(tmp_path / "cache"),
+                "spopt_max_cells": 0}
+    rc = run_cases([case], out=out, profile="district", peers=["scip", "highs"], settings=settings, notes=[],
+                   baseline=False)
+    assert rc == 0
+    with open(out / "results.csv", newline="") as fh:
+        rows = {r["solver"]: r for r in csv.DictReader(fh)}
+    assert set(rows) == {"ours", "scip", "highs"}
+    objs = {float(r["objective"]) for r in rows.values()}
+    assert len(objs) == 1  # all three proved the same optimum
+    for r in rows.values():
+        assert r["status"] == "optimal" and r["check"] == "ok (checked)" and r["plan_ok"] == "True", r
+        assert float(r["z_best"]) in objs and float(r["n_customers"]) > 0 and float(r["peak_rss_mb"]) > 0
+        assert float(r["t_proof"]) > 0 and float(r["primal_integral"]) >= 0 and int(r["trace_events"]) >= 1
+    # the case's scenario can be solved by hand: it extends the district's base scenario
+    text = (tmp_path / "cache" / "s2-d1" / "cases" / "basic4-b0.5M.toml").read_text()
+    assert 'extends = "../scenario.toml"' in text and "budget_yuan = 1000000" in text
+    md = (out / "summary.md").read_text()
+    assert "## District family" in md and "plain SCIP / ours" in md and "plain HiGHS / ours" in md
+
+
+def test_tiny_district_cover_mode_in_process(tmp_path):
+    """Cover mode: the plain models leave out the items no option reaches; the same least cost."""
+    from benchmarks import districts
+    from benchmarks.district_jobs import run
+
+    case = districts.district_case(2, 1, "basic4", "cover", limit=20)
+    scenario = districts.prepare_data([case], tmp_path / "cache", [])[case.case_id]
+    out = {s: run(case, s, scenario=scenario, time_limit=20, threads=2) for s in ("ours", "scip", "highs")}
+    for s, r in out.items():
+        assert r["status"] == "optimal" and not r["plan_problem"], (s, r)
+        assert r["events"] and r["events"][-1][1] == pytest.approx(r["objective"], rel=1e-9)
+    assert len({r["objective"] for r in out.values()}) == 1
