@@ -556,8 +556,9 @@ def test_text_in_no_known_encoding_is_a_clear_error(tmp_path):
     data[2] = data[2].replace(b",", b"\xff,", 1)  # not UTF-8, not GB18030
     (tmp_path / "existing.csv").write_bytes(b"\n".join(data))
     assert messages(path) == [
-        "existing.csv, row 3: cannot be read as text: neither UTF-8 nor GB18030/GBK (the encodings accepted); "
-        "save it as 'CSV UTF-8' (Excel) and try again; got byte 0xff on line 3"]
+        "existing.csv, row 3: cannot be read as text: it is not UTF-8, and none of the encodings considered "
+        "(GB18030/GBK, Big5, Shift-JIS, EUC-JP, EUC-KR, UTF-16, Windows-1252) reads it into common characters; "
+        "save it as UTF-8 (Excel, WPS: 'CSV UTF-8 (comma delimited)'); got byte 0xff on line 3"]
 
 
 def test_utf8_with_a_pasted_foreign_byte_is_not_guessed_around(tmp_path):
