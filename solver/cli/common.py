@@ -42,6 +42,19 @@ def handled_errors():
         raise typer.Exit(EXIT_DEFECT) from None
 
 
+WARNINGS_SHOWN = 20
+
+
+def print_warnings(warnings, *, where: str = "summary.json") -> None:
+    """The input's warnings (plausible but suspicious data) on stderr; all of them are in ``where``."""
+    warnings = list(warnings)
+    for w in warnings[:WARNINGS_SHOWN]:
+        err_console.print(f"[yellow]warning:[/] {escape(str(w))}", markup=True)
+    if len(warnings) > WARNINGS_SHOWN:
+        err_console.print(f"[yellow]warning:[/] ... and {len(warnings) - WARNINGS_SHOWN} more (see {where})",
+                          markup=True)
+
+
 class StageProgress:
     """A spinner naming the running stage (only on an interactive terminal)."""
 
@@ -69,14 +82,25 @@ class StageProgress:
             self.status.__exit__(*exc)
 
 
+def check_range(value: float | None, rng, hint: str) -> None:
+    """A usage error (exit 2) for an option outside its range (solver/inputs/ranges.py)."""
+    why = None if value is None else rng.problem(value)
+    if why:
+        raise typer.BadParameter(f"{why}; got {value:g}", param_hint=hint)
+
+
 def check_solve_options(*, gap: float | None, time_limit: float | None, threads: int | None) -> None:
     """Usage errors (exit 2) for the solver options shared by solve and sweep."""
+    from ..inputs import ranges
+
     if gap is not None and not 0 <= gap <= 1:
         raise typer.BadParameter(f"must be between 0 and 1; got {gap}", param_hint="--gap")
     if time_limit is not None and not time_limit > 0:
         raise typer.BadParameter(f"must be > 0; got {time_limit}", param_hint="--time-limit")
     if threads is not None and threads < 1:
         raise typer.BadParameter(f"must be >= 1; got {threads}", param_hint="--threads")
+    check_range(time_limit, ranges.TIME_LIMIT_S, "--time-limit")
+    check_range(threads, ranges.THREADS, "--threads")
 
 
 def load_with_overrides(scenario, overrides):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from .common import console, handled_errors, writing
+from ..inputs import ranges
+from .common import check_range, console, handled_errors, writing
 
 
 def import_osm(
@@ -45,6 +46,10 @@ def import_osm(
     for value, hint in ((dwelling_m2, "--dwelling-m2"), (default_levels, "--default-levels")):
         if value is not None and not value > 0:
             raise typer.BadParameter(f"must be > 0; got {value:g}", param_hint=hint)
+    for value, key, hint in ((dwelling_m2, "households.dwelling_m2", "--dwelling-m2"),
+                             (default_levels, "households.default_levels", "--default-levels"),
+                             (households_total, "households.calibrate_total", "--households-total")):
+        check_range(value, ranges.OSM_RANGES[key], hint)
     overrides: dict = {}
     if crs is not None:
         overrides.setdefault("crs", {})["target"] = crs

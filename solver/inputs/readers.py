@@ -249,13 +249,14 @@ def _read_frame(frame: pd.DataFrame, name: str, problems: Problems) -> RawTable 
                     file_crs=file_crs, geometry=geometry, kind="data frame", row_word=row_word)
 
 
-def read_raw(source: TableInput, problems: Problems, *, key: str = "table") -> RawTable | None:
-    """The text table of a file (CSV or a vector format) or of a data frame (named after ``key``)."""
+def read_raw(source: TableInput, problems: Problems, *, key: str = "table", name: str | None = None) -> RawTable | None:
+    """The text table of a file (CSV or a vector format) or of a data frame (named after ``key``);
+    ``name`` names a file in messages instead of its file name."""
     if not isinstance(source, Path):
         return _read_frame(source, frame_name(key), problems)
     if source.suffix.lower() in VECTOR_SUFFIXES:
-        return _read_vector(source, source.name, problems)
-    return _read_csv(source, source.name, problems)
+        return _read_vector(source, name or source.name, problems)
+    return _read_csv(source, name or source.name, problems)
 
 
 TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")

@@ -20,8 +20,10 @@ from models.mode import Mode
 
 from ..choices import Backend
 from ..errors import InputError, Problems, did_you_mean
+from . import ranges
 from .catalogue import CATEGORIES, DEFAULT_SERVICES, SERVICE_FIELDS, SPACE_TYPES, Service
 from .grades import GradeRules, default_grade_rules, parse_grades
+from .ranges import Range
 from .whatif import Resolved, resolve
 
 
@@ -160,11 +162,20 @@ def _number(problems: Problems, file: str, fld: str, value: Any, *, minimum: flo
     return value
 
 
-def _number_or(fallback: float, problems: Problems, file: str, fld: str, value: Any, **rules: Any) -> float:
-    """:func:`_number`, with ``fallback`` for a value that is not acceptable (its problem is recorded, so
+def _number_or(fallback: float, problems: Problems, file: str, fld: str, value: Any, rng: Range) -> float:
+    """:func:`_ranged`, with ``fallback`` for a value that is not acceptable (its problem is recorded, so
     the fallback never reaches a Scenario)."""
-    v = _number(problems, file, fld, value, **rules)
+    v = _ranged(problems, file, fld, value, rng)
     return fallback if v is None else v
+
+
+def _ranged(problems: Problems, file: str, fld: str, value: Any, rng: Range) -> float | None:
+    """A number within ``rng`` (solver/inputs/ranges.py); record a problem and return None when it is not."""
+    why = rng.problem(value)
+    if why is not None:
+        problems.add(file, why, field=fld, value=value)
+        return None
+    return value
 
 
 def _services(raw_services: Any, problems: Problems, file: str) -> tuple[dict[str, Service], tuple[str, ...]]:
@@ -207,14 +218,13 @@ def _services(raw_services: Any, problems: Problems, file: str) -> tuple[dict[st
                          field=f"{fld}.category", value=category)
             continue
         rule = CATEGORIES[category]
-        thr = _number(problems, file, f"{fld}.threshold_min", spec.get("threshold_min", 15.0),
-                      minimum=0, strict=True)
-        weight = _number(problems, file, f"{fld}.weight", spec.get("weight", 1.0), minimum=0)
-        fit = _number(problems, file, f"{fld}.fit_out_cost", spec.get("fit_out_cost", 0.0), minimum=0)
-        area = _number(problems, file, f"{fld}.area_m2", spec.get("area_m2", 0.0), minimum=0)
+        thr = _ranged(problems, file, f"{fld}.threshold_min", spec.get("threshold_min", 15.0), ranges.THRESHOLD_MIN)
+        weight = _ranged(problems, file, f"{fld}.weight", spec.get("weight", 1.0), ranges.WEIGHT)
+        fit = _ranged(problems, file, f"{fld}.fit_out_cost", spec.get("fit_out_cost", 0.0), ranges.COST_YUAN)
+        area = _ranged(problems, file, f"{fld}.area_m2", spec.get("area_m2", 0.0), ranges.SERVICE_AREA_M2)
         min_floor = spec.get("min_floor", rule.min_floor)
         if min_floor is not None:
-            min_floor = _number(problems, file, f"{fld}.min_floor", min_floor, integer=True)
+            min_floor = _ranged(problems, file, f"{fld}.min_floor", min_floor, ranges.FLOOR)
             if min_floor == 0:
                 problems.add(file, "floor 0 does not exist: use 1 for the ground floor, -1 for B1",
                              field=f"{fld}.min_floor", value=min_floor)
@@ -255,9 +265,9 @@ def _cap(problems: Problems, file: str, fld: str, spec: Any) -> StreetCap | None
     sites = spec.get("max_sites")
     yuan = spec.get("max_yuan")
     if sites is not None:
-        sites = _number(problems, file, f"{fld}.max_sites", sites, minimum=0, integer=True)
+        sites = _ranged(problems, file, f"{fld}.max_sites", sites, ranges.SITES)
     if yuan is not None:
-        yuan = _number(problems, file, f"{fld}.max_yuan", yuan, minimum=0)
+        yuan = _ranged(problems, file, f"{fld}.max_yuan", yuan, ranges.BUDGET_YUAN)
     return StreetCap(max_sites=None if sites is None else int(sites),
                      max_yuan=None if yuan is None else float(yuan))
 
@@ -357,11 +367,10 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
         walking = {}
     _unknown(problems, file, "walking.", walking.keys(), WALKING_KEYS)
     speed = _number_or(60.0, problems, file, "walking.speed_m_per_min", walking.get("speed_m_per_min", 60.0),
-                    minimum=0, strict=True)
+                       ranges.SPEED_M_PER_MIN)
     detour = _number_or(1.3, problems, file, "walking.detour_factor", walking.get("detour_factor", 1.3),
-                     minimum=1.0)
-    snap = _number_or(500.0, problems, file, "walking.max_snap_m", walking.get("max_snap_m", 500.0),
-                   minimum=0, strict=True)
+                        ranges.DETOUR)
+    snap = _number_or(500.0, problems, file, "walking.max_snap_m", walking.get("max_snap_m", 500.0), ranges.SNAP_M)
 
     services, declared_services = _services(raw.get("services"), problems, file)
     grades = parse_grades(raw.get("grades"), services=tuple(services), declared=declared_services,
@@ -369,7 +378,7 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
 
     budget = raw.get("budget_yuan")
     if budget is not None:
-        budget = _number(problems, file, "budget_yuan", budget, minimum=0)
+        budget = _ranged(problems, file, "budget_yuan", budget, ranges.BUDGET_YUAN)
     mode_raw = raw.get("mode")
     if mode_raw is None:
         mode = Mode.MAX_COVERAGE if budget is not None else Mode.COVER
@@ -392,7 +401,7 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
         conv = {}
     _unknown(problems, file, "conversion_cost_default.", conv.keys(), set(SPACE_TYPES))
     for key, value in conv.items():
-        v = _number(problems, file, f"conversion_cost_default.{key}", value, minimum=0)
+        v = _ranged(problems, file, f"conversion_cost_default.{key}", value, ranges.COST_YUAN)
         if v is not None and key in SPACE_TYPES:
             conv_out[key] = float(v)
 
@@ -429,7 +438,7 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
                         f"{', '.join(declared_services)}")
             problems.add(file, rule, field=f"must_open.{key}", value=key)
             continue
-        v = _number(problems, file, f"must_open.{key}", value, minimum=0, integer=True)
+        v = _ranged(problems, file, f"must_open.{key}", value, ranges.SITES)
         if v is not None:
             must[key] = int(v)
 
@@ -444,12 +453,10 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
                      value=backend)
         backend = Backend.ORTOOLS.value
     tl = _number_or(120.0, problems, file, "solve.time_limit_s", solve_raw.get("time_limit_s", 120.0),
-                 minimum=0, strict=True)
-    gap = _number_or(0.0, problems, file, "solve.relative_gap", solve_raw.get("relative_gap", 0.0),
-                  minimum=0, maximum=1)
-    threads = _number_or(2, problems, file, "solve.threads", solve_raw.get("threads", 2), minimum=1,
-                      integer=True)
-    seed = _number_or(0, problems, file, "solve.seed", solve_raw.get("seed", 0), minimum=0, integer=True)
+                    ranges.TIME_LIMIT_S)
+    gap = _number_or(0.0, problems, file, "solve.relative_gap", solve_raw.get("relative_gap", 0.0), ranges.GAP)
+    threads = _number_or(2, problems, file, "solve.threads", solve_raw.get("threads", 2), ranges.THREADS)
+    seed = _number_or(0, problems, file, "solve.seed", solve_raw.get("seed", 0), ranges.SEED)
 
     out_raw = raw.get("output", {})
     out_dir = None
@@ -609,7 +616,7 @@ def _changes(raw: dict, resolved: Resolved, leaf: Path, problems: Problems) -> C
                 problems.add(file, f"unknown space type{did_you_mean(k, SPACE_TYPES)}; allowed: "
                              f"{', '.join(SPACE_TYPES)}", field=sub, value=k)
                 continue
-            num = _number(problems, file, sub, v, minimum=0)
+            num = _ranged(problems, file, sub, v, ranges.COST_YUAN)
             if num is not None:
                 out[str(k)] = float(num)
     for fld in ("existing.close", "candidates.exclude", "candidates.add"):

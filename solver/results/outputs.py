@@ -113,7 +113,16 @@ def summary(run: Run) -> dict:
         "timings_s": {**run.timings, **{f"solve.{k}": round(v, 4) for k, v in res.timings.items()}},
         "versions": _versions(),
     }
+    out.update(input_notes(run))
     return out
+
+
+def input_notes(run: Run) -> dict:
+    """The input's warnings (plausible but suspicious data) and the rows left out of the model, with why."""
+    left = run.district.left_out
+    return {"warnings": [str(w) for w in run.district.warnings],
+            "left_out": [] if left is None else [{k: json_value(v) if not isinstance(v, str) else v
+                                                  for k, v in row.items()} for row in left.to_dict("records")]}
 
 
 WGS84 = CRS.from_epsg(4326)
@@ -209,6 +218,8 @@ def write_outputs(run: Run, out_dir: Path) -> list[Path]:
         write_csv(run.uncovered_table, tmp / "uncovered.csv")
         plan = pd.DataFrame(run.plan, columns=["id", "service"])
         write_csv(plan, tmp / "plan.csv")
+        if run.district.left_out is not None and len(run.district.left_out):
+            write_csv(run.district.left_out, tmp / "left_out.csv")  # rows the model could not use, and why
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(summary(run), fh, ensure_ascii=False, indent=2)
     return sorted(p for p in out_dir.rglob("*") if p.is_file())
