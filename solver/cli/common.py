@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from rich.markup import escape
 from rich.status import Status
 
 from ..errors import DefectError, InputError
-from .exits import EXIT_DEFECT, EXIT_INPUT
+from .exits import EXIT_DEFECT, EXIT_INPUT, EXIT_INTERRUPTED
 
 DEFAULT_SCENARIO = Path("scenarios/demo.toml")  # `siting solve` / `siting sweep` without a scenario
 
@@ -21,11 +24,50 @@ console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+class Interrupted(BaseException):
+    """Ctrl-C (SIGINT): the command stops, nothing is written as a result, exit 130.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` swallows it; not a
+    KeyboardInterrupt, so that typer does not turn it into its own exit 1.
+    """
+
+
 @contextmanager
-def handled_errors():
-    """Turn known failures into a message and an exit code, never a traceback."""
+def sigint_interrupts() -> Iterator[None]:
+    """Within the block, SIGINT raises :class:`Interrupted` (in the main thread; a SIGINT that the
+    process was started ignoring, as by nohup, stays ignored)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Interrupted()
+
+    try:
+        old = signal.getsignal(signal.SIGINT)
+        if old is signal.SIG_IGN:
+            yield
+            return
+        signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main interpreter's main thread
+        yield
+        return
     try:
         yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+@contextmanager
+def handled_errors():
+    """Turn known failures into a message and an exit code, never a traceback; Ctrl-C is exit 130
+    with nothing written (an output folder is written whole or not at all: solver/folders.py)."""
+    try:
+        with sigint_interrupts():
+            yield
+    except (Interrupted, KeyboardInterrupt):
+        err_console.print("[bold red]interrupted[/] (Ctrl-C): stopped; nothing was written", markup=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except InputError as exc:
         # user text (values, paths, '[data]') is escaped: it is never rich markup
         err_console.print(f"[bold red]error:[/] {escape(exc.render())}", markup=True)

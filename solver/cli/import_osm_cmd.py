@@ -33,10 +33,12 @@ def import_osm(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
 ) -> None:
     """Import an OpenStreetMap extract: walking network, households, existing facilities, candidate spaces."""
+    from ..inputs.scenario import name_problem
     from ..osm.importer import district_name
     from ..osm.importer import import_osm as run_import
     from ..osm.settings import default_text, load_settings
     from ..osm.writer import OutDirError
+    from ..paths import safe_file_name
 
     if print_settings:
         console.print(default_text(), markup=False, end="")
@@ -59,7 +61,9 @@ def import_osm(
         overrides.setdefault("households", {})["default_levels"] = default_levels
     if households_total is not None:
         overrides.setdefault("households", {})["calibrate_total"] = households_total
-    out_dir = out if out is not None else Path("data") / (name or district_name(pbf))
+    if name is not None and name_problem(name):
+        raise typer.BadParameter(f"{name_problem(name)}; got {name!r}", param_hint="--name")
+    out_dir = out if out is not None else Path("data") / safe_file_name(name or district_name(pbf))
     with handled_errors():
         cfg = load_settings(settings, overrides=overrides)
         try:

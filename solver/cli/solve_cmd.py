@@ -51,7 +51,7 @@ def solve(
     check_range(budget, ranges.BUDGET_YUAN, "--budget")
     with handled_errors():
         sc = load_with_overrides(scenario, set_)
-        out_dir = out if out is not None else (sc.output_dir or Path("out") / sc.name)
+        out_dir = out if out is not None else (sc.output_dir or Path("out") / sc.folder_name)
         where = ("--out" if out is not None else
                  f"output.dir in {scenario}" if sc.output_dir else "the default output folder")
         check_out_dir(out_dir, scenario_files(sc), hint=where)

@@ -64,7 +64,7 @@ def sweep_cmd(
     check_solve_options(gap=gap, time_limit=time_limit, threads=threads)
     with handled_errors():
         sc = load_with_overrides(scenario, set_)
-        out_dir = out if out is not None else Path("out") / f"{sc.name}-sweep"
+        out_dir = out if out is not None else Path("out") / f"{sc.folder_name}-sweep"
         check_out_dir(out_dir, scenario_files(sc), hint="--out" if out is not None else "the default output folder")
         options = RunOptions(backend=backend, engine=engine,
                              time_limit_s=time_limit, relative_gap=gap, threads=threads)

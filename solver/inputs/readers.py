@@ -34,6 +34,7 @@ import pandas as pd
 from pyproj import CRS
 
 from ..errors import InputError, Problem, Problems
+from ..paths import path_problem
 from .textfiles import decode_text, multiline_rows
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb"}
@@ -275,6 +276,9 @@ def read_toml(path: Path) -> dict:
     def fail(rule: str, **kw) -> InputError:
         return InputError([Problem(file=file, rule=rule, **kw)])
 
+    why = path_problem(path)
+    if why:
+        raise fail(why, show_value=False)
     if path.is_dir():
         raise fail("is a folder, not a scenario file", show_value=False)
     try:

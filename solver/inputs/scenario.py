@@ -20,6 +20,7 @@ from models.mode import Mode
 
 from ..choices import Backend
 from ..errors import InputError, Problems, did_you_mean
+from ..paths import path_problem
 from . import ranges
 from .catalogue import CATEGORIES, DEFAULT_SERVICES, SERVICE_FIELDS, SPACE_TYPES, Service
 from .grades import GradeRules, default_grade_rules, parse_grades
@@ -101,6 +102,13 @@ class Scenario:
     def source(self) -> str:
         """What problems with the scenario name: its file, or ``run_tables``."""
         return str(self.path) if self.path is not None else FRAMES_SOURCE
+
+    @property
+    def folder_name(self) -> str:
+        """The name as a folder name (default output folders): safe and short (solver/paths.py)."""
+        from ..paths import safe_file_name
+
+        return safe_file_name(self.name)
 
     @property
     def has_network(self) -> bool:
@@ -291,6 +299,11 @@ def _data_paths(raw: dict, base: Path, problems: Problems, file: str) -> dict[st
             problems.add(file, "must be a file path", field=f"data.{key}", value=value)
             paths[key] = None
             continue
+        why = path_problem(base / value)
+        if why:
+            problems.add(file, why, field=f"data.{key}", value=value)
+            paths[key] = None
+            continue
         p = (base / value).resolve()
         if p.is_dir():
             problems.add(file, "is a folder, not a data file", field=f"data.{key}", value=value)
@@ -466,14 +479,19 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
         _unknown(problems, file, "output.", out_raw.keys(), {"dir"})
         if "dir" in out_raw:
             if isinstance(out_raw["dir"], str) and out_raw["dir"].strip():
-                out_dir = (base / out_raw["dir"]).resolve()
+                why = path_problem(base / out_raw["dir"])
+                if why:
+                    problems.add(file, why, field="output.dir", value=out_raw["dir"])
+                else:
+                    out_dir = (base / out_raw["dir"]).resolve()
             else:
                 problems.add(file, "must be a folder path", field="output.dir", value=out_raw["dir"])
 
     default_name = path.stem if path is not None else "tables"
     name = raw.get("name", default_name)
-    if not isinstance(name, str) or not name or any(c in name for c in "/\\"):
-        problems.add(file, "must be a non-empty name without slashes", field="name", value=name)
+    why = name_problem(name)
+    if why:
+        problems.add(file, why, field="name", value=name)
         name = default_name
 
     if problems and check_tables_on_error:
@@ -494,6 +512,23 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
                            threads=int(threads), seed=int(seed)),
         output_dir=out_dir, grades=grades, raw=raw,
     )
+
+
+MAX_NAME_CHARS = 200
+
+
+def name_problem(name: Any) -> str | None:
+    """Why a scenario name cannot name the scenario and its default output folder, or None. (The folder
+    is the name made a safe file name, solver/paths.py: any other text is fine.)"""
+    if not isinstance(name, str) or not name or any(c in name for c in "/\\"):
+        return "must be a non-empty name without slashes"
+    if not name.strip(" ."):
+        return "must name the scenario: it names the output folder, and '.', '..' or blanks would name another"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "must not contain control characters (a line break or tab)"
+    if len(name) > MAX_NAME_CHARS:
+        return f"must be at most {MAX_NAME_CHARS} characters"
+    return None
 
 
 def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Any], crs: str,
@@ -580,6 +615,10 @@ def _changes(raw: dict, resolved: Resolved, leaf: Path, problems: Problems) -> C
             if not isinstance(v, str) or not v.strip():
                 problems.add(file, "must be the path of a candidate table (or a list of paths)",
                              field="candidates.add", value=cand["add"])
+                continue
+            why = path_problem(leaf.parent / v)
+            if why:
+                problems.add(file, why, field="candidates.add", value=v)
                 continue
             p = (leaf.parent / v).resolve()
             if p.is_dir():
