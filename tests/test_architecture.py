@@ -26,7 +26,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # the base modules: they import nothing above them
-BASE = {"solver.errors", "solver.plain", "solver.folders", "solver.choices", "solver.paths"}
+BASE = {"solver.errors", "solver.plain", "solver.folders", "solver.choices", "solver.paths", "solver.runfolders"}
 # package -> the packages (or modules) it may import; every package may import itself.
 # Read top to bottom, this is the order of the pipeline: errors < models < inputs < travel
 # < engine < results < pipeline < plans < report / osm < cli < the facade.
@@ -35,6 +35,7 @@ LAYERS: dict[str, set[str]] = {
     "solver.choices": set(),
     "solver.folders": {"solver.paths"},
     "solver.paths": set(),
+    "solver.runfolders": {"solver.errors", "solver.plain", "solver.paths"},
     "solver.errors": {"solver.plain"},
     "models": set(),
     "solver.inputs": BASE | {"models"},
