@@ -17,7 +17,7 @@ from ..errors import DefectError, InputError, Problem, Problems
 from ..inputs.catalogue import DEFAULT_SERVICES
 from ..inputs.grades import GradeRules, rules_from_dict
 from ..inputs.labels import SERVICE_ABBR
-from ..runfolders import COUNT, FLAG, NUMBER, TEXT, check_folder, read_layer, read_summary
+from ..runfolders import COUNT, FLAG, ID, NUMBER, TEXT, check_folder, read_layer, read_summary
 
 # file -> columns the reports need, of their kinds (solver/runfolders.py); services add per-service columns
 REQUIRED: dict[str, dict[str, str]] = {
@@ -29,7 +29,7 @@ REQUIRED: dict[str, dict[str, str]] = {
                      "covered_after": COUNT},
     "uncovered.csv": {"id": TEXT, "street": TEXT, "community": TEXT, "service": TEXT, "households": COUNT,
                       "reason": TEXT},
-    "households_coverage.csv": {"id": TEXT, "street": TEXT, "community": TEXT, "households": COUNT,
+    "households_coverage.csv": {"id": ID, "street": TEXT, "community": TEXT, "households": COUNT,
                                 "services_before": COUNT, "services_after": COUNT, "lon": NUMBER, "lat": NUMBER},
     "sites.csv": {"id": TEXT, "name": TEXT, "street": TEXT, "space_type": TEXT, "chosen": FLAG, "lon": NUMBER,
                   "lat": NUMBER},

@@ -99,7 +99,7 @@ def check_geometry(scenario: Scenario, district: District) -> GeometryCheck:
         snaps[src["existing"]] = (district.existing, ex)
     found = check_snaps(network=net, snaps=snaps, household_key=src["households"], max_snap_m=scenario.max_snap_m,
                         network_file=src["network_nodes"].name if "network_nodes" in src else "the walking network",
-                        offset_hint=_known_offset(district))
+                        known_shifts=_known_shifts(district))
     left: list[dict] = []
     if found.cut:
         cut_c = found.cut.get(src["candidates"], np.zeros(len(district.candidates), dtype=bool))
@@ -123,37 +123,29 @@ def check_geometry(scenario: Scenario, district: District) -> GeometryCheck:
                          warnings=tuple(found.warnings))
 
 
-def _known_offset(district: District):
-    """A function naming the Chinese map offset (GCJ-02, BD-09) that a shift (dx, dy) in the working CRS
-    matches at the district's centre, for the message about a systematically shifted table."""
+def _known_shifts(district: District) -> tuple[tuple[float, float, str], ...]:
+    """The shifts (metres in the working CRS, at the district's centre) that would bring a table given in
+    a Chinese map system (GCJ-02, BD-09) onto a network in WGS84 / CGCS2000, or the other way round."""
     from ..inputs.chinacrs import from_wgs84
     from ..inputs.geo import WGS84, project
 
     hh = district.households
     if not len(hh):
-        return None
+        return ()
     cx, cy = float(np.median(hh["x"])), float(np.median(hh["y"]))
     lon, lat = project(district.crs, WGS84, np.array([cx]), np.array([cy]))
-    known = {}
+    out: list[tuple[float, float, str]] = []
     for system, label in (("gcj02", "GCJ-02 (Amap, Tencent)"), ("bd09", "BD-09 (Baidu)")):
         olon, olat = from_wgs84(system, lon, lat)
         if not np.isfinite(olon).all() or (olon == lon).all():
             continue  # outside China: no offset
         ox, oy = project(WGS84, district.crs, olon, olat)
-        known[label] = (float(ox[0] - cx), float(oy[0] - cy))
-
-    def hint(dx: float, dy: float) -> str | None:
-        for label, (vx, vy) in known.items():
-            size = np.hypot(vx, vy)
-            if np.hypot(dx + vx, dy + vy) < 0.3 * size:
-                return (f"that is the {label} offset here: this file looks like a {label} export while the network "
-                        "is WGS84 or CGCS2000 (declare the system the files are in; give every file in one system)")
-            if np.hypot(dx - vx, dy - vy) < 0.3 * size:
-                return (f"that is the {label} offset here: the network looks like a {label} export while this file "
-                        "is WGS84 or CGCS2000 (give every file in one system)")
-        return None
-
-    return hint
+        vx, vy = float(ox[0] - cx), float(oy[0] - cy)
+        out.append((-vx, -vy, f"that is the {label} offset here: this file looks like a {label} export while the "
+                    "network is WGS84 or CGCS2000 (give every file in one system and declare it as crs)"))
+        out.append((vx, vy, f"that is the {label} offset here: the network looks like a {label} export while "
+                    "this file is WGS84 or CGCS2000 (give every file in one system and declare it as crs)"))
+    return tuple(out)
 
 
 def eligibility(scenario: Scenario, candidates: pd.DataFrame) -> np.ndarray:

@@ -95,7 +95,7 @@ FAR_SHOWN = 5  # per table, rows named one by one when most of its points are fa
 
 def check_snaps(*, network: Network, snaps: dict[Source, tuple[pd.DataFrame, Snap]], household_key: Source,
                 max_snap_m: float, problems: Problems | None = None, network_file: str = "the walking network",
-                offset_hint=None) -> SnapCheck:
+                known_shifts: tuple[KnownShift, ...] = ()) -> SnapCheck:
     """Report points too far from the network; find candidates/facilities cut off from households.
 
     ``snaps`` maps a table's source to (its validated table, its snap); rows are the
@@ -103,7 +103,7 @@ def check_snaps(*, network: Network, snaps: dict[Source, tuple[pd.DataFrame, Sna
     point at the row the user can find. When most points of a table are far from the
     network, one problem names the network file (it is in another place or CRS) and a few
     rows are named. Points on a piece of the network no household reaches are warnings
-    and left out (``SnapCheck.cut``). ``offset_hint(dx, dy)`` names a known offset (GCJ-02).
+    and left out (``SnapCheck.cut``). ``known_shifts``: offsets to look for (GCJ-02, BD-09).
     """
     out = SnapCheck(problems=problems if problems is not None else Problems())
     problems = out.problems
@@ -114,9 +114,9 @@ def check_snaps(*, network: Network, snaps: dict[Source, tuple[pd.DataFrame, Sna
         ids = table["id"].astype(str).to_numpy()
         far = s.access_m > max_snap_m
         shown = np.flatnonzero(far)
-        offset = systematic_offset(network, table, s)
+        offset = systematic_offset(network, table, s, known_shifts)
         if offset is not None:
-            finding = _offset_text(source.name, offset, network_file, offset_hint)
+            finding = _offset_text(offset, network_file)
             if far.any():  # the cause of the snapping errors below
                 problems.add(source.name, finding, field="x,y", show_value=False)
             else:
@@ -176,6 +176,7 @@ class Offset:
     dy: float
     before_m: float  # median distance to the nearest node, as given
     after_m: float  # ... after the shift
+    known: str | None = None  # the known offset it is (what the message says about it), if any
 
     @property
     def length(self) -> float:
@@ -186,26 +187,42 @@ MIN_OFFSET_M = 100.0  # shifts smaller than this are within a block: not reporte
 MIN_POINTS = 10
 
 
-def systematic_offset(network: Network, table: pd.DataFrame, s: Snap) -> Offset | None:
+KnownShift = tuple[float, float, str]  # (dx, dy, what it means) in the working CRS
+
+
+def systematic_offset(network: Network, table: pd.DataFrame, s: Snap,
+                      known: tuple[KnownShift, ...] = ()) -> Offset | None:
     """The shift that brings a table's points onto the network, when one shift does (a table exported
     in another system, e.g. GCJ-02 lon/lat mixed with WGS84): None when the points are on the
     network already or no single shift explains their distances.
 
-    Estimated by iterating: shift by the median of (nearest node - point), snap again; a finding
-    needs the median distance to fall to under half (and under 100 m) with a shift of at least 100 m.
+    First the ``known`` shifts (the Chinese map offsets at the district, both ways): one that brings the
+    median distance to the nearest node down to under 70 % (by 5 m or more) is the finding, as a
+    dense network leaves shifted points near some street. Then, for points off the network, an
+    iterated estimate: shift by the median of (nearest node - point), snap again; a finding needs
+    the median distance to fall to under half (and under 100 m) with a shift of at least 100 m.
     """
     n = len(table)
     if n < MIN_POINTS or network.n_nodes < MIN_POINTS:
         return None
-    before = float(np.median(s.access_m))
-    if before < MIN_OFFSET_M / 2:
-        return None
     from scipy.spatial import cKDTree
 
+    before = float(np.median(s.access_m))
     tree = cKDTree(np.column_stack([network.x, network.y]))
     x, y = table["x"].to_numpy(dtype=float), table["y"].to_numpy(dtype=float)
+    best: Offset | None = None
+    for dx, dy, what in known:
+        dist, _ = tree.query(np.column_stack([x + dx, y + dy]), k=1)
+        after = float(np.median(dist))
+        if after < 0.7 * before and before - after >= 5.0 and (best is None or after < best.after_m):
+            best = Offset(dx=dx, dy=dy, before_m=before, after_m=after, known=what)
+    if best is not None:
+        return best
+    if before < MIN_OFFSET_M / 2:
+        return None
     dx = dy = 0.0
     node = s.node
+    dist = s.access_m
     for _ in range(8):
         step_x = float(np.median(network.x[node] - (x + dx)))
         step_y = float(np.median(network.y[node] - (y + dy)))
@@ -216,14 +233,16 @@ def systematic_offset(network: Network, table: pd.DataFrame, s: Snap) -> Offset 
     after = float(np.median(dist))
     if np.hypot(dx, dy) < MIN_OFFSET_M or after > 0.5 * before or after > MIN_OFFSET_M:
         return None
+    for kx, ky, what in known:  # the estimate may land near a known offset
+        if np.hypot(dx - kx, dy - ky) < 0.3 * np.hypot(kx, ky):
+            return Offset(dx=dx, dy=dy, before_m=before, after_m=after, known=what)
     return Offset(dx=dx, dy=dy, before_m=before, after_m=after)
 
 
-def _offset_text(file: str, offset: Offset, network_file: str, hint) -> str:
+def _offset_text(offset: Offset, network_file: str) -> str:
     bearing = (np.degrees(np.arctan2(-offset.dx, -offset.dy)) + 360) % 360  # where the points lie from the network
     compass = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"][int((bearing + 22.5) // 45) % 8]
-    text = (f"the points lie systematically {offset.length:,.0f} m {compass} of the walking network ({network_file}): "
-            f"shifted by ({offset.dx:+,.0f} m, {offset.dy:+,.0f} m) they are a median {offset.after_m:,.0f} m from "
-            f"it instead of {offset.before_m:,.0f} m")
-    named = hint(offset.dx, offset.dy) if hint is not None else None
-    return text + (f"; {named}" if named else "; are the files in different coordinate systems?")
+    text = (f"the points lie systematically {offset.length:,.0f} m {compass} of where the walking network "
+            f"({network_file}) has them: shifted by ({offset.dx:+,.0f} m, {offset.dy:+,.0f} m) they are a median "
+            f"{offset.after_m:,.0f} m from it instead of {offset.before_m:,.0f} m")
+    return text + (f"; {offset.known}" if offset.known else "; are the files in different coordinate systems?")
