@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..paths import path_problem
 
 TYPE_ORDER = {"node": 0, "way": 1, "relation": 2}
 TYPE_PREFIX = {"node": "n", "way": "w", "relation": "r"}
@@ -37,6 +38,9 @@ def open_pbf(path: Path):
     from pyrosm.exceptions import PBFException
 
     file = str(path)
+    why = path_problem(path)
+    if why:
+        raise InputError([Problem(file=file, rule=why, show_value=False)])
     if path.is_dir():
         raise InputError([Problem(file=file, rule="is a folder, not an OSM PBF file", show_value=False)])
     if not path.is_file():
@@ -131,19 +135,20 @@ def pbf_structure_problem(path: Path) -> str | None:
                 return f"is truncated: it ends inside block {block + 1} ({size:,} bytes); download or copy it again"
             n = int.from_bytes(head, "big")
             if n == 0 or n > MAX_HEADER:
-                return (f"is not an OSM PBF file (or is damaged): block {block + 1} starts with an impossible "
-                        f"header length of {n} bytes")
+                return (f"cannot be read as an OSM PBF file (not one, or damaged): block {block + 1} starts with "
+                        f"an impossible header length of {n:,} bytes")
             header = fh.read(n)
             if len(header) < n:
                 return f"is truncated: it ends inside block {block + 1} ({size:,} bytes); download or copy it again"
             try:
                 kind, data = _blob_size(header)
             except ValueError as exc:
-                return f"is not an OSM PBF file (or is damaged): block {block + 1} has {exc}"
+                return f"cannot be read as an OSM PBF file (not one, or damaged): block {block + 1} has {exc}"
             if block == 0 and kind != "OSMHeader":
-                return f"is not an OSM PBF file: its first block is {kind!r}, not 'OSMHeader'"
+                return f"cannot be read as an OSM PBF file: its first block is {kind!r}, not 'OSMHeader'"
             if data > MAX_BLOB:
-                return f"is not an OSM PBF file (or is damaged): block {block + 1} claims {data:,} bytes"
+                return (f"cannot be read as an OSM PBF file (not one, or damaged): block {block + 1} claims "
+                        f"{data:,} bytes")
             offset += 4 + n + data
             if offset > size:
                 return (f"is truncated: block {block + 1} needs {offset - size:,} bytes more than the file has "
