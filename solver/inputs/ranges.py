@@ -54,7 +54,7 @@ class Range:
             return "must be a number"
         if isinstance(value, float) and not math.isfinite(value):
             return "must be finite"
-        if self.integer and float(value) != int(value):
+        if self.integer and not (isinstance(value, int) or float(value).is_integer()):
             return "must be a whole number"
         if value < self.low or (self.low_open and value == self.low):
             return self.low_rule()
