@@ -39,6 +39,13 @@ WRAPPER = textwrap.dedent("""
             marker.write_text("solving")
             real(sol, helper)
         ob._solve_interruptibly = spy
+    elif stage == "pulp":
+        import solver.engine.backends.pulp_backend as pb
+        real = pb.solve
+        def spy(*args, **kwargs):
+            marker.write_text("solving")
+            return real(*args, **kwargs)
+        pb.solve = spy
     else:
         import solver.inputs.loading as loading
         real = loading.check_inputs
@@ -106,6 +113,16 @@ def test_ctrl_c_during_the_scip_solve_exits_130_and_writes_nothing(tmp_path):
     assert code == 130, err
     assert "interrupted (Ctrl-C): stopped; nothing was written" in err
     assert "Traceback" not in err
+    nothing_written(tmp_path, tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_cbc_solve_exits_130_and_writes_nothing(tmp_path):
+    """PuLP's CBC runs as a child process; a SIGINT sent to siting alone stops it too."""
+    path = big_case(tmp_path)
+    code, err = interrupt(tmp_path, "pulp", "solve", str(path), "--backend", "pulp", "--out", "out", after_s=3.0)
+    assert code == 130, err
+    assert "interrupted (Ctrl-C): stopped; nothing was written" in err
     nothing_written(tmp_path, tmp_path / "out")
 
 
