@@ -14,7 +14,9 @@ infeasible or time-limited solve is a status in the result.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,10 +31,10 @@ from .inputs import ranges
 from .inputs.consistency import must_open_problems, street_warnings
 from .inputs.frames import load_frames
 from .inputs.loading import check_inputs
-from .inputs.scenario import Scenario
+from .inputs.scenario import Scenario, load_scenario
 from .inputs.tables import District
 from .results.run import ProgressFn, Run, complete_run, timed
-from .travel.coverage import Coverage, Geometry, Items, build_items, check_geometry, compute_coverage
+from .travel.coverage import Coverage, Geometry, Items, build_items, check_geometry, check_network, compute_coverage
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,6 +132,18 @@ def validate(scenario: Scenario, *, district: District | None = None, timings: d
     problems.raise_if_any()
     district = replace(checked.district, warnings=tuple(warnings) + checked.warnings)
     return district, checked.geometry
+
+
+def network_problems(district: District, max_snap_m: float) -> Problems:
+    """The walking network's snapping problems on a district of usable rows: what
+    ``load_scenario(..., later_checks=network_problems)`` adds when the scenario itself has problems."""
+    return check_network(district, max_snap_m=max_snap_m).problems
+
+
+def load(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
+    """:func:`solver.inputs.scenario.load_scenario`, whose InputError also lists the network's problems
+    when the scenario itself has problems (every stage's problems at once, where they can be found)."""
+    return load_scenario(path, overrides=overrides, later_checks=network_problems)
 
 
 def solve_parameters(scenario: Scenario, options: RunOptions) -> SolveParameters:

@@ -168,6 +168,20 @@ def test_table_and_network_problems_are_reported_together(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_scenario_table_and_network_problems_are_reported_together(tmp_path):
+    """A bad scenario key, a broken cell and a point far from the network: one error lists all three."""
+    t = small()
+    t["households"] = put(t["households"], 2, "households", -1)
+    t["candidates"] = put(t["candidates"], 3, "x", X0 + 3000)
+    path = write_case(tmp_path / "case", t, scenario="budget_yuan = -5")
+    result = solve(path, "--out", tmp_path / "out")
+    assert_clean_failure(result, 1)
+    err = result.clean_stderr
+    assert "field 'budget_yuan': must be >= 0; got -5" in err
+    assert "households.csv, row 4, field 'households': must be >= 0; got '-1'" in err
+    assert "candidates.csv, row 5, field 'x,y': 'C003' must lie within walking.max_snap_m = 500 m" in err
+
+
 def test_toml_syntax_error_through_the_cli(tmp_path):
     path = write_case(tmp_path, small(), network=False)
     path.write_text(path.read_text(encoding="utf-8") + "[walking\n", encoding="utf-8")

@@ -147,11 +147,11 @@ def check_solve_options(*, gap: float | None, time_limit: float | None, threads:
 
 def load_with_overrides(scenario, overrides):
     """Load a scenario with ``--set`` overrides; a malformed ``--set`` is a usage error (exit 2)."""
-    from ..inputs.scenario import load_scenario
     from ..inputs.whatif import SetSyntaxError
+    from ..pipeline import load
 
     try:
-        return load_scenario(scenario, overrides=overrides or ())
+        return load(scenario, overrides=overrides or ())
     except SetSyntaxError as exc:
         raise typer.BadParameter(str(exc), param_hint="--set") from None
 

@@ -11,7 +11,7 @@ applied by solver/inputs/loading.py).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -339,7 +339,7 @@ def _frame_arguments(frames: Mapping[str, Any], problems: Problems, file: str) -
 
 
 def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool = False,
-                   frames: Mapping[str, Any] | None = None) -> Scenario:
+                   frames: Mapping[str, Any] | None = None, later_checks: LaterChecks | None = None) -> Scenario:
     """Validate a raw scenario mapping (as read from TOML) into a Scenario.
 
     With ``check_tables_on_error``, a scenario with problems still has its data
@@ -496,7 +496,7 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
 
     if problems and check_tables_on_error:
         _check_tables_anyway(problems, file=file, paths=paths, crs=crs, services=declared_services,
-                             raw=raw, conversion=conv, caps=caps)
+                             raw=raw, conversion=conv, caps=caps, later_checks=later_checks, max_snap_m=snap)
     problems.raise_if_any()
     files = {k: v if isinstance(v, Path) else None for k, v in paths.items()}  # data frames have no path
     return Scenario(
@@ -531,8 +531,14 @@ def name_problem(name: Any) -> str | None:
     return None
 
 
+# the checks of later stages on a district of usable rows (the walking network's snapping:
+# solver.pipeline.network_problems), run here when the scenario itself has problems
+LaterChecks = Callable[[Any, float], Problems]
+
+
 def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Any], crs: str,
-                         services: tuple[str, ...], raw: dict, conversion: dict, caps: dict) -> None:
+                         services: tuple[str, ...], raw: dict, conversion: dict, caps: dict,
+                         later_checks: LaterChecks | None = None, max_snap_m: float = 500.0) -> None:
     """Add the data files' problems to a scenario that has problems of its own.
 
     Only what the scenario gives reliably is used: files that exist (or data frames),
@@ -540,7 +546,7 @@ def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Any]
     and every conversion_cost_default key that names a space type.
     """
     from .geo import parse_crs
-    from .tables import TableSources, check_tables
+    from .tables import TableSources, check_district, check_tables
 
     usable = {k: (p if p is not None and (not isinstance(p, Path) or p.is_file()) else None)
               for k, p in paths.items()}
@@ -562,7 +568,13 @@ def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Any]
                        crs=in_crs, services=services, disabled_services=disabled,
                        conversion_cost_default=conv, street_caps=tuple(caps))
     try:
-        check_tables(src, problems)
+        if later_checks is None or in_crs is None or src.households is None or src.candidates is None:
+            check_tables(src, problems)
+            return
+        district, found = check_district(src)
+        problems.extend(found)
+        if district is not None:
+            problems.extend(later_checks(district, max_snap_m))
     except Exception:  # a best-effort extra; the scenario's own problems are raised regardless
         return
 
@@ -664,7 +676,8 @@ def _changes(raw: dict, resolved: Resolved, leaf: Path, problems: Problems) -> C
                    cost=cost, cost_by_type=by_type, sources=sources, files=tuple(f.resolve() for f in resolved.files))
 
 
-def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
+def load_scenario(path: str | Path, *, overrides: Sequence[str] = (),
+                  later_checks: LaterChecks | None = None) -> Scenario:
     """Load and validate a scenario file; raise InputError listing every problem.
 
     ``extends`` chains and ``overrides`` (``--set`` texts) are merged first
@@ -684,7 +697,7 @@ def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenari
     change_raw = {k: raw.pop(k) for k in list(raw) if k in CHANGE_KEYS}
     changes = _changes(change_raw, resolved, path, problems)
     try:
-        sc = build_scenario(raw, path=path, check_tables_on_error=True)
+        sc = build_scenario(raw, path=path, check_tables_on_error=True, later_checks=later_checks)
     except InputError as exc:
         problems.extend(resolved.attribute(exc.problems, leaf))
         raise InputError(problems.items) from None

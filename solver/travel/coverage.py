@@ -85,6 +85,11 @@ class GeometryCheck:
 def check_geometry(scenario: Scenario, district: District) -> GeometryCheck:
     """Snap points to the network; collect the snapping problems and warnings; leave out candidate spaces
     and existing facilities on a piece of network that no household reaches (they could serve nobody)."""
+    return check_network(district, max_snap_m=scenario.max_snap_m)
+
+
+def check_network(district: District, *, max_snap_m: float) -> GeometryCheck:
+    """:func:`check_geometry` with the one scenario value it needs (also for a scenario with problems)."""
     if district.nodes is None or district.edges is None or not len(district.nodes):
         return GeometryCheck(geometry=Geometry(network=None, households=None, candidates=None, existing=None,
                                                method="straight_line"),
@@ -97,7 +102,7 @@ def check_geometry(scenario: Scenario, district: District) -> GeometryCheck:
     snaps = {src["households"]: (district.households, hh), src["candidates"]: (district.candidates, cand)}
     if "existing" in src:
         snaps[src["existing"]] = (district.existing, ex)
-    found = check_snaps(network=net, snaps=snaps, household_key=src["households"], max_snap_m=scenario.max_snap_m,
+    found = check_snaps(network=net, snaps=snaps, household_key=src["households"], max_snap_m=max_snap_m,
                         network_file=src["network_nodes"].name if "network_nodes" in src else "the walking network",
                         known_shifts=_known_shifts(district))
     left: list[dict] = []
