@@ -192,6 +192,22 @@ def test_street_names_that_map_to_one_file_name_stay_apart(tmp_path):
         assert len(part) == (ranked["street"] == part["street"].iloc[0]).sum()
 
 
+def test_the_report_writes_maps_of_streets_with_long_or_clashing_names(tmp_path):
+    t = small()
+    names = ["北苑/街道", "北苑_街道", "很长的街道名" * 20]
+    for key in ("households", "candidates"):
+        frame = t[key].copy()
+        frame["street"] = [names[i % 3] for i in range(len(frame))]
+        t[key] = frame
+    path = write_case(tmp_path / "case", t, scenario="budget_yuan = 1e7")
+    out = tmp_path / "out"
+    assert siting("solve", path, "--out", out, "-q").exit_code == 0
+    result = siting("report", out, "-q")
+    assert result.exit_code == 0, result.output
+    maps = sorted(p.name for p in (out / "report" / "maps").glob("street_*.png"))
+    assert len(maps) == 3 and all(len(m.encode()) <= 90 for m in maps)
+
+
 @pytest.mark.parametrize("name", [".", "..", " . ", "a\nb"])
 def test_a_scenario_name_that_cannot_name_a_folder_is_refused(tmp_path, name, monkeypatch):
     path = write_case(tmp_path / "case", small(), scenario="budget_yuan = 1e6", name="case")

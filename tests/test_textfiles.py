@@ -100,6 +100,10 @@ def test_big5_and_shift_jis_files_are_read_as_what_they_are(tmp_path, encoding, 
     d = load_district(load_scenario(path))
     assert list(d.households["street"]) == list(hh["street"])
     assert list(d.households["community"]) == list(hh["community"])
+    label = {"big5": "Big5 (Traditional Chinese)", "cp932": "Shift-JIS (Japanese)"}[encoding]
+    assert [str(w) for w in d.warnings] == [
+        f"households.csv: read as {label}, the encoding detected (not UTF-8): check the names in the outputs, or "
+        "save the file as UTF-8 to be sure"]
 
 
 def test_an_encoding_that_cannot_be_told_is_refused_with_the_candidates(tmp_path):
