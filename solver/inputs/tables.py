@@ -44,6 +44,8 @@ class Column:
     kind: str  # id | str | int | float | enum | floor
     required: bool = True
     range: Range | None = None  # the values accepted (solver/inputs/ranges.py)
+    minimum: float | None = None  # without a range: the least value accepted (> with ``strict``)
+    strict: bool = False
     choices: tuple[str, ...] = ()
 
 
@@ -220,6 +222,10 @@ def _typed_columns(raw: RawTable, spec: tuple[Column, ...], problems: Problems) 
                 _report(problems, raw, frac, col.name, "must be a whole number", text)
                 num = np.where(frac, np.nan, num)
                 ok &= ~frac
+            if col.range is None and col.minimum is not None:
+                low = ok & ((num <= col.minimum) if col.strict else (num < col.minimum))
+                _report(problems, raw, low, col.name, f"must be {'>' if col.strict else '>='} {col.minimum:g}", text)
+                num = np.where(low, np.nan, num)
             if col.range is not None:
                 r = col.range
                 low = ok & ((num <= r.low) if r.low_open else (num < r.low))
