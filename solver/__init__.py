@@ -33,6 +33,7 @@ _EXPORTS = {
     "run": "solver.pipeline",
     "run_tables": "solver.pipeline",
     "prepare": "solver.pipeline",
+    "validate": "solver.pipeline",
     "RunOptions": "solver.pipeline",
     "Run": "solver.results.run",
     "sweep": "solver.plans.sweep",
@@ -50,6 +51,7 @@ _EXPORTS = {
 __all__ = [
     "Backend", "CheckError", "Engine", "InputError", "Mode", "Run", "RunOptions", "SitingError", "SolveParameters",
     "Termination", "__version__", "load_scenario", "prepare", "run", "run_tables", "solve_instance", "sweep",
+    "validate",
 ]
 
 if TYPE_CHECKING:
@@ -60,7 +62,7 @@ if TYPE_CHECKING:
     from .engine.solve import solve_instance
     from .errors import CheckError, InputError, SitingError
     from .inputs.scenario import load_scenario
-    from .pipeline import RunOptions, prepare, run, run_tables
+    from .pipeline import RunOptions, prepare, run, run_tables, validate
     from .plans.sweep import sweep
     from .results.run import Run
 

@@ -1,5 +1,6 @@
 """The whole run, stage by stage: scenario -> tables -> network -> coverage -> solve -> check -> rank.
 
+    district, geometry = validate(scenario)            every input problem at once (tables, network)
     prepared = prepare(scenario)                       tables -> network -> coverage -> model instance
     params = solve_parameters(scenario, options)       the one builder of the solve's parameters
     run(scenario, options=RunOptions(...)) -> Run      prepare + solve + complete_run
@@ -13,7 +14,9 @@ infeasible or time-limited solve is a status in the result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -23,13 +26,15 @@ from models.mode import Mode
 from .choices import Backend, Engine
 from .engine.result import SolveParameters
 from .engine.solve import PlanResult, solve_instance
-from .errors import InputError, Problem
+from .errors import DefectError, InputError, Problem, Problems, UsageError
+from .inputs import ranges
+from .inputs.consistency import must_open_problems, street_warnings
 from .inputs.frames import load_frames
-from .inputs.loading import load_inputs
-from .inputs.scenario import Scenario
+from .inputs.loading import check_inputs
+from .inputs.scenario import Scenario, load_scenario
 from .inputs.tables import District
 from .results.run import ProgressFn, Run, complete_run, timed
-from .travel.coverage import Coverage, Geometry, Items, build_geometry, build_items, compute_coverage
+from .travel.coverage import Coverage, Geometry, Items, build_items, check_geometry, check_network, compute_coverage
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +57,12 @@ class RunOptions:
         if self.backend is not None:
             object.__setattr__(self, "backend", Backend(self.backend))
         object.__setattr__(self, "engine", Engine(self.engine))
+        for name, rng in (("budget_yuan", ranges.BUDGET_YUAN), ("time_limit_s", ranges.TIME_LIMIT_S),
+                          ("relative_gap", ranges.GAP), ("threads", ranges.THREADS)):
+            value = getattr(self, name)
+            why = None if value is None else rng.problem(value)
+            if why:  # the scenario's ranges (solver/inputs/ranges.py)
+                raise UsageError(f"RunOptions.{name} {why}; got {value!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,17 +96,54 @@ def prepare(scenario: Scenario, *, budget: float | None = None, district: Distri
     unless ``district`` gives them already validated (data frames: solver.pipeline.run_tables).
     """
     timings: dict[str, float] = {}
-    if district is None:
-        with timed(timings, "load", progress):
-            district = load_inputs(scenario)
-    with timed(timings, "network", progress):
-        geometry = build_geometry(scenario, district)
+    district, geometry = validate(scenario, district=district, timings=timings, progress=progress)
     with timed(timings, "coverage", progress):
         coverage = compute_coverage(scenario, district, geometry)
     with timed(timings, "model", progress):
         items = build_items(scenario, district, coverage, budget=budget)
     return Prepared(scenario=scenario, district=district, geometry=geometry, coverage=coverage, items=items,
                     timings=timings)
+
+
+def validate(scenario: Scenario, *, district: District | None = None, timings: dict[str, float] | None = None,
+             progress: ProgressFn | None = None) -> tuple[District, Geometry]:
+    """The one validation pass before anything is solved: the tables (with a what-if's changes), the
+    checks across tables and scenario, and the walking network's snapping, every problem at once.
+
+    Table problems do not stop the network's checks: they run on the rows without problems, so
+    that one InputError lists what is wrong everywhere. Returns the district (points that no
+    household can reach over the network left out, ``District.left_out``; every warning in
+    ``District.warnings``) and its walking geometry.
+    """
+    timings = {} if timings is None else timings
+    problems = Problems()
+    if district is None:
+        with timed(timings, "load", progress):
+            district, found = check_inputs(scenario)
+        problems.extend(found)
+    if district is None:
+        problems.raise_if_any()
+        raise DefectError("the tables were not read, yet no problem was reported")
+    warnings = [*district.warnings, *street_warnings(district)]
+    problems.extend(must_open_problems(scenario, district))
+    with timed(timings, "network", progress):
+        checked = check_geometry(scenario, district)
+    problems.extend(checked.problems)
+    problems.raise_if_any()
+    district = replace(checked.district, warnings=tuple(warnings) + checked.warnings)
+    return district, checked.geometry
+
+
+def network_problems(district: District, max_snap_m: float) -> Problems:
+    """The walking network's snapping problems on a district of usable rows: what
+    ``load_scenario(..., later_checks=network_problems)`` adds when the scenario itself has problems."""
+    return check_network(district, max_snap_m=max_snap_m).problems
+
+
+def load(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
+    """:func:`solver.inputs.scenario.load_scenario`, whose InputError also lists the network's problems
+    when the scenario itself has problems (every stage's problems at once, where they can be found)."""
+    return load_scenario(path, overrides=overrides, later_checks=network_problems)
 
 
 def solve_parameters(scenario: Scenario, options: RunOptions) -> SolveParameters:

@@ -25,14 +25,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BASE = {"solver.errors", "solver.plain", "solver.folders", "solver.choices"}  # import nothing above them
+# the base modules: they import nothing above them
+BASE = {"solver.errors", "solver.plain", "solver.folders", "solver.choices", "solver.paths", "solver.runfolders"}
 # package -> the packages (or modules) it may import; every package may import itself.
 # Read top to bottom, this is the order of the pipeline: errors < models < inputs < travel
 # < engine < results < pipeline < plans < report / osm < cli < the facade.
 LAYERS: dict[str, set[str]] = {
     "solver.plain": set(),
     "solver.choices": set(),
-    "solver.folders": set(),
+    "solver.folders": {"solver.paths"},
+    "solver.paths": set(),
+    "solver.runfolders": {"solver.errors", "solver.plain", "solver.paths"},
     "solver.errors": {"solver.plain"},
     "models": set(),
     "solver.inputs": BASE | {"models"},

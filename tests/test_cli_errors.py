@@ -8,6 +8,7 @@ byte-identical afterwards.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -123,8 +124,9 @@ def test_default_output_folder_is_not_created_on_bad_input(tmp_path, monkeypatch
     assert not (tmp_path / "out").exists()
 
 
-def test_snapping_problems_exit_1_through_the_cli(tmp_path):
-    """A candidate on a network island: found after the tables are read, still exit 1 and no output."""
+def test_a_candidate_no_household_reaches_is_left_out_with_the_reason(tmp_path):
+    """A candidate on a network island could serve nobody: a warning, the run goes on without it, and
+    left_out.csv and summary.json say why (it never stops the run)."""
     t = small()
     t["network_nodes"] = pd.concat([t["network_nodes"], pd.DataFrame(
         {"id": ["I1", "I2"], "x": [X0 + 4000, X0 + 4100], "y": [Y0 + 4000, Y0 + 4000]})], ignore_index=True)
@@ -134,12 +136,50 @@ def test_snapping_problems_exit_1_through_the_cli(tmp_path):
     case = tmp_path / "case"
     path = write_case(case, t)
     before = snapshot(case)
+    out = tmp_path / "out"
+    result = solve(path, "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert ("warning: candidates.csv, row 3, field 'x,y': 'C001' is left out: it snaps to node 'I1' on a separate "
+            "piece of the walking network (2 nodes) that no household reaches") in result.clean_stderr
+    left = pd.read_csv(out / "left_out.csv")
+    assert left.to_dict("records") == [{"table": "candidates", "file": "candidates.csv", "row": 3, "id": "C001",
+                                        "reason": "on a separate piece of the walking network (2 nodes, from node "
+                                                  "'I1') that no household reaches"}]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["left_out"][0]["id"] == "C001"
+    assert any("'C001' is left out" in w for w in summary["warnings"])
+    assert "C001" not in set(pd.read_csv(out / "sites.csv")["id"])
+    assert summary["inputs"]["candidates"] == len(t["candidates"]) - 1
+    assert snapshot(case) == before
+
+
+def test_table_and_network_problems_are_reported_together(tmp_path):
+    """A broken cell and a point far from the network: one error lists both (the network is checked on the
+    rows without problems, not only after the tables are fixed)."""
+    t = small()
+    t["households"] = put(t["households"], 2, "households", -1)
+    t["candidates"] = put(t["candidates"], 3, "x", X0 + 3000)
+    path = write_case(tmp_path / "case", t)
     result = solve(path, "--out", tmp_path / "out")
     assert_clean_failure(result, 1)
-    assert ("candidates.csv, row 3, field 'x,y': 'C001' is disconnected: it snaps to node 'I1' on a separate "
-            "piece of the walking network (2 nodes) that no household reaches") in result.clean_stderr
+    err = result.clean_stderr
+    assert "households.csv, row 4, field 'households': must be >= 0; got '-1'" in err
+    assert "candidates.csv, row 5, field 'x,y': 'C003' must lie within walking.max_snap_m = 500 m" in err
     assert not (tmp_path / "out").exists()
-    assert snapshot(case) == before
+
+
+def test_scenario_table_and_network_problems_are_reported_together(tmp_path):
+    """A bad scenario key, a broken cell and a point far from the network: one error lists all three."""
+    t = small()
+    t["households"] = put(t["households"], 2, "households", -1)
+    t["candidates"] = put(t["candidates"], 3, "x", X0 + 3000)
+    path = write_case(tmp_path / "case", t, scenario="budget_yuan = -5")
+    result = solve(path, "--out", tmp_path / "out")
+    assert_clean_failure(result, 1)
+    err = result.clean_stderr
+    assert "field 'budget_yuan': must be >= 0; got -5" in err
+    assert "households.csv, row 4, field 'households': must be >= 0; got '-1'" in err
+    assert "candidates.csv, row 5, field 'x,y': 'C003' must lie within walking.max_snap_m = 500 m" in err
 
 
 def test_toml_syntax_error_through_the_cli(tmp_path):

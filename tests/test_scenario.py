@@ -174,10 +174,12 @@ def test_gbk_and_bom_scenario_files_are_read(tmp_path):
 
 def test_scenario_in_no_known_encoding(tmp_path):
     path = case(tmp_path)
-    data = path.read_bytes().replace(b'name = "case"', b'name = "caf\xff"')
+    data = path.read_bytes().replace(b'name = "case"', b'name = "caf\xff\xff"')
     path.write_bytes(data)
-    assert messages(path) == [f"{path}, line 1: cannot be read as text: neither UTF-8 nor GB18030/GBK; "
-                              "save it as UTF-8; got byte 0xff"]
+    assert messages(path) == [f"{path}, line 1: cannot be read as text: it is not UTF-8, and none of the encodings "
+                              "considered (GB18030/GBK, Big5, Shift-JIS, EUC-JP, EUC-KR, UTF-16, Windows-1252) "
+                              "reads it into common characters; save it as UTF-8 (Excel, WPS: 'CSV UTF-8 (comma "
+                              "delimited)'); got byte 0xff on line 1"]
 
 
 def test_every_scenario_problem_at_once(tmp_path):

@@ -22,6 +22,7 @@ from solver.errors import InputError
 from solver.inputs.loading import load_district
 from solver.inputs.scenario import load_scenario
 from solver.inputs.tables import parse_numbers
+from solver.pipeline import validate
 from solver.travel.coverage import build_geometry
 
 SERVICES = "vegetable, breakfast, repair, pharmacy"
@@ -46,9 +47,14 @@ def put(frame: pd.DataFrame, i: int, col: str, value) -> pd.DataFrame:
 def messages(scenario: Path) -> list[str]:
     """The problems the full loading path (scenario, tables, snapping) reports."""
     with pytest.raises(InputError) as info:
-        sc = load_scenario(scenario)
-        build_geometry(sc, load_district(sc))
+        validate(load_scenario(scenario))
     return [str(p) for p in info.value.problems]
+
+
+def warnings_of(scenario: Path) -> list[str]:
+    """The warnings of a valid scenario's inputs (the validation pass before solving)."""
+    district, _ = validate(load_scenario(scenario))
+    return [str(w) for w in district.warnings]
 
 
 def load(scenario: Path):
@@ -430,15 +436,18 @@ def test_disconnected_candidate_and_existing_facility(tmp_path):
     t = island(small())
     cand = put(put(t["candidates"], 2, "x", X0 + 4010), 2, "y", Y0 + 4000)
     ex = put(put(t["existing"], 0, "x", X0 + 4100), 0, "y", Y0 + 4030)
-    msgs = messages(write_case(tmp_path, dict(t, candidates=cand, existing=ex)))
-    assert msgs == [
-        "candidates.csv, row 4, field 'x,y': 'C002' is disconnected: it snaps to node 'I1' on a separate piece "
+    path = write_case(tmp_path, dict(t, candidates=cand, existing=ex))
+    assert warnings_of(path) == [
+        "candidates.csv, row 4, field 'x,y': 'C002' is left out: it snaps to node 'I1' on a separate piece "
         "of the walking network (2 nodes) that no household reaches; connect that piece or move the point; "
         "got 10 m from that node",
-        "existing.csv, row 2, field 'x,y': 'E00' is disconnected: it snaps to node 'I2' on a separate piece of "
+        "existing.csv, row 2, field 'x,y': 'E00' is left out: it snaps to node 'I2' on a separate piece of "
         "the walking network (2 nodes) that no household reaches; connect that piece or move the point; "
         "got 30 m from that node",
     ]
+    district, _ = validate(load_scenario(path))
+    assert list(district.left_out["id"]) == ["C002", "E00"]
+    assert "C002" not in set(district.candidates["id"]) and "E00" not in set(district.existing["id"])
 
 
 def test_points_too_far_from_the_network(tmp_path):
@@ -473,8 +482,8 @@ def test_geopackage_rows_are_fids_in_every_check(tmp_path):
     gdf.to_file(tmp_path / "candidates.gpkg", layer="candidates")
     with sqlite3.connect(tmp_path / "candidates.gpkg") as db:
         db.execute("DELETE FROM candidates WHERE fid = 2")
-    assert messages(path) == [
-        "candidates.gpkg, row 5, field 'x,y': 'C004' is disconnected: it snaps to node 'I1' on a separate piece "
+    assert warnings_of(path) == [
+        "candidates.gpkg, row 5, field 'x,y': 'C004' is left out: it snaps to node 'I1' on a separate piece "
         "of the walking network (2 nodes) that no household reaches; connect that piece or move the point; "
         "got 10 m from that node"]
 
@@ -556,8 +565,9 @@ def test_text_in_no_known_encoding_is_a_clear_error(tmp_path):
     data[2] = data[2].replace(b",", b"\xff,", 1)  # not UTF-8, not GB18030
     (tmp_path / "existing.csv").write_bytes(b"\n".join(data))
     assert messages(path) == [
-        "existing.csv, row 3: cannot be read as text: neither UTF-8 nor GB18030/GBK (the encodings accepted); "
-        "save it as 'CSV UTF-8' (Excel) and try again; got byte 0xff on line 3"]
+        "existing.csv, row 3: cannot be read as text: it is not UTF-8, and none of the encodings considered "
+        "(GB18030/GBK, Big5, Shift-JIS, EUC-JP, EUC-KR, UTF-16, Windows-1252) reads it into common characters; "
+        "save it as UTF-8 (Excel, WPS: 'CSV UTF-8 (comma delimited)'); got byte 0xff on line 3"]
 
 
 def test_utf8_with_a_pasted_foreign_byte_is_not_guessed_around(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from . import compare_cmd, import_osm_cmd, report_cmd, solve_cmd, sweep_cmd
@@ -26,4 +28,11 @@ def _root() -> None:
 
 
 def main() -> None:
-    app()
+    from .common import EXIT_INTERRUPTED, Interrupted, sigint_interrupts
+
+    try:
+        with sigint_interrupts():
+            app()
+    except (Interrupted, KeyboardInterrupt):  # outside a command's own handling (while starting)
+        sys.stderr.write("interrupted (Ctrl-C): stopped; nothing was written\n")
+        sys.exit(EXIT_INTERRUPTED)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from rich.markup import escape
 from rich.status import Status
 
 from ..errors import DefectError, InputError
-from .exits import EXIT_DEFECT, EXIT_INPUT
+from .exits import EXIT_DEFECT, EXIT_INPUT, EXIT_INTERRUPTED
 
 DEFAULT_SCENARIO = Path("scenarios/demo.toml")  # `siting solve` / `siting sweep` without a scenario
 
@@ -21,11 +24,50 @@ console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+class Interrupted(BaseException):
+    """Ctrl-C (SIGINT): the command stops, nothing is written as a result, exit 130.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` swallows it; not a
+    KeyboardInterrupt, so that typer does not turn it into its own exit 1.
+    """
+
+
 @contextmanager
-def handled_errors():
-    """Turn known failures into a message and an exit code, never a traceback."""
+def sigint_interrupts() -> Iterator[None]:
+    """Within the block, SIGINT raises :class:`Interrupted` (in the main thread; a SIGINT that the
+    process was started ignoring, as by nohup, stays ignored)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Interrupted()
+
+    try:
+        old = signal.getsignal(signal.SIGINT)
+        if old is signal.SIG_IGN:
+            yield
+            return
+        signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main interpreter's main thread
+        yield
+        return
     try:
         yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+@contextmanager
+def handled_errors():
+    """Turn known failures into a message and an exit code, never a traceback; Ctrl-C is exit 130
+    with nothing written (an output folder is written whole or not at all: solver/folders.py)."""
+    try:
+        with sigint_interrupts():
+            yield
+    except (Interrupted, KeyboardInterrupt):
+        err_console.print("[bold red]interrupted[/] (Ctrl-C): stopped; nothing was written", markup=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except InputError as exc:
         # user text (values, paths, '[data]') is escaped: it is never rich markup
         err_console.print(f"[bold red]error:[/] {escape(exc.render())}", markup=True)
@@ -40,6 +82,19 @@ def handled_errors():
                           "This is a defect in siting, not a problem with your input. Re-run with "
                           "SITING_DEBUG=1 to see the traceback, and report it.", markup=True)
         raise typer.Exit(EXIT_DEFECT) from None
+
+
+WARNINGS_SHOWN = 20
+
+
+def print_warnings(warnings, *, where: str = "summary.json") -> None:
+    """The input's warnings (plausible but suspicious data) on stderr; all of them are in ``where``."""
+    warnings = list(warnings)
+    for w in warnings[:WARNINGS_SHOWN]:
+        err_console.print(f"[yellow]warning:[/] {escape(str(w))}", markup=True)
+    if len(warnings) > WARNINGS_SHOWN:
+        err_console.print(f"[yellow]warning:[/] ... and {len(warnings) - WARNINGS_SHOWN} more (see {where})",
+                          markup=True)
 
 
 class StageProgress:
@@ -69,23 +124,34 @@ class StageProgress:
             self.status.__exit__(*exc)
 
 
+def check_range(value: float | None, rng, hint: str) -> None:
+    """A usage error (exit 2) for an option outside its range (solver/inputs/ranges.py)."""
+    why = None if value is None else rng.problem(value)
+    if why:
+        raise typer.BadParameter(f"{why}; got {value:g}", param_hint=hint)
+
+
 def check_solve_options(*, gap: float | None, time_limit: float | None, threads: int | None) -> None:
     """Usage errors (exit 2) for the solver options shared by solve and sweep."""
+    from ..inputs import ranges
+
     if gap is not None and not 0 <= gap <= 1:
         raise typer.BadParameter(f"must be between 0 and 1; got {gap}", param_hint="--gap")
     if time_limit is not None and not time_limit > 0:
         raise typer.BadParameter(f"must be > 0; got {time_limit}", param_hint="--time-limit")
     if threads is not None and threads < 1:
         raise typer.BadParameter(f"must be >= 1; got {threads}", param_hint="--threads")
+    check_range(time_limit, ranges.TIME_LIMIT_S, "--time-limit")
+    check_range(threads, ranges.THREADS, "--threads")
 
 
 def load_with_overrides(scenario, overrides):
     """Load a scenario with ``--set`` overrides; a malformed ``--set`` is a usage error (exit 2)."""
-    from ..inputs.scenario import load_scenario
     from ..inputs.whatif import SetSyntaxError
+    from ..pipeline import load
 
     try:
-        return load_scenario(scenario, overrides=overrides or ())
+        return load(scenario, overrides=overrides or ())
     except SetSyntaxError as exc:
         raise typer.BadParameter(str(exc), param_hint="--set") from None
 

@@ -19,12 +19,17 @@ def compare_cmd(
     """Compare two runs: coverage per street and service, spaces added / removed / changed, cost
     difference, households that gain or lose coverage. Markdown to the terminal, CSV files to --out."""
     from ..folders import out_dir_problem
+    from ..paths import path_problem, safe_file_name
     from ..plans.compare import compare_runs, comparison_markdown, write_comparison
 
     with handled_errors():
         result = compare_runs(a, b)
-        default = Path("out") / f"compare-{Path(a).resolve().name}-vs-{Path(b).resolve().name}"
+        default = Path("out") / (f"compare-{safe_file_name(Path(a).absolute().name)}"
+                                 f"-vs-{safe_file_name(Path(b).absolute().name)}")
         out_dir = out if out is not None else default
+        why = path_problem(out_dir)
+        if why:
+            raise typer.BadParameter(f"{why}; got {out_dir}", param_hint="--out")
         target = out_dir.resolve()
         for run in (a, b):
             r = Path(run).resolve()

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from .common import console, handled_errors, writing
+from ..inputs import ranges
+from .common import check_range, console, handled_errors, writing
 
 
 def import_osm(
@@ -32,10 +33,12 @@ def import_osm(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
 ) -> None:
     """Import an OpenStreetMap extract: walking network, households, existing facilities, candidate spaces."""
+    from ..inputs.scenario import name_problem
     from ..osm.importer import district_name
     from ..osm.importer import import_osm as run_import
     from ..osm.settings import default_text, load_settings
     from ..osm.writer import OutDirError
+    from ..paths import safe_file_name
 
     if print_settings:
         console.print(default_text(), markup=False, end="")
@@ -45,6 +48,10 @@ def import_osm(
     for value, hint in ((dwelling_m2, "--dwelling-m2"), (default_levels, "--default-levels")):
         if value is not None and not value > 0:
             raise typer.BadParameter(f"must be > 0; got {value:g}", param_hint=hint)
+    for value, key, hint in ((dwelling_m2, "households.dwelling_m2", "--dwelling-m2"),
+                             (default_levels, "households.default_levels", "--default-levels"),
+                             (households_total, "households.calibrate_total", "--households-total")):
+        check_range(value, ranges.OSM_RANGES[key], hint)
     overrides: dict = {}
     if crs is not None:
         overrides.setdefault("crs", {})["target"] = crs
@@ -54,7 +61,9 @@ def import_osm(
         overrides.setdefault("households", {})["default_levels"] = default_levels
     if households_total is not None:
         overrides.setdefault("households", {})["calibrate_total"] = households_total
-    out_dir = out if out is not None else Path("data") / (name or district_name(pbf))
+    if name is not None and name_problem(name):
+        raise typer.BadParameter(f"{name_problem(name)}; got {name!r}", param_hint="--name")
+    out_dir = out if out is not None else Path("data") / safe_file_name(name or district_name(pbf))
     with handled_errors():
         cfg = load_settings(settings, overrides=overrides)
         try:

@@ -10,14 +10,17 @@ from rich.table import Table
 from models.mode import Mode
 
 from ..choices import Backend, Engine
+from ..inputs import ranges
 from .common import (
     DEFAULT_SCENARIO,
     StageProgress,
     check_out_dir,
+    check_range,
     check_solve_options,
     console,
     handled_errors,
     load_with_overrides,
+    print_warnings,
     writing,
 )
 from .exits import EXIT_NO_SOLUTION
@@ -45,9 +48,10 @@ def solve(
     check_solve_options(gap=gap, time_limit=time_limit, threads=threads)
     if budget is not None and not budget >= 0:
         raise typer.BadParameter(f"must be >= 0; got {budget}", param_hint="--budget")
+    check_range(budget, ranges.BUDGET_YUAN, "--budget")
     with handled_errors():
         sc = load_with_overrides(scenario, set_)
-        out_dir = out if out is not None else (sc.output_dir or Path("out") / sc.name)
+        out_dir = out if out is not None else (sc.output_dir or Path("out") / sc.folder_name)
         where = ("--out" if out is not None else
                  f"output.dir in {scenario}" if sc.output_dir else "the default output folder")
         check_out_dir(out_dir, scenario_files(sc), hint=where)
@@ -57,6 +61,7 @@ def solve(
             result = run(sc, options=options, progress=progress)
         with writing(out_dir, hint=where):
             files = write_outputs(result, out_dir)
+    print_warnings(result.district.warnings)
     if quiet:
         console.print(str(out_dir))
     else:

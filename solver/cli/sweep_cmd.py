@@ -7,14 +7,17 @@ from pathlib import Path
 import typer
 
 from ..choices import Backend, Engine
+from ..inputs import ranges
 from .common import (
     DEFAULT_SCENARIO,
     StageProgress,
     check_out_dir,
+    check_range,
     check_solve_options,
     console,
     handled_errors,
     load_with_overrides,
+    print_warnings,
     writing,
 )
 from .exits import EXIT_NO_SOLUTION
@@ -47,15 +50,21 @@ def sweep_cmd(
     from ..pipeline import RunOptions
     from ..plans.sweep import budget_levels, parse_budgets, sweep, sweep_markdown, write_sweep
 
+    check_range(steps, ranges.SWEEP_STEPS, "--steps")
+    check_range(start, ranges.BUDGET_YUAN, "--from")
+    check_range(stop, ranges.BUDGET_YUAN, "--to")
     try:
         levels = budget_levels(budgets=parse_budgets(budgets) if budgets is not None else None,
                                start=start, stop=stop, steps=steps)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--budgets / --from --to --steps") from None
+    for level in levels:
+        check_range(level, ranges.BUDGET_YUAN, "--budgets")
+    check_range(len(levels), ranges.SWEEP_STEPS, "--budgets")
     check_solve_options(gap=gap, time_limit=time_limit, threads=threads)
     with handled_errors():
         sc = load_with_overrides(scenario, set_)
-        out_dir = out if out is not None else Path("out") / f"{sc.name}-sweep"
+        out_dir = out if out is not None else Path("out") / f"{sc.folder_name}-sweep"
         check_out_dir(out_dir, scenario_files(sc), hint="--out" if out is not None else "the default output folder")
         options = RunOptions(backend=backend, engine=engine,
                              time_limit_s=time_limit, relative_gap=gap, threads=threads)
@@ -64,6 +73,7 @@ def sweep_cmd(
                            progress=progress)
         with writing(out_dir, hint="--out"):
             files = write_sweep(result, out_dir)
+    print_warnings(result.district.warnings, where="levels/*/summary.json")
     if quiet:
         console.print(str(out_dir))
     else:

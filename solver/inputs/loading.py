@@ -3,6 +3,7 @@
     load_district(scenario) -> District      the tables the scenario names, validated
     load_inputs(scenario) -> District        ... with its changes (closed facilities, excluded,
                                              forbidden or re-priced spaces, added candidate tables)
+    check_inputs(scenario) -> (District | None, Problems)   the same without raising (what is usable)
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problems, did_you_mean
+from ..errors import DefectError, Problems, did_you_mean
 from .catalogue import DEFAULT_SERVICES
 from .geo import parse_crs
 from .readers import file_digest
 from .scenario import Scenario
-from .tables import District, TableSources, read_tables
+from .tables import District, TableSources, check_candidate_table, check_district, read_tables
 
 
 def table_sources(scenario: Scenario, *, frames: Mapping[str, pd.DataFrame | None] | None = None) -> TableSources:
@@ -56,28 +57,39 @@ def load_inputs(scenario: Scenario) -> District:
     are validated like the base table and appended, and conversion costs are overridden.
     Every problem (also of the added tables) is raised at once.
     """
+    district, problems = check_inputs(scenario)
+    problems.raise_if_any()
+    if district is None:
+        raise DefectError("the tables were not read, yet no problem was reported")
+    return district
+
+
+def check_inputs(scenario: Scenario) -> tuple[District | None, Problems]:
+    """:func:`load_inputs` without raising: the district and every problem found.
+
+    With problems the district holds what is usable (``District.complete`` False; see
+    solver.inputs.tables.check_district), for the checks of later stages, or is None.
+    """
     changes = scenario.changes
     hh_path, cand_path = scenario.households, scenario.candidates  # what-if changes are made to files
+    src = table_sources(scenario)
+    district, problems = check_district(src)
     if (changes is None or hh_path is None or cand_path is None
             or (not changes.touches_tables and len(changes.files) <= 1)):
-        return load_district(scenario)
-    problems = Problems()
-    district = None
-    try:
-        district = load_district(scenario)
-    except InputError as exc:
-        problems.extend(exc.problems)
-    hh_file = hh_path.name
+        return district, problems
     extra: list[tuple[Path, pd.DataFrame]] = []
+    taken = {t.name for t in src.tables().values() if isinstance(t, Path)}
     for p in changes.add_candidates:
-        try:
-            d = load_district(replace(scenario, candidates=p, existing=None, network_nodes=None,
-                                      network_edges=None, changes=None))
-            extra.append((p, d.candidates))
-        except InputError as exc:  # the households' own problems are already listed once
-            problems.extend(q for q in exc.problems if q.file != hh_file)
-    if district is None:  # the base tables have problems (listed with the added tables')
-        raise InputError(problems.items)
+        # an added table named like another input (extra/households.csv) is named by its path in messages
+        name = p.name if p.name not in taken else str(p)
+        taken.add(name)
+        frame, found = check_candidate_table(src, p, work=district.crs if district is not None else src.crs,
+                                             name=name)
+        problems.extend(found)
+        if frame is not None:
+            extra.append((p, frame))
+    if district is None or not district.complete:  # the base tables have problems (listed with the added tables')
+        return district, problems
     cand = district.candidates.copy()
     cand["source_file"] = cand_path.name
     seen = dict(zip(cand["id"], [cand_path.name] * len(cand)))
@@ -119,7 +131,6 @@ def load_inputs(scenario: Scenario) -> District:
         fld = "candidates.forbid_space_types" if changes.forbid_space_types else "candidates.exclude"
         problems.add(changes.source(fld) or str(scenario.path), "no candidate space is left", field=fld,
                      show_value=False)
-    problems.raise_if_any()
     existing = ex[~ex["id"].isin(set(changes.close)).to_numpy()].reset_index(drop=True)
     fingerprints = dict(district.fingerprints)
     for f in changes.files[:-1]:
@@ -127,4 +138,5 @@ def load_inputs(scenario: Scenario) -> District:
     for p, _ in extra:
         fingerprints[f"candidates.add:{p.name}"] = file_digest(p)
     cand["conversion_cost"] = cand["conversion_cost"].astype(float)
-    return replace(district, candidates=cand, existing=existing, fingerprints=fingerprints)
+    return replace(district, candidates=cand, existing=existing, fingerprints=fingerprints,
+                   complete=not problems), problems

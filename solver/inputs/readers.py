@@ -2,7 +2,10 @@
 
 CSV as Excel and WPS write it: UTF-8 with or without a BOM, GB18030/GBK (what
 Chinese Excel saves as "CSV"), or UTF-16 with a BOM (Excel's "Unicode text",
-tab separated); comma or tab separated; fully empty rows skipped. Row numbers
+tab separated); other encodings only when charset-normalizer tells them with
+confidence, and files that are not text (a workbook saved as .csv) refused
+(solver/inputs/textfiles.py); comma or tab separated; fully empty rows skipped;
+a quote that is never closed (or closes rows later) is one problem naming its line. Row numbers
 are the line numbers an editor shows (the header is line 1; blank lines and
 quoted line breaks count). GeoPackage / GeoJSON / Shapefile / FlatGeobuf are
 read with geopandas (pyogrio); their rows are the fid in a GeoPackage and
@@ -22,7 +25,7 @@ import hashlib
 import io
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -31,6 +34,8 @@ import pandas as pd
 from pyproj import CRS
 
 from ..errors import InputError, Problem, Problems
+from ..paths import path_problem
+from .textfiles import decode_text, multiline_rows
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb"}
 
@@ -83,41 +88,11 @@ class RawTable:
     bad_rows: int = 0  # rows left out because they could not be split into the header's columns
     kind: str = "file"  # "file", or "data frame" (in messages)
     row_word: str = "row"  # what ``rows`` count: "row" (line, feature), a data frame's "index" or "position"
+    encoding: str | None = None  # a legacy encoding detected by charset-normalizer (not UTF-8/16/32)
 
     @property
     def n(self) -> int:
         return len(self.rows)
-
-
-def _decode(data: bytes, file: str, problems: Problems) -> str | None:
-    """Text of a CSV file: UTF-16 (with BOM), UTF-8 (BOM optional), else GB18030 (GBK)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        first = exc
-    lenient = data.decode("utf-8", errors="replace")
-    broken = lenient.count("\ufffd")
-    good = sum(1 for ch in lenient if ord(ch) > 127) - broken
-    if good > 4 * broken:
-        # mostly UTF-8 with a few bytes that are not: mixed encodings, never guessed around
-        line = data[:first.start].count(b"\n") + 1
-        problems.add(file, "is UTF-8 text with bytes that are not UTF-8 (pasted from a file in another "
-                     "encoding?); fix or retype that line and save it as UTF-8", row=line,
-                     value_text=f"byte 0x{data[first.start]:02x} on line {line}")
-        return None
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        line = data[:first.start].count(b"\n") + 1
-        problems.add(file, "cannot be read as text: neither UTF-8 nor GB18030/GBK (the encodings "
-                     "accepted); save it as 'CSV UTF-8' (Excel) and try again", row=line,
-                     value_text=f"byte 0x{data[first.start]:02x} on line {line}")
-        return None
 
 
 def _read_csv(path: Path, file: str, problems: Problems) -> RawTable | None:
@@ -130,9 +105,10 @@ def _read_csv(path: Path, file: str, problems: Problems) -> RawTable | None:
         problems.add(file, "file is empty: it needs a header line and at least one row",
                      show_value=False)
         return None
-    text = _decode(data, file, problems)
-    if text is None:
+    decoded = decode_text(data, file, problems)
+    if decoded is None:
         return None
+    text = decoded.text
     first_line = next((ln for ln in text.splitlines() if ln.strip()), "")
     delimiter = "\t" if "," not in first_line and "\t" in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -140,11 +116,14 @@ def _read_csv(path: Path, file: str, problems: Problems) -> RawTable | None:
     header_line = 1
     records: list[list[str]] = []
     rows: list[int] = []
+    spanning: list[tuple[int, int, list[str]]] = []  # records over several lines: quoted line breaks
     prev = 0
     bad_rows = 0
     try:
         for rec in reader:
             start, prev = prev + 1, reader.line_num
+            if prev > start:
+                spanning.append((start, prev, rec))
             if not any(c.strip() for c in rec):
                 continue
             if header is None:
@@ -171,6 +150,11 @@ def _read_csv(path: Path, file: str, problems: Problems) -> RawTable | None:
         problems.add(file, "file is empty: it needs a header line and at least one row",
                      show_value=False)
         return None
+    if spanning:
+        quote = multiline_rows(spanning, header, delimiter, text)
+        if quote is not None:  # one problem that names the cause, not one per row it shifted
+            problems.add(file, quote.rule(), row=quote.line, show_value=False)
+            return None
     columns: list[str] = []
     index: list[int] = []
     for k, name in enumerate(header):
@@ -187,7 +171,7 @@ def _read_csv(path: Path, file: str, problems: Problems) -> RawTable | None:
         col[:] = [rec[k].strip() for rec in records]
         text_cols[name] = col
     return RawTable(file=file, columns=columns, text=text_cols, rows=np.asarray(rows, dtype=np.int64),
-                bad_rows=bad_rows)
+                    bad_rows=bad_rows, encoding=decoded.encoding if decoded.detected else None)
 
 
 def _as_text(series: pd.Series) -> np.ndarray:
@@ -266,13 +250,14 @@ def _read_frame(frame: pd.DataFrame, name: str, problems: Problems) -> RawTable 
                     file_crs=file_crs, geometry=geometry, kind="data frame", row_word=row_word)
 
 
-def read_raw(source: TableInput, problems: Problems, *, key: str = "table") -> RawTable | None:
-    """The text table of a file (CSV or a vector format) or of a data frame (named after ``key``)."""
+def read_raw(source: TableInput, problems: Problems, *, key: str = "table", name: str | None = None) -> RawTable | None:
+    """The text table of a file (CSV or a vector format) or of a data frame (named after ``key``);
+    ``name`` names a file in messages instead of its file name."""
     if not isinstance(source, Path):
         return _read_frame(source, frame_name(key), problems)
     if source.suffix.lower() in VECTOR_SUFFIXES:
-        return _read_vector(source, source.name, problems)
-    return _read_csv(source, source.name, problems)
+        return _read_vector(source, name or source.name, problems)
+    return _read_csv(source, name or source.name, problems)
 
 
 TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -284,13 +269,16 @@ def read_toml(path: Path) -> dict:
 
     UTF-8 (with or without the BOM Notepad writes) is read; a file saved as
     GB18030/GBK (Chinese Windows' "ANSI") is read too, since planners edit these
-    files by hand.
+    files by hand (the encodings of solver/inputs/textfiles.py, as for tables).
     """
     file = str(path)
 
     def fail(rule: str, **kw) -> InputError:
         return InputError([Problem(file=file, rule=rule, **kw)])
 
+    why = path_problem(path)
+    if why:
+        raise fail(why, show_value=False)
     if path.is_dir():
         raise fail("is a folder, not a scenario file", show_value=False)
     try:
@@ -299,15 +287,11 @@ def read_toml(path: Path) -> dict:
         raise fail("scenario file not found", show_value=False) from None
     except OSError as exc:
         raise fail(f"cannot be read ({exc.strerror or exc})", show_value=False) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            line = data[:exc.start].count(b"\n") + 1
-            raise fail("cannot be read as text: neither UTF-8 nor GB18030/GBK; save it as UTF-8",
-                       line=line, value_text=f"byte 0x{data[exc.start]:02x}") from None
+    found = Problems()
+    decoded = decode_text(data, file, found, table=False)
+    if decoded is None:  # the same rules as a table's text; a TOML file names lines, not rows
+        raise InputError([replace(p, row=None, line=p.row) for p in found.items])
+    text = decoded.text
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

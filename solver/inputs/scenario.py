@@ -11,7 +11,7 @@ applied by solver/inputs/loading.py).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,11 @@ from models.mode import Mode
 
 from ..choices import Backend
 from ..errors import InputError, Problems, did_you_mean
+from ..paths import path_problem
+from . import ranges
 from .catalogue import CATEGORIES, DEFAULT_SERVICES, SERVICE_FIELDS, SPACE_TYPES, Service
 from .grades import GradeRules, default_grade_rules, parse_grades
+from .ranges import Range
 from .whatif import Resolved, resolve
 
 
@@ -101,6 +104,13 @@ class Scenario:
         return str(self.path) if self.path is not None else FRAMES_SOURCE
 
     @property
+    def folder_name(self) -> str:
+        """The name as a folder name (default output folders): safe and short (solver/paths.py)."""
+        from ..paths import safe_file_name
+
+        return safe_file_name(self.name)
+
+    @property
     def has_network(self) -> bool:
         return self.network_nodes is not None
 
@@ -160,11 +170,20 @@ def _number(problems: Problems, file: str, fld: str, value: Any, *, minimum: flo
     return value
 
 
-def _number_or(fallback: float, problems: Problems, file: str, fld: str, value: Any, **rules: Any) -> float:
-    """:func:`_number`, with ``fallback`` for a value that is not acceptable (its problem is recorded, so
+def _number_or(fallback: float, problems: Problems, file: str, fld: str, value: Any, rng: Range) -> float:
+    """:func:`_ranged`, with ``fallback`` for a value that is not acceptable (its problem is recorded, so
     the fallback never reaches a Scenario)."""
-    v = _number(problems, file, fld, value, **rules)
+    v = _ranged(problems, file, fld, value, rng)
     return fallback if v is None else v
+
+
+def _ranged(problems: Problems, file: str, fld: str, value: Any, rng: Range) -> float | None:
+    """A number within ``rng`` (solver/inputs/ranges.py); record a problem and return None when it is not."""
+    why = rng.problem(value)
+    if why is not None:
+        problems.add(file, why, field=fld, value=value)
+        return None
+    return value
 
 
 def _services(raw_services: Any, problems: Problems, file: str) -> tuple[dict[str, Service], tuple[str, ...]]:
@@ -207,14 +226,13 @@ def _services(raw_services: Any, problems: Problems, file: str) -> tuple[dict[st
                          field=f"{fld}.category", value=category)
             continue
         rule = CATEGORIES[category]
-        thr = _number(problems, file, f"{fld}.threshold_min", spec.get("threshold_min", 15.0),
-                      minimum=0, strict=True)
-        weight = _number(problems, file, f"{fld}.weight", spec.get("weight", 1.0), minimum=0)
-        fit = _number(problems, file, f"{fld}.fit_out_cost", spec.get("fit_out_cost", 0.0), minimum=0)
-        area = _number(problems, file, f"{fld}.area_m2", spec.get("area_m2", 0.0), minimum=0)
+        thr = _ranged(problems, file, f"{fld}.threshold_min", spec.get("threshold_min", 15.0), ranges.THRESHOLD_MIN)
+        weight = _ranged(problems, file, f"{fld}.weight", spec.get("weight", 1.0), ranges.WEIGHT)
+        fit = _ranged(problems, file, f"{fld}.fit_out_cost", spec.get("fit_out_cost", 0.0), ranges.COST_YUAN)
+        area = _ranged(problems, file, f"{fld}.area_m2", spec.get("area_m2", 0.0), ranges.SERVICE_AREA_M2)
         min_floor = spec.get("min_floor", rule.min_floor)
         if min_floor is not None:
-            min_floor = _number(problems, file, f"{fld}.min_floor", min_floor, integer=True)
+            min_floor = _ranged(problems, file, f"{fld}.min_floor", min_floor, ranges.FLOOR)
             if min_floor == 0:
                 problems.add(file, "floor 0 does not exist: use 1 for the ground floor, -1 for B1",
                              field=f"{fld}.min_floor", value=min_floor)
@@ -255,9 +273,9 @@ def _cap(problems: Problems, file: str, fld: str, spec: Any) -> StreetCap | None
     sites = spec.get("max_sites")
     yuan = spec.get("max_yuan")
     if sites is not None:
-        sites = _number(problems, file, f"{fld}.max_sites", sites, minimum=0, integer=True)
+        sites = _ranged(problems, file, f"{fld}.max_sites", sites, ranges.SITES)
     if yuan is not None:
-        yuan = _number(problems, file, f"{fld}.max_yuan", yuan, minimum=0)
+        yuan = _ranged(problems, file, f"{fld}.max_yuan", yuan, ranges.BUDGET_YUAN)
     return StreetCap(max_sites=None if sites is None else int(sites),
                      max_yuan=None if yuan is None else float(yuan))
 
@@ -279,6 +297,11 @@ def _data_paths(raw: dict, base: Path, problems: Problems, file: str) -> dict[st
             continue
         if not isinstance(value, str):
             problems.add(file, "must be a file path", field=f"data.{key}", value=value)
+            paths[key] = None
+            continue
+        why = path_problem(base / value)
+        if why:
+            problems.add(file, why, field=f"data.{key}", value=value)
             paths[key] = None
             continue
         p = (base / value).resolve()
@@ -316,7 +339,7 @@ def _frame_arguments(frames: Mapping[str, Any], problems: Problems, file: str) -
 
 
 def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool = False,
-                   frames: Mapping[str, Any] | None = None) -> Scenario:
+                   frames: Mapping[str, Any] | None = None, later_checks: LaterChecks | None = None) -> Scenario:
     """Validate a raw scenario mapping (as read from TOML) into a Scenario.
 
     With ``check_tables_on_error``, a scenario with problems still has its data
@@ -357,11 +380,10 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
         walking = {}
     _unknown(problems, file, "walking.", walking.keys(), WALKING_KEYS)
     speed = _number_or(60.0, problems, file, "walking.speed_m_per_min", walking.get("speed_m_per_min", 60.0),
-                    minimum=0, strict=True)
+                       ranges.SPEED_M_PER_MIN)
     detour = _number_or(1.3, problems, file, "walking.detour_factor", walking.get("detour_factor", 1.3),
-                     minimum=1.0)
-    snap = _number_or(500.0, problems, file, "walking.max_snap_m", walking.get("max_snap_m", 500.0),
-                   minimum=0, strict=True)
+                        ranges.DETOUR)
+    snap = _number_or(500.0, problems, file, "walking.max_snap_m", walking.get("max_snap_m", 500.0), ranges.SNAP_M)
 
     services, declared_services = _services(raw.get("services"), problems, file)
     grades = parse_grades(raw.get("grades"), services=tuple(services), declared=declared_services,
@@ -369,7 +391,7 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
 
     budget = raw.get("budget_yuan")
     if budget is not None:
-        budget = _number(problems, file, "budget_yuan", budget, minimum=0)
+        budget = _ranged(problems, file, "budget_yuan", budget, ranges.BUDGET_YUAN)
     mode_raw = raw.get("mode")
     if mode_raw is None:
         mode = Mode.MAX_COVERAGE if budget is not None else Mode.COVER
@@ -392,7 +414,7 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
         conv = {}
     _unknown(problems, file, "conversion_cost_default.", conv.keys(), set(SPACE_TYPES))
     for key, value in conv.items():
-        v = _number(problems, file, f"conversion_cost_default.{key}", value, minimum=0)
+        v = _ranged(problems, file, f"conversion_cost_default.{key}", value, ranges.COST_YUAN)
         if v is not None and key in SPACE_TYPES:
             conv_out[key] = float(v)
 
@@ -429,7 +451,7 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
                         f"{', '.join(declared_services)}")
             problems.add(file, rule, field=f"must_open.{key}", value=key)
             continue
-        v = _number(problems, file, f"must_open.{key}", value, minimum=0, integer=True)
+        v = _ranged(problems, file, f"must_open.{key}", value, ranges.SITES)
         if v is not None:
             must[key] = int(v)
 
@@ -444,12 +466,10 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
                      value=backend)
         backend = Backend.ORTOOLS.value
     tl = _number_or(120.0, problems, file, "solve.time_limit_s", solve_raw.get("time_limit_s", 120.0),
-                 minimum=0, strict=True)
-    gap = _number_or(0.0, problems, file, "solve.relative_gap", solve_raw.get("relative_gap", 0.0),
-                  minimum=0, maximum=1)
-    threads = _number_or(2, problems, file, "solve.threads", solve_raw.get("threads", 2), minimum=1,
-                      integer=True)
-    seed = _number_or(0, problems, file, "solve.seed", solve_raw.get("seed", 0), minimum=0, integer=True)
+                    ranges.TIME_LIMIT_S)
+    gap = _number_or(0.0, problems, file, "solve.relative_gap", solve_raw.get("relative_gap", 0.0), ranges.GAP)
+    threads = _number_or(2, problems, file, "solve.threads", solve_raw.get("threads", 2), ranges.THREADS)
+    seed = _number_or(0, problems, file, "solve.seed", solve_raw.get("seed", 0), ranges.SEED)
 
     out_raw = raw.get("output", {})
     out_dir = None
@@ -459,19 +479,24 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
         _unknown(problems, file, "output.", out_raw.keys(), {"dir"})
         if "dir" in out_raw:
             if isinstance(out_raw["dir"], str) and out_raw["dir"].strip():
-                out_dir = (base / out_raw["dir"]).resolve()
+                why = path_problem(base / out_raw["dir"])
+                if why:
+                    problems.add(file, why, field="output.dir", value=out_raw["dir"])
+                else:
+                    out_dir = (base / out_raw["dir"]).resolve()
             else:
                 problems.add(file, "must be a folder path", field="output.dir", value=out_raw["dir"])
 
     default_name = path.stem if path is not None else "tables"
     name = raw.get("name", default_name)
-    if not isinstance(name, str) or not name or any(c in name for c in "/\\"):
-        problems.add(file, "must be a non-empty name without slashes", field="name", value=name)
+    why = name_problem(name)
+    if why:
+        problems.add(file, why, field="name", value=name)
         name = default_name
 
     if problems and check_tables_on_error:
         _check_tables_anyway(problems, file=file, paths=paths, crs=crs, services=declared_services,
-                             raw=raw, conversion=conv, caps=caps)
+                             raw=raw, conversion=conv, caps=caps, later_checks=later_checks, max_snap_m=snap)
     problems.raise_if_any()
     files = {k: v if isinstance(v, Path) else None for k, v in paths.items()}  # data frames have no path
     return Scenario(
@@ -489,8 +514,31 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
     )
 
 
+MAX_NAME_CHARS = 200
+
+
+def name_problem(name: Any) -> str | None:
+    """Why a scenario name cannot name the scenario and its default output folder, or None. (The folder
+    is the name made a safe file name, solver/paths.py: any other text is fine.)"""
+    if not isinstance(name, str) or not name or any(c in name for c in "/\\"):
+        return "must be a non-empty name without slashes"
+    if not name.strip(" ."):
+        return "must name the scenario: it names the output folder, and '.', '..' or blanks would name another"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "must not contain control characters (a line break or tab)"
+    if len(name) > MAX_NAME_CHARS:
+        return f"must be at most {MAX_NAME_CHARS} characters"
+    return None
+
+
+# the checks of later stages on a district of usable rows (the walking network's snapping:
+# solver.pipeline.network_problems), run here when the scenario itself has problems
+LaterChecks = Callable[[Any, float], Problems]
+
+
 def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Any], crs: str,
-                         services: tuple[str, ...], raw: dict, conversion: dict, caps: dict) -> None:
+                         services: tuple[str, ...], raw: dict, conversion: dict, caps: dict,
+                         later_checks: LaterChecks | None = None, max_snap_m: float = 500.0) -> None:
     """Add the data files' problems to a scenario that has problems of its own.
 
     Only what the scenario gives reliably is used: files that exist (or data frames),
@@ -498,7 +546,7 @@ def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Any]
     and every conversion_cost_default key that names a space type.
     """
     from .geo import parse_crs
-    from .tables import TableSources, check_tables
+    from .tables import TableSources, check_district, check_tables
 
     usable = {k: (p if p is not None and (not isinstance(p, Path) or p.is_file()) else None)
               for k, p in paths.items()}
@@ -520,7 +568,13 @@ def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Any]
                        crs=in_crs, services=services, disabled_services=disabled,
                        conversion_cost_default=conv, street_caps=tuple(caps))
     try:
-        check_tables(src, problems)
+        if later_checks is None or in_crs is None or src.households is None or src.candidates is None:
+            check_tables(src, problems)
+            return
+        district, found = check_district(src)
+        problems.extend(found)
+        if district is not None:
+            problems.extend(later_checks(district, max_snap_m))
     except Exception:  # a best-effort extra; the scenario's own problems are raised regardless
         return
 
@@ -574,6 +628,10 @@ def _changes(raw: dict, resolved: Resolved, leaf: Path, problems: Problems) -> C
                 problems.add(file, "must be the path of a candidate table (or a list of paths)",
                              field="candidates.add", value=cand["add"])
                 continue
+            why = path_problem(leaf.parent / v)
+            if why:
+                problems.add(file, why, field="candidates.add", value=v)
+                continue
             p = (leaf.parent / v).resolve()
             if p.is_dir():
                 problems.add(file, "is a folder, not a data file", field="candidates.add", value=v)
@@ -609,7 +667,7 @@ def _changes(raw: dict, resolved: Resolved, leaf: Path, problems: Problems) -> C
                 problems.add(file, f"unknown space type{did_you_mean(k, SPACE_TYPES)}; allowed: "
                              f"{', '.join(SPACE_TYPES)}", field=sub, value=k)
                 continue
-            num = _number(problems, file, sub, v, minimum=0)
+            num = _ranged(problems, file, sub, v, ranges.COST_YUAN)
             if num is not None:
                 out[str(k)] = float(num)
     for fld in ("existing.close", "candidates.exclude", "candidates.add"):
@@ -618,7 +676,8 @@ def _changes(raw: dict, resolved: Resolved, leaf: Path, problems: Problems) -> C
                    cost=cost, cost_by_type=by_type, sources=sources, files=tuple(f.resolve() for f in resolved.files))
 
 
-def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenario:
+def load_scenario(path: str | Path, *, overrides: Sequence[str] = (),
+                  later_checks: LaterChecks | None = None) -> Scenario:
     """Load and validate a scenario file; raise InputError listing every problem.
 
     ``extends`` chains and ``overrides`` (``--set`` texts) are merged first
@@ -638,7 +697,7 @@ def load_scenario(path: str | Path, *, overrides: Sequence[str] = ()) -> Scenari
     change_raw = {k: raw.pop(k) for k in list(raw) if k in CHANGE_KEYS}
     changes = _changes(change_raw, resolved, path, problems)
     try:
-        sc = build_scenario(raw, path=path, check_tables_on_error=True)
+        sc = build_scenario(raw, path=path, check_tables_on_error=True, later_checks=later_checks)
     except InputError as exc:
         problems.extend(resolved.attribute(exc.problems, leaf))
         raise InputError(problems.items) from None

@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from ..errors import DefectError, Problems, did_you_mean
+from ..errors import DefectError, Problem, Problems, did_you_mean
+from . import ranges
 from .catalogue import GAS_SUPPLY, SPACE_TYPES
 from .geo import area_of_use_text, coordinate_hints, crs_label, outside_area_of_use, project, working_crs
+from .ranges import Range
 from .readers import RawTable, Source, TableInput, read_raw, source_digest, source_name
+from .textfiles import CANDIDATES
 
 TRUE_WORDS = {"true", "1", "yes", "y", "t", "all", "是"}
 FALSE_WORDS = {"", "false", "0", "no", "n", "f", "none", "nan", "否"}
@@ -40,7 +43,8 @@ class Column:
     name: str
     kind: str  # id | str | int | float | enum | floor
     required: bool = True
-    minimum: float | None = None
+    range: Range | None = None  # the values accepted (solver/inputs/ranges.py)
+    minimum: float | None = None  # without a range: the least value accepted (> with ``strict``)
     strict: bool = False
     choices: tuple[str, ...] = ()
 
@@ -60,6 +64,12 @@ class District:
     # where each table came from (keys: households, candidates, existing, network_nodes,
     # network_edges), as later stages' messages name it
     sources: dict[str, Source] = field(default_factory=dict)
+    complete: bool = True  # False: only the rows without problems (check_district), never solved
+    # plausible but suspicious data (Problems shown as warnings; summary.json "warnings")
+    warnings: tuple[Problem, ...] = ()
+    # rows left out of the model with the reason (table, id, src_row, reason): points on a piece
+    # of the walking network that no household reaches
+    left_out: pd.DataFrame | None = None
 
     @property
     def total_households(self) -> int:
@@ -68,22 +78,22 @@ class District:
 
 HOUSEHOLD_COLUMNS = (
     Column(name="id", kind="id"),
-    Column(name="households", kind="int", minimum=0),
+    Column(name="households", kind="int", range=ranges.HOUSEHOLDS),
     Column(name="street", kind="str"),
     Column(name="community", kind="str"),
     Column(name="name", kind="str", required=False),
-    Column(name="population", kind="float", required=False, minimum=0),
-    Column(name="elderly", kind="float", required=False, minimum=0),
+    Column(name="population", kind="float", required=False, range=ranges.PEOPLE),
+    Column(name="elderly", kind="float", required=False, range=ranges.PEOPLE),
     Column(name="must_cover", kind="str", required=False),
 )
 CANDIDATE_COLUMNS = (
     Column(name="id", kind="id"),
     Column(name="name", kind="str"),
     Column(name="space_type", kind="enum", choices=tuple(SPACE_TYPES)),
-    Column(name="area_m2", kind="float", minimum=0, strict=True),
-    Column(name="floor", kind="floor"),
+    Column(name="area_m2", kind="float", range=ranges.SPACE_AREA_M2),
+    Column(name="floor", kind="floor", range=ranges.FLOOR),
     Column(name="street", kind="str"),
-    Column(name="conversion_cost", kind="float", required=False, minimum=0),
+    Column(name="conversion_cost", kind="float", required=False, range=ranges.COST_YUAN),
     Column(name="community", kind="str", required=False),
     Column(name="gas", kind="enum", required=False, choices=GAS_SUPPLY),
 )
@@ -96,7 +106,7 @@ NODE_COLUMNS = (Column(name="id", kind="id"),)
 EDGE_COLUMNS = (
     Column(name="u", kind="str"),
     Column(name="v", kind="str"),
-    Column(name="length_m", kind="float", minimum=0, strict=True),
+    Column(name="length_m", kind="float", range=ranges.EDGE_M),
 )
 
 
@@ -212,11 +222,21 @@ def _typed_columns(raw: RawTable, spec: tuple[Column, ...], problems: Problems) 
                 _report(problems, raw, frac, col.name, "must be a whole number", text)
                 num = np.where(frac, np.nan, num)
                 ok &= ~frac
-            if col.minimum is not None:
+            if col.range is None and col.minimum is not None:
                 low = ok & ((num <= col.minimum) if col.strict else (num < col.minimum))
-                _report(problems, raw, low, col.name,
-                        f"must be {'>' if col.strict else '>='} {col.minimum:g}", text)
+                _report(problems, raw, low, col.name, f"must be {'>' if col.strict else '>='} {col.minimum:g}", text)
                 num = np.where(low, np.nan, num)
+            if col.range is not None:
+                r = col.range
+                low = ok & ((num <= r.low) if r.low_open else (num < r.low))
+                high = ok & (num > r.high)
+                if col.kind == "floor":
+                    rule = f"must be a floor from {r.low:g} (B{-r.low:g}) to {r.high:g} (1 = ground floor)"
+                    _report(problems, raw, low | high, col.name, rule, text)
+                else:
+                    _report(problems, raw, low, col.name, r.low_rule(), text)
+                    _report(problems, raw, high, col.name, r.high_rule(), text)
+                num = np.where(low | high, np.nan, num)
             out[col.name] = num
     return out
 
@@ -322,8 +342,8 @@ class _Table:
 
 
 def _read_table(source: TableInput, key: str, spec: tuple[Column, ...], crs: CRS | None, problems: Problems, *,
-                located: bool = True, allow_empty: bool = False) -> _Table | None:
-    raw = read_raw(source, problems, key=key)
+                located: bool = True, allow_empty: bool = False, name: str | None = None) -> _Table | None:
+    raw = read_raw(source, problems, key=key, name=name)
     if raw is None:
         return None
     if raw.n == 0:
@@ -365,6 +385,7 @@ class TableSources:
     conversion_cost_default: dict[str, float] = field(default_factory=dict)
     street_caps: tuple[str, ...] = ()
     scenario_fingerprint: str | None = None  # None: the SHA-256 of the scenario file
+    names: dict[str, str] = field(default_factory=dict)  # table key -> how messages name it (default: file name)
 
     def tables(self) -> dict[str, TableInput]:
         """The tables given, by key."""
@@ -425,7 +446,8 @@ def _check_tables(src: TableSources, problems: Problems) -> _Checked:
     disabled = set(src.disabled_services)
 
     def read(source, key, spec, **kw):
-        return _read_table(source, key, spec, crs, problems, **kw) if source is not None else None
+        return (_read_table(source, key, spec, crs, problems, name=src.names.get(key), **kw)
+                if source is not None else None)
 
     out = _Checked(hh=read(src.households, "households", HOUSEHOLD_COLUMNS),
                    cand=read(src.candidates, "candidates", CANDIDATE_COLUMNS),
@@ -442,6 +464,10 @@ def _check_tables(src: TableSources, problems: Problems) -> _Checked:
             if np.isfinite(h).all() and h.sum() == 0:
                 problems.add(hh.file, "total households is 0: nothing to cover", field="households",
                              value_text="0 in every row")
+            elif np.nansum(h) > ranges.TOTAL_HOUSEHOLDS:
+                problems.add(hh.file, f"total households must be <= {ranges.TOTAL_HOUSEHOLDS:,.0f} in one "
+                             "district (a unit error, or a city that should be split?)", field="households",
+                             value_text=f"{np.nansum(h):,.0f}")
     cand = out.cand
     if cand is not None:
         v = cand.values
@@ -539,48 +565,69 @@ def _frame(table: _Table, spec: tuple[Column, ...], *, located: bool = True) -> 
 
 def read_tables(src: TableSources) -> District:
     """Read and validate every table named by ``src``; raise InputError listing all problems."""
+    district, problems = check_district(src)
+    problems.raise_if_any()
+    if district is None:
+        raise DefectError("households or candidates were not read, yet no problem was reported")
+    return district
+
+
+def check_district(src: TableSources) -> tuple[District | None, Problems]:
+    """Every table named by ``src`` read and checked, and every problem found.
+
+    Without problems the District is complete. With problems it holds what is usable
+    (``District.complete`` False): the rows without a problem of tables without a
+    table-wide problem, so that the later checks (the walking network) can report their
+    problems together with the tables'. None when households or candidates are unusable.
+    """
     problems = Problems()
     in_crs = src.crs
     if in_crs is None or src.households is None or src.candidates is None:
         raise DefectError("read_tables needs a CRS, households and candidates (a valid scenario gives them)")
     checked = check_tables(src, problems)
-    problems.raise_if_any()
     if checked.hh is None or checked.cand is None:
-        raise DefectError("households or candidates were not read, yet no problem was reported")
+        return None, problems
+    keep = _usable_rows(checked, problems)
+    if keep is None:
+        return None, problems
+
+    def rows(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+        return frame if key not in keep else frame[keep[key]]
 
     hh = _frame(checked.hh, HOUSEHOLD_COLUMNS)
     hh["must_cover"] = checked.must_cover if checked.must_cover is not None else [()] * len(hh)
+    hh = rows(hh, "households")
     hh["households"] = hh["households"].astype(np.int64)
     for opt in ("name", "population", "elderly"):
         if opt not in hh:
             hh[opt] = "" if opt == "name" else np.nan
 
-    cand = _frame(checked.cand, CANDIDATE_COLUMNS)
-    cand["floor"] = cand["floor"].astype(np.int64)
-    if "gas" not in cand:
-        cand["gas"] = GAS_SUPPLY[0]
-    if "community" not in cand:
-        cand["community"] = ""
-    cand["conversion_cost"] = checked.conversion_cost
-    cand["cost_source"] = checked.cost_source
+    cand = _candidate_frame(checked, keep.get("candidates"))
 
-    if checked.existing is not None and checked.existing.raw.n:
-        existing = _frame(checked.existing, EXISTING_COLUMNS)
+    if checked.existing is not None and checked.existing.raw.n and "existing" not in keep.get("unusable", ()):
+        existing = rows(_frame(checked.existing, EXISTING_COLUMNS), "existing")
         if "name" not in existing:
             existing["name"] = ""
     else:
         existing = pd.DataFrame({"id": pd.Series(dtype=object), "service": pd.Series(dtype=object),
                                  "name": pd.Series(dtype=object), "x": pd.Series(dtype=float),
                                  "y": pd.Series(dtype=float), "src_row": pd.Series(dtype=np.int64)})
-    nodes = _frame(checked.nodes, NODE_COLUMNS) if checked.nodes is not None else None
-    edges = _frame(checked.edges, EDGE_COLUMNS, located=False) if checked.edges is not None else None
+    network = checked.nodes is not None and checked.edges is not None and not (
+        {"network_nodes", "network_edges"} & set(keep.get("unusable", ())))
+    nodes = rows(_frame(checked.nodes, NODE_COLUMNS), "network_nodes") if network and checked.nodes else None
+    edges = (rows(_frame(checked.edges, EDGE_COLUMNS, located=False), "network_edges")
+             if network and checked.edges else None)
+    if nodes is not None and edges is not None and len(problems):  # edges whose nodes were left out
+        known = set(nodes["id"])
+        edges = edges[edges["u"].isin(known).to_numpy() & edges["v"].isin(known).to_numpy()]
 
     try:
         work = working_crs(in_crs, hh["x"].to_numpy(), hh["y"].to_numpy())
     except ValueError as exc:
-        problems.add(checked.hh.file, f"no metric working CRS for these coordinates ({exc})",
-                     field="x,y", show_value=False)
-        problems.raise_if_any()
+        if not problems:
+            problems.add(checked.hh.file, f"no metric working CRS for these coordinates ({exc})",
+                         field="x,y", show_value=False)
+        return None, problems
     for table in (hh, cand, existing, nodes):
         if table is not None and len(table):
             table["x"], table["y"] = project(in_crs, work, table["x"].to_numpy(), table["y"].to_numpy())
@@ -591,8 +638,82 @@ def read_tables(src: TableSources) -> District:
     read = {"households": checked.hh, "candidates": checked.cand, "existing": checked.existing,
             "network_nodes": checked.nodes, "network_edges": checked.edges}
     sources = {key: Source(name=t.file, row_word=t.raw.row_word) for key, t in read.items() if t is not None}
-    return District(households=hh.reset_index(drop=True), candidates=cand.reset_index(drop=True),
-                    existing=existing.reset_index(drop=True),
-                    nodes=None if nodes is None else nodes.reset_index(drop=True),
-                    edges=None if edges is None else edges.reset_index(drop=True),
-                    input_crs=in_crs, crs=work, fingerprints=fingerprints, sources=sources)
+    warnings = tuple(_encoding_warnings(read))
+    district = District(households=hh.reset_index(drop=True), candidates=cand.reset_index(drop=True),
+                        existing=existing.reset_index(drop=True),
+                        nodes=None if nodes is None else nodes.reset_index(drop=True),
+                        edges=None if edges is None else edges.reset_index(drop=True),
+                        input_crs=in_crs, crs=work, fingerprints=fingerprints, sources=sources,
+                        complete=not problems, warnings=warnings)
+    return district, problems
+
+
+def _usable_rows(checked: _Checked, problems: Problems) -> dict[str, np.ndarray] | None:
+    """Per table key, the rows without a problem (a mask); ``'unusable'``: tables with a table-wide
+    problem. None when households or candidates are unusable (nothing later can be checked)."""
+    tables = {"households": checked.hh, "candidates": checked.cand, "existing": checked.existing,
+              "network_nodes": checked.nodes, "network_edges": checked.edges}
+    by_file: dict[str, set[int | None]] = {}
+    for p in problems.items:
+        by_file.setdefault(p.file, set()).add(p.row)
+    keep: dict[str, np.ndarray] = {}
+    unusable: list[str] = []
+    for key, t in tables.items():
+        if t is None or t.file not in by_file:
+            continue
+        bad = by_file[t.file]
+        if None in bad or (t.x is None and key != "network_edges"):
+            unusable.append(key)
+            continue
+        keep[key] = ~np.isin(t.rows, np.array([r for r in bad if r is not None], dtype=np.int64))
+    if "households" in unusable or "candidates" in unusable:
+        return None
+    out: dict = dict(keep)
+    out["unusable"] = tuple(unusable)
+    return out
+
+
+def _encoding_warnings(read: dict[str, _Table | None]):
+    """A table read in a legacy encoding told by detection (Big5, Shift-JIS, ...): say which."""
+    for t in read.values():
+        if t is not None and t.raw.encoding is not None and t.raw.encoding != "gb18030":
+            yield Problem(file=t.file, rule=f"read as {CANDIDATES.get(t.raw.encoding, t.raw.encoding)}, "
+                          "the encoding detected (not UTF-8): check the names in the outputs, or save the file "
+                          "as UTF-8 to be sure", show_value=False)
+
+
+def _candidate_frame(checked: _Checked, keep: np.ndarray | None) -> pd.DataFrame:
+    """The checked candidate table as a frame (the rows of ``keep``), in the input CRS."""
+    if checked.cand is None:
+        raise DefectError("no candidate table to make a frame of")
+    cand = _frame(checked.cand, CANDIDATE_COLUMNS)
+    cand["conversion_cost"] = checked.conversion_cost
+    cand["cost_source"] = checked.cost_source
+    if keep is not None:
+        cand = cand[keep]
+    cand["floor"] = cand["floor"].astype(np.int64)
+    if "gas" not in cand:
+        cand["gas"] = GAS_SUPPLY[0]
+    if "community" not in cand:
+        cand["community"] = ""
+    return cand
+
+
+def check_candidate_table(src: TableSources, table: TableInput, *, work: CRS | None,
+                          name: str) -> tuple[pd.DataFrame | None, Problems]:
+    """An added candidate table (a what-if's ``[candidates] add``), checked like the base table on its own
+    and named ``name`` in messages: its usable rows (projected to ``work``) and its problems."""
+    problems = Problems()
+    alone = replace(src, households=None, candidates=table, existing=None, network_nodes=None, network_edges=None,
+                    street_caps=(), names={"candidates": name})
+    checked = check_tables(alone, problems)
+    if checked.cand is None or checked.cand.x is None:
+        return None, problems
+    bad = [p.row for p in problems.items if p.file == name]
+    if None in bad:
+        return None, problems
+    keep = ~np.isin(checked.cand.rows, np.array(bad, dtype=np.int64))
+    cand = _candidate_frame(checked, keep)
+    if len(cand) and src.crs is not None and work is not None:
+        cand["x"], cand["y"] = project(src.crs, work, cand["x"].to_numpy(), cand["y"].to_numpy())
+    return cand.reset_index(drop=True), problems

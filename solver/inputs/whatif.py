@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem, Problems, UsageError
+from ..paths import path_problem
 from .readers import read_toml
 
 SET_SOURCE = "--set"
@@ -184,7 +185,7 @@ def _chain(path: Path, problems: Problems) -> list[tuple[Path, dict]]:
     chain: list[tuple[Path, dict]] = []
     seen: list[Path] = []
     current = path
-    raw = read_toml(current)  # the leaf's own errors are raised as they are
+    raw = read_toml(current)  # the leaf's own errors are raised as they are (a bad path too)
     while True:
         chain.append((current, raw))
         seen.append(current.resolve())
@@ -195,6 +196,10 @@ def _chain(path: Path, problems: Problems) -> list[tuple[Path, dict]]:
         if not isinstance(ext, str) or not ext.strip():
             problems.add(file, "must be the path of the scenario file to extend (relative to this file)",
                          field="extends", value=ext)
+            break
+        why = path_problem(current.parent / ext)
+        if why:
+            problems.add(file, why, field="extends", value=ext)
             break
         nxt = Path(os.path.normpath(current.parent / ext))
         if nxt.resolve() in seen:

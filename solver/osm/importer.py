@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from ..errors import Problems
+from ..errors import InputError, Problem, Problems
 from ..inputs.geo import project
 from ..inputs.readers import file_digest
 from .areas import assign_areas
@@ -31,7 +31,7 @@ from .buildings import calibrate, estimate_households
 from .facilities import find_candidates, find_existing
 from .network import build_walk_network, filter_ways
 from .projection import WGS84, choose_crs
-from .reader import open_pbf, read_osm
+from .reader import DECODE_ERRORS, open_pbf, read_osm
 from .settings import Settings, dump
 from .writer import SETTINGS, check_out_dir, fmt, scenario_text, write_import
 
@@ -82,7 +82,11 @@ def import_osm(pbf: Path, out_dir: Path, *, settings: Settings, name: str | None
     t0 = time.perf_counter()
 
     osm = open_pbf(pbf)
-    data = read_osm(osm, keys=settings.tag_keys(), select=select_keys(settings))
+    try:
+        data = read_osm(osm, keys=settings.tag_keys(), select=select_keys(settings))
+    except DECODE_ERRORS as exc:  # damaged inside a block whose framing is whole (a flipped byte)
+        raise InputError([Problem(file=file, rule=f"cannot be read as an OSM PBF file: its data are damaged "
+                                  f"({type(exc).__name__}: {str(exc).strip()[:200]})", show_value=False)]) from None
     timings["read"] = time.perf_counter() - t0
     problems = Problems()
     left_out: Counter = Counter()

@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..paths import path_problem
 
 TYPE_ORDER = {"node": 0, "way": 1, "relation": 2}
 TYPE_PREFIX = {"node": "n", "way": "w", "relation": "r"}
@@ -37,12 +38,18 @@ def open_pbf(path: Path):
     from pyrosm.exceptions import PBFException
 
     file = str(path)
+    why = path_problem(path)
+    if why:
+        raise InputError([Problem(file=file, rule=why, show_value=False)])
     if path.is_dir():
         raise InputError([Problem(file=file, rule="is a folder, not an OSM PBF file", show_value=False)])
     if not path.is_file():
         raise InputError([Problem(file=file, rule="file not found", show_value=False)])
     if path.stat().st_size == 0:
         raise InputError([Problem(file=file, rule="file is empty: not an OSM PBF file", show_value=False)])
+    why = pbf_structure_problem(path)
+    if why:
+        raise InputError([Problem(file=file, rule=why, show_value=False)])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -52,6 +59,103 @@ def open_pbf(path: Path):
         raise InputError([Problem(file=file, rule=f"cannot be read as an OSM PBF file ({_short(exc)})",
                                   show_value=False)]) from None
     return osm
+
+
+def _decode_errors() -> tuple[type[BaseException], ...]:
+    """What pyrosm raises on bytes that are not valid PBF data (protobuf, zlib, struct)."""
+    import struct
+    import zlib
+
+    errors: list[type[BaseException]] = [zlib.error, struct.error, EOFError, UnicodeDecodeError, OverflowError]
+    try:
+        from google.protobuf.message import DecodeError
+    except ImportError:  # pyrosm without the protobuf runtime
+        pass
+    else:
+        errors.append(DecodeError)
+    try:
+        from pyrosm import exceptions
+    except ImportError:
+        pass
+    else:
+        errors += [e for e in vars(exceptions).values() if isinstance(e, type) and issubclass(e, Exception)]
+    return tuple(errors)
+
+
+DECODE_ERRORS = _decode_errors()
+MAX_HEADER = 64 * 1024  # a BlobHeader is at most 64 KiB (the PBF format's own limit)
+MAX_BLOB = 32 * 1024 * 1024  # a Blob at most 32 MiB
+
+
+def _varint(data: bytes, k: int) -> tuple[int, int]:
+    value, shift = 0, 0
+    while True:
+        if k >= len(data) or shift > 63:
+            raise ValueError("a truncated number")
+        b = data[k]
+        value |= (b & 0x7F) << shift
+        k += 1
+        if not b & 0x80:
+            return value, k
+        shift += 7
+
+
+def _blob_size(header: bytes) -> tuple[str, int]:
+    """(type, datasize) of a BlobHeader message (protobuf: 1 type string, 2 indexdata, 3 datasize)."""
+    k, kind, size = 0, "", None
+    while k < len(header):
+        key, k = _varint(header, k)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            value, k = _varint(header, k)
+            if field == 3:
+                size = value
+        elif wire == 2:
+            n, k = _varint(header, k)
+            if field == 1:
+                kind = header[k:k + n].decode("utf-8", "replace")
+            k += n
+        else:
+            raise ValueError(f"an unexpected field encoding ({wire})")
+    if size is None or k != len(header):
+        raise ValueError("a block header without its size")
+    return kind, size
+
+
+def pbf_structure_problem(path: Path) -> str | None:
+    """Why ``path`` is not a whole OSM PBF file, or None: the file must be a sequence of blocks (a
+    4-byte length, a BlobHeader, a Blob of the size it states) that ends exactly at the end of the
+    file, so a truncated download or copy is named as such before any reading."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        offset, block = 0, 0
+        while offset < size:
+            head = fh.read(4)
+            if len(head) < 4:
+                return f"is truncated: it ends inside block {block + 1} ({size:,} bytes); download or copy it again"
+            n = int.from_bytes(head, "big")
+            if n == 0 or n > MAX_HEADER:
+                return (f"cannot be read as an OSM PBF file (not one, or damaged): block {block + 1} starts with "
+                        f"an impossible header length of {n:,} bytes")
+            header = fh.read(n)
+            if len(header) < n:
+                return f"is truncated: it ends inside block {block + 1} ({size:,} bytes); download or copy it again"
+            try:
+                kind, data = _blob_size(header)
+            except ValueError as exc:
+                return f"cannot be read as an OSM PBF file (not one, or damaged): block {block + 1} has {exc}"
+            if block == 0 and kind != "OSMHeader":
+                return f"cannot be read as an OSM PBF file: its first block is {kind!r}, not 'OSMHeader'"
+            if data > MAX_BLOB:
+                return (f"cannot be read as an OSM PBF file (not one, or damaged): block {block + 1} claims "
+                        f"{data:,} bytes")
+            offset += 4 + n + data
+            if offset > size:
+                return (f"is truncated: block {block + 1} needs {offset - size:,} bytes more than the file has "
+                        f"({size:,} bytes); download or copy it again")
+            fh.seek(offset)
+            block += 1
+    return None
 
 
 def _short(exc: Exception) -> str:

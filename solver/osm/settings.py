@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import DefectError, Problems, did_you_mean
+from ..inputs import ranges
 from ..inputs.catalogue import DEFAULT_SERVICES, SPACE_TYPES
 from ..inputs.readers import read_toml
 from .tags import Rule, parse_rule
@@ -113,6 +115,12 @@ def merge(base: dict, over: dict) -> dict:
     return out
 
 
+def _limit(fld: str) -> ranges.Range | None:
+    """The range of setting ``fld`` (``candidates[3].floor`` -> ``candidates.*.floor``)."""
+    key = re.sub(r"^candidates\[\d+\]", "candidates.*", fld)
+    return ranges.OSM_RANGES.get(key)
+
+
 def _check_value(problems: Problems, file: str, fld: str, kind: str, value: Any) -> Any:
     def bad(rule: str) -> None:
         problems.add(file, rule, field=fld, value=value)
@@ -130,6 +138,11 @@ def _check_value(problems: Problems, file: str, fld: str, kind: str, value: Any)
             return None
         if kind.startswith("share") and value > 1:
             bad("must be a share between 0 and 1")
+            return None
+        limit = _limit(fld)
+        why = limit.problem(value) if limit is not None else None
+        if why:  # within what the estimates handle (solver/inputs/ranges.py)
+            bad(why)
             return None
         return int(value) if kind.startswith("int") else float(value)
     if kind in ("text", "text0", "crs"):
@@ -166,6 +179,10 @@ def _check_value(problems: Problems, file: str, fld: str, kind: str, value: Any)
     if kind == "floor":
         if isinstance(value, bool) or not isinstance(value, int) or value == 0:
             bad("must be a whole floor number other than 0 (1 = ground floor, -1 = B1)")
+            return None
+        why = ranges.FLOOR.problem(value)
+        if why:
+            bad(why)
             return None
         return int(value)
     if kind == "rules":

@@ -12,18 +12,16 @@ Households are matched by id; runs over different districts are refused.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problems
+from ..errors import DefectError, InputError, Problems
 from ..folders import staged_folder, write_csv
-
-REQUIRED = ("summary.json", "coverage.csv", "plan.csv", "sites.csv", "households_coverage.csv")
+from ..runfolders import COUNT, FLAG, ID, NUMBER, TEXT, check_folder, read_layer, read_summary
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,30 +63,35 @@ class Comparison:
 
 
 def read_run(path: Path) -> RunFolder:
-    """Read a run folder; InputError naming every missing or unreadable file."""
+    """Read a run folder; InputError naming every missing or unreadable file, column and value
+    (a run folder may have been edited: solver/runfolders.py)."""
     path = Path(path)
     problems = Problems()
-    if not path.is_dir():
-        problems.add(str(path), "is not a folder (give the output folder of a finished run)"
-                     if path.exists() else "run folder not found", show_value=False)
+    if not check_folder(path, problems):
         problems.raise_if_any()
-    frames: dict[str, Any] = {}
-    for name in REQUIRED:
-        f = path / name
-        if not f.is_file():
-            problems.add(str(f), "missing: not the output folder of a finished `siting solve` run", show_value=False)
-            continue
-        try:
-            if name.endswith(".json"):
-                frames[name] = json.loads(f.read_text(encoding="utf-8"))
-            else:
-                frames[name] = pd.read_csv(f, dtype={"id": str, "street": str, "community": str}, encoding="utf-8",
-                                           keep_default_na=False, na_values=[""])
-        except (OSError, ValueError) as exc:
-            problems.add(str(f), f"cannot be read ({exc})", show_value=False)
+    summary = read_summary(path / "summary.json", {"result": "object", "result.status": "text",
+                                                   "result.cost_yuan": "number_or_null",
+                                                   "result.spaces_opened": "count_or_null",
+                                                   "parameters": "object",
+                                                   "parameters.budget_yuan": "number_or_null"}, problems)
+    coverage = read_layer(path / "coverage.csv", {"street": TEXT, "service": TEXT, "households": COUNT,
+                                                  "covered_before": COUNT, "covered_after": COUNT,
+                                                  "pct_after": NUMBER}, problems)
+    if coverage is not None and coverage.duplicated(["street", "service"]).any():
+        k = int(np.flatnonzero(coverage.duplicated(["street", "service"]).to_numpy())[0])
+        problems.add(str(path / "coverage.csv"), "(street, service) appears twice", field="street,service",
+                     row=k + 2, value=f"{coverage['street'].iat[k]}, {coverage['service'].iat[k]}")
+        coverage = None
+    plan = read_layer(path / "plan.csv", {"id": TEXT, "service": TEXT}, problems)
+    sites = read_layer(path / "sites.csv", {"id": TEXT, "name": TEXT, "street": TEXT}, problems)
+    services = list(dict.fromkeys(coverage["service"])) if coverage is not None else []
+    households = read_layer(path / "households_coverage.csv",
+                            {"id": ID, "street": TEXT, "community": TEXT, "households": COUNT,
+                             **{f"after_{s}": FLAG for s in services}}, problems)
     problems.raise_if_any()
-    return RunFolder(path=path, summary=frames["summary.json"], coverage=frames["coverage.csv"],
-                     plan=frames["plan.csv"], sites=frames["sites.csv"], households=frames["households_coverage.csv"])
+    if summary is None or coverage is None or plan is None or sites is None or households is None:
+        raise DefectError(f"{path}: a run file was not read, yet no problem was reported")
+    return RunFolder(path=path, summary=summary, coverage=coverage, plan=plan, sites=sites, households=households)
 
 
 def services_by_site(plan: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
@@ -104,7 +107,11 @@ def _site_costs(run: RunFolder) -> dict[str, float]:
     f = run.path / "ranked_sites.csv"
     if not f.is_file():
         return {}
-    t = pd.read_csv(f, dtype={"id": str}, encoding="utf-8")
+    problems = Problems()
+    t = read_layer(f, {"id": TEXT, "cost": NUMBER}, problems)
+    problems.raise_if_any()
+    if t is None:
+        raise DefectError(f"{f}: not read, yet no problem was reported")
     return dict(zip(t["id"], t["cost"].astype(float)))
 
 

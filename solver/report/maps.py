@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
+from ..paths import safe_file_name, unique_file_names
 from .evaluation import AreaEvaluation, Evaluation
 from .labels import Labels
 from .rundata import RunData
@@ -75,11 +76,12 @@ class MapFiles:
 
 
 def _safe(text: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text) or "x"
+    return safe_file_name(text, fallback="x")
 
 
-def street_file_name(rank: int, street: str) -> str:
-    return f"street_{rank:02d}_{_safe(street)}.png"
+def street_file_name(rank: int, street: str, name: str | None = None) -> str:
+    """``street_<rank>_<street>.png``; ``name``: the street's unique file name (solver/paths.py)."""
+    return f"street_{rank:02d}_{name if name is not None else _safe(street)}.png"
 
 
 class _Painter:
@@ -352,11 +354,12 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
                            (L("legend_chosen"), common_symbols[1][1]),
                            (f'{L("layer_existing")}: {L.service(s)}', {"color": service_colour(k), "marker": "D",
                                                                       "size": 6})])
-            path = out_dir / f"service_{_safe(s)}.png"
+            path = out_dir / f"service_{unique_file_names(run.services)[s]}.png"
             _save(fig, path)
             files_services[s] = path
 
         # per street
+        street_names = unique_file_names(a.street for a in ev.streets)
         for a in ev.streets:
             st = a.street
             fig, ax = p.figure(_street_box(geo, st), legend_rows=p.rows(len(overview_legend)))
@@ -370,7 +373,7 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
             p.names(ax, comm, size=8.5)
             p.furniture(fig, ax, L("map_title_street", street=st), _subtitle(L, a, run))
             p.legend(fig, overview_legend)
-            path = out_dir / street_file_name(a.rank or 0, st)
+            path = out_dir / street_file_name(a.rank or 0, st, street_names[st])
             _save(fig, path)
             files_streets[st] = path
     return MapFiles(overview=overview, services=files_services, streets=files_streets)

@@ -1,35 +1,42 @@
 """Reading a run folder (written by ``solver/results/outputs.py``) for the reports.
 
 Reports never re-solve: they read ``summary.json`` and the CSV layers. A
-folder that is not a complete run folder is an :class:`InputError` naming
-every missing file or column at once.
+folder that is not a complete run folder, or whose files were edited or damaged
+(a missing column, a value of the wrong kind), is an :class:`InputError` naming
+every problem at once (solver/runfolders.py).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problems
+from ..errors import DefectError, InputError, Problem, Problems
 from ..inputs.catalogue import DEFAULT_SERVICES
 from ..inputs.grades import GradeRules, rules_from_dict
 from ..inputs.labels import SERVICE_ABBR
+from ..runfolders import COUNT, FLAG, ID, NUMBER, TEXT, check_folder, read_layer, read_summary
 
-# file -> columns the reports need (services add per-service columns, checked below)
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "summary.json": (),
-    "ranked_sites.csv": ("rank", "id", "name", "street", "community", "space_type", "floor", "area_m2",
-                         "services", "cost", "cumulative_cost", "cumulative_coverage_pct", "lon", "lat"),
-    "coverage.csv": ("street", "service", "households", "covered_before", "covered_after"),
-    "uncovered.csv": ("id", "street", "community", "service", "households", "reason"),
-    "households_coverage.csv": ("id", "street", "community", "households", "services_before",
-                                "services_after", "lon", "lat"),
-    "sites.csv": ("id", "name", "street", "space_type", "chosen", "lon", "lat"),
-    "existing.csv": ("id", "name", "service", "lon", "lat"),
+# file -> columns the reports need, of their kinds (solver/runfolders.py); services add per-service columns
+REQUIRED: dict[str, dict[str, str]] = {
+    "summary.json": {},
+    "ranked_sites.csv": {"rank": COUNT, "id": TEXT, "name": TEXT, "street": TEXT, "community": TEXT,
+                         "space_type": TEXT, "floor": NUMBER, "area_m2": NUMBER, "services": TEXT, "cost": NUMBER,
+                         "cumulative_cost": NUMBER, "cumulative_coverage_pct": NUMBER, "lon": NUMBER, "lat": NUMBER},
+    "coverage.csv": {"street": TEXT, "service": TEXT, "households": COUNT, "covered_before": COUNT,
+                     "covered_after": COUNT},
+    "uncovered.csv": {"id": TEXT, "street": TEXT, "community": TEXT, "service": TEXT, "households": COUNT,
+                      "reason": TEXT},
+    "households_coverage.csv": {"id": ID, "street": TEXT, "community": TEXT, "households": COUNT,
+                                "services_before": COUNT, "services_after": COUNT, "lon": NUMBER, "lat": NUMBER},
+    "sites.csv": {"id": TEXT, "name": TEXT, "street": TEXT, "space_type": TEXT, "chosen": FLAG, "lon": NUMBER,
+                  "lat": NUMBER},
+    "existing.csv": {"id": TEXT, "name": TEXT, "service": TEXT, "lon": NUMBER, "lat": NUMBER},
 }
+SUMMARY_FIELDS = {"parameters": "object", "parameters.services": "object", "parameters.grades": "object_or_null",
+                  "result": "object_or_null", "scenario": "object_or_null"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,83 +96,69 @@ def _service_info(key: str, spec: dict) -> ServiceInfo:
 TEXT_COLUMNS = ("id", "name", "street", "community", "services", "service", "reason", "space_type", "gas")
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """A CSV layer: text columns stay text ('' when empty; 'NA' is a name, not a missing value)."""
-    frame = pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False, na_values=[""],
-                        encoding="utf-8")
-    for col in TEXT_COLUMNS:
-        if col in frame.columns:
-            frame[col] = frame[col].fillna("")
-    return frame
-
-
 def read_run(folder: str | Path) -> RunData:
-    """Read a run folder; raise InputError naming every missing file, column or bad field."""
+    """Read a run folder; raise InputError naming every missing file, column or bad value (a run folder may
+    have been edited or damaged: each file is checked like input, solver/runfolders.py)."""
     folder = Path(folder)
     problems = Problems()
-    if not folder.is_dir():
-        what = "is a file, not a run folder" if folder.exists() else "run folder not found"
-        problems.add(str(folder), f"{what} (a folder written by `siting solve`)", show_value=False)
+    if not check_folder(folder, problems):
         problems.raise_if_any()
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     if missing:
         problems.add(str(folder), "not a complete run folder of `siting solve`: missing "
                      + ", ".join(missing), show_value=False)
         problems.raise_if_any()
-    try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    except (ValueError, OSError) as exc:
-        problems.add(str(folder / "summary.json"), f"cannot be read as JSON ({exc})", show_value=False)
-        problems.raise_if_any()
-    specs = summary.get("parameters", {}).get("services") if isinstance(summary, dict) else None
-    if not isinstance(specs, dict) or not specs:
-        problems.add(str(folder / "summary.json"), "has no services", field="parameters.services",
-                     show_value=False)
+    summary = read_summary(folder / "summary.json", SUMMARY_FIELDS, problems)
+    specs = summary["parameters"]["services"] if summary is not None else None
+    if summary is not None and (not specs or not all(isinstance(v, dict) for v in specs.values())):
+        problems.add(str(folder / "summary.json"), "has no services (an object per service)",
+                     field="parameters.services", show_value=False)
         raise InputError(problems.items)
-    services = {k: _service_info(k, v if isinstance(v, dict) else {}) for k, v in specs.items()}
+    services: dict[str, ServiceInfo] = {}
+    for k, v in (specs or {}).items():
+        try:
+            services[k] = _service_info(k, v)
+        except (TypeError, ValueError):
+            problems.add(str(folder / "summary.json"), "must give the service's settings (threshold_min a number)",
+                         field=f"parameters.services.{k}", show_value=False)
 
     tables: dict[str, pd.DataFrame] = {}
     for name, cols in REQUIRED.items():
         if not name.endswith(".csv"):
             continue
-        try:
-            frame = _read_csv(folder / name)
-        except (ValueError, OSError, pd.errors.ParserError) as exc:
-            problems.add(str(folder / name), f"cannot be read as CSV ({exc})", show_value=False)
-            continue
-        need = list(cols)
+        need = dict(cols)
         if name == "households_coverage.csv":
-            need += [f"{w}_{s}" for s in services for w in ("before", "after")]
+            need.update({f"{w}_{s}": FLAG for s in services for w in ("before", "after")})
         if name == "ranked_sites.csv":
-            need += [f"new_{s}" for s in services]
-        for col in need:
-            if col not in frame.columns:
-                problems.add(str(folder / name), "missing column", field=col, show_value=False)
-        tables[name] = frame
+            need.update({f"new_{s}": COUNT for s in services})
+        frame = read_layer(folder / name, need, problems)
+        if frame is not None:
+            tables[name] = _as_text(frame)
     by_street: dict[str, pd.DataFrame] = {}
     for path in sorted((folder / "by_street").glob("*.csv")) if (folder / "by_street").is_dir() else []:
-        try:
-            part = _read_csv(path)
-        except (ValueError, OSError, pd.errors.ParserError) as exc:
-            problems.add(str(path), f"cannot be read as CSV ({exc})", show_value=False)
-            continue
-        if "street" not in part.columns:
-            problems.add(str(path), "missing column", field="street", show_value=False)
-        elif len(part):
-            by_street[str(part["street"].iloc[0])] = part
+        part = read_layer(path, {"street": TEXT, **{c: k for c, k in REQUIRED["ranked_sites.csv"].items()
+                                                    if k != TEXT}}, problems)
+        if part is not None and len(part):
+            by_street[str(part["street"].iloc[0])] = _as_text(part)
     problems.raise_if_any()
-
+    if summary is None:
+        raise DefectError(f"{folder / 'summary.json'}: not read, yet no problem was reported")
+    try:
+        grades = rules_from_dict(summary["parameters"].get("grades"), tuple(services))
+    except (TypeError, ValueError, AttributeError) as exc:  # an edited summary.json
+        raise InputError([Problem(file=str(folder / "summary.json"), field="parameters.grades",
+                                  rule=f"cannot be read as grade rules ({exc})", show_value=False)]) from None
     hh = tables["households_coverage.csv"]
-    for col in ["households", *[f"{w}_{s}" for s in services for w in ("before", "after")]]:
-        bad = pd.to_numeric(hh[col], errors="coerce")
-        if bad.isna().any() or (bad < 0).any():
-            row = int(bad.index[bad.isna() | (bad < 0)][0]) + 2
-            problems.add(str(folder / "households_coverage.csv"), "must be a whole number >= 0", field=col,
-                         row=row, value=hh[col].iloc[row - 2])
-    problems.raise_if_any()
-    grades = rules_from_dict(summary.get("parameters", {}).get("grades"), tuple(services))
     return RunData(folder=folder, summary=summary, services=services, grades=grades,
                    ranked=tables["ranked_sites.csv"], by_street=by_street, coverage=tables["coverage.csv"],
                    uncovered=tables["uncovered.csv"], households=hh, sites=tables["sites.csv"],
                    existing=tables["existing.csv"])
 
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The text columns of a layer as text ('' when empty), whether or not the reader declared them."""
+    for col in TEXT_COLUMNS:
+        if col in frame.columns:
+            values = frame[col].astype(object)
+            frame[col] = values.where(values.notna(), "").astype(str)
+    return frame

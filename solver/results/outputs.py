@@ -27,6 +27,7 @@ from ..choices import Backend
 from ..folders import staged_folder, write_csv
 from ..inputs.geo import project
 from ..inputs.scenario import describe_changes
+from ..paths import unique_file_names
 from ..plain import json_value
 from .run import Run
 
@@ -113,7 +114,16 @@ def summary(run: Run) -> dict:
         "timings_s": {**run.timings, **{f"solve.{k}": round(v, 4) for k, v in res.timings.items()}},
         "versions": _versions(),
     }
+    out.update(input_notes(run))
     return out
+
+
+def input_notes(run: Run) -> dict:
+    """The input's warnings (plausible but suspicious data) and the rows left out of the model, with why."""
+    left = run.district.left_out
+    return {"warnings": [str(w) for w in run.district.warnings],
+            "left_out": [] if left is None else [{k: json_value(v) if not isinstance(v, str) else v
+                                                  for k, v in row.items()} for row in left.to_dict("records")]}
 
 
 WGS84 = CRS.from_epsg(4326)
@@ -184,10 +194,6 @@ def _geojson(table: pd.DataFrame) -> dict:
     return {"type": "FeatureCollection", "features": feats}
 
 
-def _safe_name(text: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text) or "street"
-
-
 def write_outputs(run: Run, out_dir: Path) -> list[Path]:
     """Write every output file of ``run`` into ``out_dir`` (replaced atomically)."""
     out_dir = Path(out_dir)
@@ -201,14 +207,19 @@ def write_outputs(run: Run, out_dir: Path) -> list[Path]:
         write_csv(existing_layer(run), tmp / "existing.csv")
         by_street = tmp / "by_street"
         by_street.mkdir()
+        # file names from street names: safe, short and unique (solver/paths.py); the name itself is the
+        # file's street column
+        names = unique_file_names(str(s) for s in ranked["street"].unique())
         for street, part in ranked.groupby("street", sort=True):
             part = part.copy()
             part.insert(1, "street_rank", np.arange(1, len(part) + 1))
-            write_csv(part, by_street / f"{_safe_name(str(street))}.csv")
+            write_csv(part, by_street / f"{names[str(street)]}.csv")
         write_csv(run.coverage_table, tmp / "coverage.csv")
         write_csv(run.uncovered_table, tmp / "uncovered.csv")
         plan = pd.DataFrame(run.plan, columns=["id", "service"])
         write_csv(plan, tmp / "plan.csv")
+        if run.district.left_out is not None and len(run.district.left_out):
+            write_csv(run.district.left_out, tmp / "left_out.csv")  # rows the model could not use, and why
         with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
             json.dump(summary(run), fh, ensure_ascii=False, indent=2)
     return sorted(p for p in out_dir.rglob("*") if p.is_file())

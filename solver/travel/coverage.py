@@ -10,7 +10,7 @@ before solving. The remaining pairs with households > 0 are the model's items.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -18,11 +18,11 @@ from scipy.sparse import csr_matrix
 
 from models.instance import GroupCap, Instance
 
-from ..errors import Problems
+from ..errors import Problem, Problems
 from ..inputs.catalogue import eligible
 from ..inputs.scenario import Scenario
 from ..inputs.tables import District
-from .network import Network, Snap, build_network, check_snaps, snap
+from .network import Network, Snap, build_network, check_snaps, cut_reason, snap
 from .times import Reach, nearest_site_distance, network_reach, straight_reach
 
 
@@ -65,22 +65,92 @@ class Items:
 
 
 def build_geometry(scenario: Scenario, district: District) -> Geometry:
-    """Snap points to the network and check the snapping (all problems at once)."""
-    if district.nodes is None:
-        return Geometry(network=None, households=None, candidates=None, existing=None, method="straight_line")
+    """Snap points to the network and check the snapping (all problems at once; see :func:`check_geometry`)."""
+    checked = check_geometry(scenario, district)
+    checked.problems.raise_if_any()
+    return checked.geometry
+
+
+@dataclass(frozen=True, kw_only=True)
+class GeometryCheck:
+    """The walking network of a district, what is wrong with its snapping, and the district
+    without the points that no household can reach over the network (``left_out``)."""
+
+    geometry: Geometry
+    district: District  # ``left_out`` rows removed, their reasons in ``district.left_out``
+    problems: Problems
+    warnings: tuple[Problem, ...]
+
+
+def check_geometry(scenario: Scenario, district: District) -> GeometryCheck:
+    """Snap points to the network; collect the snapping problems and warnings; leave out candidate spaces
+    and existing facilities on a piece of network that no household reaches (they could serve nobody)."""
+    return check_network(district, max_snap_m=scenario.max_snap_m)
+
+
+def check_network(district: District, *, max_snap_m: float) -> GeometryCheck:
+    """:func:`check_geometry` with the one scenario value it needs (also for a scenario with problems)."""
+    if district.nodes is None or district.edges is None or not len(district.nodes):
+        return GeometryCheck(geometry=Geometry(network=None, households=None, candidates=None, existing=None,
+                                               method="straight_line"),
+                             district=district, problems=Problems(), warnings=())
     net = build_network(district.nodes, district.edges)
     hh = snap(net, district.households["x"].to_numpy(), district.households["y"].to_numpy())
     cand = snap(net, district.candidates["x"].to_numpy(), district.candidates["y"].to_numpy())
     ex = snap(net, district.existing["x"].to_numpy(), district.existing["y"].to_numpy())
-    problems = Problems()
     src = district.sources
     snaps = {src["households"]: (district.households, hh), src["candidates"]: (district.candidates, cand)}
     if "existing" in src:
         snaps[src["existing"]] = (district.existing, ex)
-    check_snaps(network=net, snaps=snaps, household_key=src["households"], max_snap_m=scenario.max_snap_m,
-                problems=problems)
-    problems.raise_if_any()
-    return Geometry(network=net, households=hh, candidates=cand, existing=ex, method="network")
+    found = check_snaps(network=net, snaps=snaps, household_key=src["households"], max_snap_m=max_snap_m,
+                        network_file=src["network_nodes"].name if "network_nodes" in src else "the walking network",
+                        known_shifts=_known_shifts(district))
+    left: list[dict] = []
+    if found.cut:
+        cut_c = found.cut.get(src["candidates"], np.zeros(len(district.candidates), dtype=bool))
+        cut_e = (found.cut.get(src["existing"], np.zeros(len(district.existing), dtype=bool)) if "existing" in src
+                 else np.zeros(len(district.existing), dtype=bool))
+        for key, table, mask, s in (("candidates", district.candidates, cut_c, cand),
+                                    ("existing", district.existing, cut_e, ex)):
+            for k in np.flatnonzero(mask):
+                left.append({"table": key, "file": src[key].name, "row": int(table["src_row"].iat[k]),
+                             "id": str(table["id"].iat[k]), "reason": cut_reason(net, int(s.node[k]))})
+        district = replace(district, candidates=district.candidates[~cut_c].reset_index(drop=True),
+                           existing=district.existing[~cut_e].reset_index(drop=True),
+                           left_out=pd.DataFrame(left, columns=["table", "file", "row", "id", "reason"]))
+        cand = Snap(node=cand.node[~cut_c], access_m=cand.access_m[~cut_c])
+        ex = Snap(node=ex.node[~cut_e], access_m=ex.access_m[~cut_e])
+        if not len(district.candidates):
+            found.problems.add(src["candidates"].name, "no candidate space is left: every one lies on a piece of the "
+                               "walking network that no household reaches", field="x,y", show_value=False)
+    geometry = Geometry(network=net, households=hh, candidates=cand, existing=ex, method="network")
+    return GeometryCheck(geometry=geometry, district=district, problems=found.problems,
+                         warnings=tuple(found.warnings))
+
+
+def _known_shifts(district: District) -> tuple[tuple[float, float, str], ...]:
+    """The shifts (metres in the working CRS, at the district's centre) that would bring a table given in
+    a Chinese map system (GCJ-02, BD-09) onto a network in WGS84 / CGCS2000, or the other way round."""
+    from ..inputs.chinacrs import from_wgs84
+    from ..inputs.geo import WGS84, project
+
+    hh = district.households
+    if not len(hh):
+        return ()
+    cx, cy = float(np.median(hh["x"])), float(np.median(hh["y"]))
+    lon, lat = project(district.crs, WGS84, np.array([cx]), np.array([cy]))
+    out: list[tuple[float, float, str]] = []
+    for system, label in (("gcj02", "GCJ-02 (Amap, Tencent)"), ("bd09", "BD-09 (Baidu)")):
+        olon, olat = from_wgs84(system, lon, lat)
+        if not np.isfinite(olon).all() or (olon == lon).all():
+            continue  # outside China: no offset
+        ox, oy = project(WGS84, district.crs, olon, olat)
+        vx, vy = float(ox[0] - cx), float(oy[0] - cy)
+        out.append((-vx, -vy, f"that is the {label} offset here: this file looks like a {label} export while the "
+                    "network is WGS84 or CGCS2000 (give every file in one system and declare it as crs)"))
+        out.append((vx, vy, f"that is the {label} offset here: the network looks like a {label} export while "
+                    "this file is WGS84 or CGCS2000 (give every file in one system and declare it as crs)"))
+    return tuple(out)
 
 
 def eligibility(scenario: Scenario, candidates: pd.DataFrame) -> np.ndarray:

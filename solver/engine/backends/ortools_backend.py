@@ -12,6 +12,7 @@ benchmarks/README.md, "SCIP settings by model shape" and "Proof settings".
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -20,7 +21,7 @@ from ortools.linear_solver.python import model_builder_helper as mbh
 from models.linear import LinearModel
 
 from ...choices import Engine
-from ..result import BackendResult, Settings, SolveParameters, Termination
+from ..result import BackendResult, Settings, SolveParameters, Termination, relative_gap
 
 ENGINE_NAMES = {Engine.SCIP: "scip", Engine.CPSAT: "sat"}
 
@@ -71,6 +72,56 @@ def _specific(engine: Engine, params: SolveParameters, settings: Settings) -> st
             f"randomization/randomseedshift = {params.seed}\ndisplay/verblevel = {4 if params.log else 0}")
 
 
+def _solve_interruptibly(sol: mbh.ModelSolverHelper, helper: mbh.ModelBuilderHelper) -> None:
+    """Solve in a worker thread while this thread waits, so that Ctrl-C (KeyboardInterrupt, or any
+    exception a SIGINT handler raises here) is raised at once rather than when the solve ends; the
+    solver is asked to stop and the exception raised when it has.
+
+    SCIP catches Ctrl-C itself while it solves (and stops at once, which OR-Tools' interrupt does
+    not make it do), returning its plan as if a limit had been hit: :func:`_interrupted` tells.
+    """
+    done = threading.Event()
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            sol.solve(helper)
+        except BaseException as exc:  # handed to the waiting thread
+            failed.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=work, name="ortools-solve", daemon=True)
+    worker.start()
+    try:
+        while not done.wait(0.05):
+            pass
+    except BaseException:
+        while not done.wait(0.05):  # until the solver returns (a call may land before it starts)
+            sol.interrupt_solve()
+        raise
+    if failed:
+        raise failed[0]
+
+
+def _interrupted(engine: Engine, status, params: SolveParameters, wall: float, gap: float | None) -> bool:
+    """Whether SCIP stopped because it caught Ctrl-C: it reports a plan (or none) at a limit, but no
+    limit was reached. Its only limits here are the time limit and the gap (node, solution, memory and
+    stall limits are unset), so a stop well before the time limit with the gap not reached is the
+    user's interrupt."""
+    if engine is not Engine.SCIP or status not in (mbh.SolveStatus.FEASIBLE, mbh.SolveStatus.NOT_SOLVED):
+        return False
+    early = wall < 0.95 * params.time_limit_s - 0.5
+    reached = gap is not None and gap <= params.relative_gap + 1e-9
+    return early and not reached
+
+
+def _gap(sol: mbh.ModelSolverHelper) -> float | None:
+    if not sol.has_solution():
+        return None
+    return relative_gap(float(sol.objective_value()), float(sol.best_objective_bound()))
+
+
 def to_helper(model: LinearModel) -> mbh.ModelBuilderHelper:
     helper = mbh.ModelBuilderHelper()
     lb, ub, obj, row_lb, row_ub = (np.asarray(v, dtype=np.float64)
@@ -95,10 +146,14 @@ def solve(model: LinearModel, params: SolveParameters, *, engine: Engine = Engin
     sol.set_time_limit_in_seconds(float(params.time_limit_s))
     sol.set_solver_specific_parameters(_specific(engine, params, settings))
     sol.enable_output(params.log)
-    sol.solve(helper)
+    t_solve = time.perf_counter()
+    _solve_interruptibly(sol, helper)
     status = sol.status()
+    solve_wall = time.perf_counter() - t_solve
     wall = time.perf_counter() - t0
     name = f"ortools-{engine} {ortools_version()}"
+    if _interrupted(engine, status, params, solve_wall, _gap(sol)):
+        raise KeyboardInterrupt("the solver was interrupted (Ctrl-C)")
     if status in (mbh.SolveStatus.OPTIMAL, mbh.SolveStatus.FEASIBLE) and sol.has_solution():
         values = np.asarray(sol.variable_values(), dtype=float)
         obj = float(sol.objective_value())

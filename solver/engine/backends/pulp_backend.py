@@ -6,7 +6,11 @@ never loads a second HiGHS into the process beside OR-Tools.
 
 from __future__ import annotations
 
+import subprocess
 import time
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pulp
@@ -14,6 +18,37 @@ import pulp
 from models.linear import LinearModel
 
 from ..result import BackendResult, SolveParameters, Termination
+
+
+@contextmanager
+def _cbc_stopped_on_interrupt() -> Iterator[None]:
+    """CBC runs as a child process: when Ctrl-C (or anything else) ends the wait for it, stop CBC too,
+    rather than leave it running until its time limit (a terminal's Ctrl-C reaches it anyway, a
+    SIGINT sent to this process alone does not)."""
+    from pulp.apis import coin_api
+
+    real = getattr(coin_api, "subprocess", None)
+    if real is None:  # another PuLP layout: nothing to watch
+        yield
+        return
+    started: list[subprocess.Popen] = []
+
+    class Tracked(subprocess.Popen):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    coin_api.subprocess = types.SimpleNamespace(**{**vars(real), "Popen": Tracked})
+    try:
+        yield
+    except BaseException:
+        for proc in started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        raise
+    finally:
+        coin_api.subprocess = real
 
 
 def solve(model: LinearModel, params: SolveParameters, *, hint: np.ndarray | None = None) -> BackendResult:
@@ -47,7 +82,8 @@ def solve(model: LinearModel, params: SolveParameters, *, hint: np.ndarray | Non
     solver = pulp.PULP_CBC_CMD(msg=params.log, timeLimit=float(params.time_limit_s),
                                gapRel=float(params.relative_gap), threads=int(params.threads),
                                warmStart=warm, options=[f"randomSeed {params.seed + 1}"])
-    status = prob.solve(solver)
+    with _cbc_stopped_on_interrupt():
+        status = prob.solve(solver)
     wall = time.perf_counter() - t0
     name = f"pulp-cbc {pulp.__version__}"
     sol_status = prob.sol_status
