@@ -1,0 +1,29 @@
+"""Validating single values of TOML files (scenarios, catalogues): numbers with their ranges."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..errors import Problems
+
+
+def number(problems: Problems, file: str, fld: str, value: Any, *, minimum: float | None = None,
+           strict: bool = False, integer: bool = False, maximum: float | None = None) -> float | None:
+    """Validate a number; record a problem and return None when it is not acceptable."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        problems.add(file, "must be a number", field=fld, value=value)
+        return None
+    if not math.isfinite(value):
+        problems.add(file, "must be finite", field=fld, value=value)
+        return None
+    if integer and float(value) != int(value):
+        problems.add(file, "must be a whole number", field=fld, value=value)
+        return None
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        problems.add(file, f"must be {'>' if strict else '>='} {minimum:g}", field=fld, value=value)
+        return None
+    if maximum is not None and value > maximum:
+        problems.add(file, f"must be <= {maximum:g}", field=fld, value=value)
+        return None
+    return value
