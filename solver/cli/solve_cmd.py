@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from models.mode import Mode
@@ -16,6 +17,7 @@ from .common import (
     check_out_dir,
     check_solve_options,
     console,
+    err_console,
     handled_errors,
     load_with_overrides,
     writing,
@@ -57,6 +59,8 @@ def solve(
             result = run(sc, options=options, progress=progress)
         with writing(out_dir, hint=where):
             files = write_outputs(result, out_dir)
+    for note in result.notes:
+        err_console.print(f"[yellow]warning:[/] {escape(note)}", markup=True)
     if quiet:
         console.print(str(out_dir))
     else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,12 +24,15 @@ import pandas as pd
 from pyproj import CRS
 
 from ..errors import DefectError, Problems, did_you_mean
-from .catalogue import GAS_SUPPLY, SPACE_TYPES
+from .catalogue import GAS_SUPPLY, SPACE_ATTRIBUTES, SPACE_TYPES, SpaceDefault
 from .geo import area_of_use_text, coordinate_hints, crs_label, outside_area_of_use, project, working_crs
 from .readers import RawTable, Source, TableInput, read_raw, source_digest, source_name
 
 TRUE_WORDS = {"true", "1", "yes", "y", "t", "all", "是"}
 FALSE_WORDS = {"", "false", "0", "no", "n", "f", "none", "nan", "否"}
+# the candidate columns water / frontage (an empty cell: the space type's default, not "no")
+YES_WORDS = ("yes", "y", "true", "t", "1", "是", "有")
+NO_WORDS = ("no", "n", "false", "f", "0", "否", "无")
 LIST_SEPARATORS = re.compile(r"[,;，；、\s]+")
 THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 BASEMENT = re.compile(r"[Bb](\d+)")  # B1 = -1
@@ -38,7 +42,7 @@ STOREY = re.compile(r"(?:[Ff](\d+)|(\d+)[Ff])")  # F1 / 1F = 1
 @dataclass(frozen=True, kw_only=True)
 class Column:
     name: str
-    kind: str  # id | str | int | float | enum | floor
+    kind: str  # id | str | int | float | enum | floor | yesno
     required: bool = True
     minimum: float | None = None
     strict: bool = False
@@ -86,6 +90,8 @@ CANDIDATE_COLUMNS = (
     Column(name="conversion_cost", kind="float", required=False, minimum=0),
     Column(name="community", kind="str", required=False),
     Column(name="gas", kind="enum", required=False, choices=GAS_SUPPLY),
+    Column(name="water", kind="yesno", required=False),
+    Column(name="frontage", kind="yesno", required=False),
 )
 EXISTING_COLUMNS = (
     Column(name="id", kind="id"),
@@ -120,6 +126,14 @@ def parse_numbers(text: np.ndarray) -> np.ndarray:
     if sep.any():
         s[sep] = s[sep].str.replace(",", "", regex=False)
     return pd.to_numeric(s.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+
+
+def parse_yes_no(text: np.ndarray) -> np.ndarray:
+    """True / False for the words of YES_WORDS / NO_WORDS (any case, full-width allowed); None otherwise."""
+    words = pd.Series(np.asarray(text, dtype=object), dtype=object).map(
+        lambda v: unicodedata.normalize("NFKC", str(v)).strip().lower())
+    table = {**dict.fromkeys(YES_WORDS, True), **dict.fromkeys(NO_WORDS, False)}
+    return np.array([table.get(w) for w in words], dtype=object)
 
 
 def _isin(values: np.ndarray, choices) -> np.ndarray:
@@ -194,6 +208,11 @@ def _typed_columns(raw: RawTable, spec: tuple[Column, ...], problems: Problems) 
                             "unknown value{hint}; must be one of: " + ", ".join(col.choices), text,
                             col.choices)
             out[col.name] = text
+        elif col.kind == "yesno":
+            out[col.name] = parse_yes_no(text)
+            bad = ~empty & pd.isna(out[col.name])
+            _report(problems, raw, bad, col.name, f"must be yes or no ({', '.join(YES_WORDS)} / "
+                    f"{', '.join(NO_WORDS)}), or empty for the space type's default", text)
         elif col.kind == "str":
             if col.required:
                 _report(problems, raw, empty, col.name, "must not be empty", text)
@@ -365,6 +384,8 @@ class TableSources:
     conversion_cost_default: dict[str, float] = field(default_factory=dict)
     street_caps: tuple[str, ...] = ()
     scenario_fingerprint: str | None = None  # None: the SHA-256 of the scenario file
+    # water / frontage of a space type where the candidate table is silent (None: the shared defaults)
+    space_defaults: Mapping[str, SpaceDefault] | None = None
 
     def tables(self) -> dict[str, TableInput]:
         """The tables given, by key."""
@@ -537,6 +558,23 @@ def _frame(table: _Table, spec: tuple[Column, ...], *, located: bool = True) -> 
     return frame
 
 
+def _space_attributes(cand: pd.DataFrame, defaults: Mapping[str, SpaceDefault] | None) -> None:
+    """Resolve ``water`` / ``frontage`` (bool): the table's value, else the space type's default
+    (``<attribute>_source`` says which: ``table`` or ``default``)."""
+    if defaults is None:
+        from .presets import space_defaults
+
+        defaults = space_defaults()
+    types, floors = cand["space_type"].to_numpy(), cand["floor"].to_numpy()
+    for attr in SPACE_ATTRIBUTES:
+        given = cand[attr].to_numpy(dtype=object) if attr in cand else np.full(len(cand), None, dtype=object)
+        assumed = pd.isna(given)
+        value = [bool(g) if not a else defaults[t].value(attr, int(f))
+                 for g, a, t, f in zip(given, assumed, types, floors)]
+        cand[attr] = np.array(value, dtype=bool)
+        cand[f"{attr}_source"] = np.where(assumed, "default", "table")
+
+
 def read_tables(src: TableSources) -> District:
     """Read and validate every table named by ``src``; raise InputError listing all problems."""
     problems = Problems()
@@ -563,6 +601,7 @@ def read_tables(src: TableSources) -> District:
         cand["community"] = ""
     cand["conversion_cost"] = checked.conversion_cost
     cand["cost_source"] = checked.cost_source
+    _space_attributes(cand, src.space_defaults)
 
     if checked.existing is not None and checked.existing.raw.n:
         existing = _frame(checked.existing, EXISTING_COLUMNS)
