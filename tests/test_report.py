@@ -19,8 +19,9 @@ from factories import random_district, write_case
 from typer.testing import CliRunner
 
 from solver.cli.app import app
-from solver.inputs.catalogue import DEFAULT_SERVICES, SPACE_TYPES
+from solver.inputs.catalogue import SPACE_TYPES
 from solver.inputs.labels import COLUMN_LABELS
+from solver.inputs.presets import preset
 from solver.report import build
 from solver.report.evaluation import evaluate
 from solver.report.excel import write_workbook
@@ -190,7 +191,7 @@ def test_workbook_reads_back_with_the_csv_rows(run_dir, zh_report, tmp_path, lan
     # no raw keys leak into a Chinese workbook
     if lang == "zh":
         cells = {c for r in district.iter_rows(values_only=True) for c in r if isinstance(c, str)}
-        assert not cells & (set(DEFAULT_SERVICES) | set(SPACE_TYPES) | set(COLUMN_LABELS))
+        assert not cells & (set(preset("basic4").specs) | set(SPACE_TYPES) | set(COLUMN_LABELS))
     evaluation = wb.worksheets[1]
     eh, erows = _sheet_rows(evaluation)
     assert eh[:3] == [L.column("level"), L.column("street_order"), L.column("street")]
