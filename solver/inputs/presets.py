@@ -65,6 +65,7 @@ from .catalogue import (
 from .grades import DEFAULT_LEVELS, LEVELS, GradeRules, LevelRule, parse_grades
 from .readers import read_toml
 from .services import build_service
+from .values import unknown_keys as _unknown_keys
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogues"
 SPACES_FILE = CATALOGUE_DIR / "spaces.toml"
@@ -141,13 +142,6 @@ def _text(problems: Problems, file: str, fld: str, value: Any, *, required: bool
     return value.strip()
 
 
-def _unknown_keys(problems: Problems, file: str, prefix: str, keys, allowed) -> None:
-    for key in keys:
-        if key not in allowed:
-            problems.add(file, f"unknown key{did_you_mean(key, allowed)}; allowed: {', '.join(allowed)}",
-                         field=f"{prefix}{key}", show_value=False)
-
-
 def _documents(raw: Any, problems: Problems, file: str) -> tuple[Document, ...]:
     if raw is None:
         return ()
@@ -215,7 +209,7 @@ def _services(raw: Any, problems: Problems, file: str) -> tuple[dict[str, dict],
         _unknown_keys(problems, file, f"{fld}.", spec.keys(), allowed)
         missing = [f for f in REQUIRED_SERVICE_FIELDS if f not in spec]
         if missing:
-            problems.add(file, f"a catalogue service needs every one of: {', '.join(missing)}", field=fld,
+            problems.add(file, f"a catalogue service writes every field; missing: {', '.join(missing)}", field=fld,
                          show_value=False)
         on = spec.get("enabled", True)
         if not isinstance(on, bool):
@@ -380,7 +374,7 @@ def _space_default(space_type: str, spec: Any, problems: Problems, file: str, fl
     if "source" in spec:
         out["source"] = _text(problems, file, f"{fld}.source", spec["source"])
     elif base is not None and any(a in spec for a in SPACE_ATTRIBUTES):
-        out["source"] = f"{file}: [space_defaults.{space_type}]"
+        out["source"] = f"scenario: [space_defaults.{space_type}]"
     if not all(a in out for a in SPACE_ATTRIBUTES):
         return None
     return SpaceDefault(space_type=space_type, water=out["water"], frontage=out["frontage"],

@@ -108,7 +108,7 @@ class Scenario:
     # and what each space type is assumed to have where the candidate table is silent
     catalogue: Catalogue = field(default_factory=lambda: preset(DEFAULT_CATALOGUE), repr=False)
     disabled_services: tuple[str, ...] = ()
-    space_defaults: dict[str, SpaceDefault] = field(default_factory=space_defaults, repr=False)
+    space_defaults: dict[str, SpaceDefault] = field(default_factory=lambda: dict(space_defaults()), repr=False)
 
     @property
     def source(self) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import Problems, did_you_mean
 from .catalogue import CATEGORIES, SERVICE_FIELDS, SERVICE_GROUPS, SOURCE_KEYS, SPACE_TYPES, Service
-from .values import number
+from .values import number, unknown_keys
 
 NEW_SERVICE_NEEDS = ("category", "threshold_min", "fit_out_cost", "area_m2")
 SERVICE_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -156,10 +156,7 @@ def merge_services(catalogue_services: Mapping[str, Mapping[str, Any]], catalogu
         if not isinstance(over, dict):
             problems.add(file, "must be a table", field=fld, value=over)
             continue
-        for k in over:
-            if k not in allowed_keys:
-                problems.add(file, f"unknown key{did_you_mean(k, sorted(allowed_keys))}; allowed: "
-                             f"{', '.join(sorted(allowed_keys))}", field=f"{fld}.{k}", show_value=False)
+        unknown_keys(problems, file, f"{fld}.", over, allowed_keys)
         base = merged.get(key, {})
         if key not in merged:
             missing = [f for f in NEW_SERVICE_NEEDS if f not in over]

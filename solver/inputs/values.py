@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
-from ..errors import Problems
+from ..errors import Problems, did_you_mean
 
 
 def number(problems: Problems, file: str, fld: str, value: Any, *, minimum: float | None = None,
@@ -27,3 +28,12 @@ def number(problems: Problems, file: str, fld: str, value: Any, *, minimum: floa
         problems.add(file, f"must be <= {maximum:g}", field=fld, value=value)
         return None
     return value
+
+
+def unknown_keys(problems: Problems, file: str, prefix: str, keys: Iterable[Any], allowed: Iterable[str]) -> None:
+    """A problem (with did-you-mean) for every key not in ``allowed``; ``prefix`` is the table's field path."""
+    allowed = sorted(allowed)
+    for key in keys:
+        if key not in allowed:
+            problems.add(file, f"unknown key{did_you_mean(key, allowed)}; allowed: {', '.join(allowed)}",
+                         field=f"{prefix}{key}", show_value=False)
