@@ -46,12 +46,12 @@ improved_services = ["laundry"]
 """
 
 
-def make_run(folder: Path) -> Path:
+def make_run(folder: Path, scenario_text: str = SCENARIO, *args: str) -> Path:
     """Solve a small seeded district (3 streets, 150 buildings) into ``folder/out``; returns the run folder."""
     tables = random_district(seed=11, n_households=150, n_candidates=25, n_existing=8, size_m=2000.0, spacing=100.0)
-    scenario = write_case(folder / "case", tables, scenario=SCENARIO)
+    scenario = write_case(folder / "case", tables, scenario=scenario_text)
     out = folder / "out"
-    result = runner.invoke(app, ["solve", str(scenario), "--out", str(out), "-q"])
+    result = runner.invoke(app, ["solve", str(scenario), "--out", str(out), "-q", *args])
     assert result.exit_code == 0, result.output
     return out
 
