@@ -421,7 +421,7 @@ def test_demo_scenarios_with_the_full_catalogues_solve_and_report(tmp_path, name
     for key, spec in preset(summary["catalogue"]["name"]).specs.items():
         if key in summary["parameters"]["services"]:
             assert spec["name_zh"] in html and SERVICE_COLOURS[key] in html
-    assert "需现场核实" in html
+    assert "需现场核实" in html and 'id="catalogue-card"' in html
 
 
 def test_demo_catalogue_scenarios_load():

@@ -144,5 +144,7 @@ def test_a_report_of_fifteen_services_renders(tmp_path):
         assert f">{info.abbr_zh}</span> {info.name_zh}" in legend, s
     district = re.search(r'<div class="panel" data-area="">.*?</table>', dom, re.S).group(0)
     assert district.count('<span class="svcdot"') == 15
+    card = re.search(r'<section class="card" id="catalogue-card">.*?</table>', dom, re.S).group(0)
+    assert card.count("<tr>") == 16  # the header and one row per service
     png = np.asarray(Image.open(run_dir / "report" / "maps" / "overview.png").convert("RGB"))
     assert png.shape[0] > 1000 and png.shape[1] == 1500

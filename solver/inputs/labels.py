@@ -88,6 +88,7 @@ SERVICE_GROUP_LABELS: dict[str, dict[str, str]] = {
     "basic": {"en": "basic services (基本保障类)", "zh": "基本保障类业态"},
     "improved": {"en": "improvement services (品质提升类)", "zh": "品质提升类业态"},
     "all": {"en": "all services", "zh": "全部业态"},
+    "none": {"en": "neither group", "zh": "未分类"},
 }
 
 # Why a (household, service) pair is still uncovered (uncovered.csv `reason`).
@@ -236,6 +237,17 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "tooltip_missing": {"en": "missing after the plan: {list}", "zh": "规划后仍缺：{list}"},
     "tooltip_all": {"en": "every service within walking time", "zh": "全部业态步行可达"},
     "catalogue": {"en": "service catalogue", "zh": "业态目录"},
+    "catalogue_title": {"en": "service catalogue: {title}", "zh": "业态目录：{title}"},
+    "catalogue_note": {"en": "Per service: its group, the walking time, the floor area the plan reserves (usual range "
+                             "in brackets), its own fit-out cost on top of the space's conversion, its weight in the "
+                             "plan and what a space must have. Where each number comes from: summary.json, "
+                             "catalogue.services.<service>.source.",
+                       "zh": "各业态：类别、步行时间、方案预留面积（括号内为常见范围）、"
+                             "业态自身装修费用（另计空间改造费用）、方案权重及对空间的要求。"
+                             "各数值来源见 summary.json 中 catalogue.services.<业态>.source。"},
+    "weight": {"en": "weight", "zh": "权重"},
+    "catalogue_group": {"en": "group", "zh": "类别"},
+    "needs": {"en": "space must have", "zh": "空间条件"},
     "check_on_site_note": {"en": "⚠ check on site: {what} assumed from the space type",
                            "zh": "⚠ 需现场核实：{what}按空间类型推定"},
     "grades_source_catalogue": {"en": "Service groups and grade percentages come from the service catalogue "

@@ -228,6 +228,43 @@ def _title(L: Labels, record: dict) -> str:
     return str(record.get(f"title_{L.lang}") or record.get("name") or "")
 
 
+def _wide_css(services: list[str]) -> str:
+    """With many services, "what the next grade needs" lists many: a wider cell keeps the rows short."""
+    if len(services) <= 6:
+        return ""
+    return f"td.needs{{min-width:{min(520, 260 + 30 * (len(services) - 6))}px}}"
+
+
+def _catalogue_card(run: RunData, L: Labels) -> str:
+    """The services of a run that records its catalogue (summary.json): group, numbers, space needs."""
+    record = run.catalogue
+    if record is None:
+        return ""
+    specs = run.summary.get("parameters", {}).get("services", {})
+    extra = record.get("services", {}) if isinstance(record.get("services"), dict) else {}
+    colours = service_colours(list(run.services))
+    head = "".join(f"<th{' class=n' if n else ''}>{escape(t)}</th>" for t, n in (
+        (L.column("service"), False), (L("catalogue_group"), False),
+        (L("threshold"), True), (L.column("area_m2"), True), (L.column("fit_out_cost"), True), (L("weight"), True),
+        (L("needs"), False)))
+    rows = []
+    for s, info in run.services.items():
+        spec, more = specs.get(s, {}), extra.get(s, {})
+        area = f"{float(spec.get('area_m2', 0)):,.0f}"
+        if more.get("area_max_m2") is not None:
+            area += f" (–{float(more['area_max_m2']):,.0f})"
+        needs = L("list_sep").join(L.space_attribute(a) for a in ("water", "frontage") if more.get(f"needs_{a}"))
+        group = more.get("group") or "none"
+        rows.append(f'<tr><td><span class="svcdot" style="background:{colours[s]}"></span>{escape(L.service(s))}</td>'
+                    f"<td>{escape(L.group(group) if group in ('basic', 'improved', 'none') else group)}</td>"
+                    f'<td class="n">{escape(L.minutes(info.threshold_min))}</td><td class="n">{area}</td>'
+                    f'<td class="n">{L.int(spec.get("fit_out_cost"))}</td>'
+                    f'<td class="n">{float(spec.get("weight", 1)):g}</td><td>{escape(needs or L("na"))}</td></tr>')
+    return (f'<div class="wide"><section class="card" id="catalogue-card"><h2>'
+            f'{escape(L("catalogue_title", title=_title(L, record)))}</h2><p class="note">{escape(L("catalogue_note"))}'
+            f'</p><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></section></div>')
+
+
 def _rules(run: RunData, ev: Evaluation, L: Labels) -> str:
     r = ev.rules
     out = [f'<section class="card" id="rules-card"><h2>{escape(L("grades_title"))}</h2>'
@@ -336,7 +373,8 @@ def render_html(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) 
         "<!DOCTYPE html>\n",
         f'<html lang="{"zh-CN" if L.lang == "zh" else "en"}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title><style>{_asset('report.css')}{street_css(streets)}</style></head><body>",
+        f"<title>{escape(title)}</title><style>{_asset('report.css')}{street_css(streets)}{_wide_css(services)}"
+        "</style></head><body>",
         f'<header><h1>{escape(title)}</h1><p class="desc">{escape(description)}</p>',
         f'<div class="controls"><label>{escape(L("street"))} <select id="area">{"".join(opts)}</select></label>',
         f'<label>{escape(L("show_on_map"))} <select id="mode">{"".join(modes)}</select></label>',
@@ -350,6 +388,7 @@ def render_html(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) 
         f'<div class="wide">{_sites_table(run, L)}</div>',
         f'<div class="wide">{_communities_table(ev, L)}</div>',
         f'<div class="wide">{_rules(run, ev, L)}</div>',
+        _catalogue_card(run, L),
         _about(run, L),
         f'<script type="application/json" id="report-data">{data_json}</script>',
         f"<script>{_asset('report.js')}</script></body></html>\n",
