@@ -47,7 +47,8 @@ LAYERS: dict[str, set[str]] = {
     "solver.plans": BASE | {"models", "solver.inputs", "solver.travel", "solver.engine", "solver.results",
                             "solver.pipeline"},
     # the report reads run folders: rules and labels from the inputs, never the engine or the pipeline
-    "solver.report": BASE | {"solver.inputs.catalogue", "solver.inputs.labels", "solver.inputs.grades"},
+    "solver.report": BASE | {"solver.inputs.catalogue", "solver.inputs.labels", "solver.inputs.grades",
+                             "solver.inputs.presets"},
     "solver.osm": BASE | {"solver.inputs"},
     "solver.cli": BASE | {"models", "solver.inputs", "solver.travel", "solver.engine", "solver.results",
                           "solver.pipeline", "solver.plans", "solver.report", "solver.osm"},

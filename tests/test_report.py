@@ -19,8 +19,9 @@ from factories import random_district, write_case
 from typer.testing import CliRunner
 
 from solver.cli.app import app
-from solver.inputs.catalogue import DEFAULT_SERVICES, SPACE_TYPES
+from solver.inputs.catalogue import SPACE_TYPES
 from solver.inputs.labels import COLUMN_LABELS
+from solver.inputs.presets import preset
 from solver.report import build
 from solver.report.evaluation import evaluate
 from solver.report.excel import write_workbook
@@ -45,12 +46,12 @@ improved_services = ["laundry"]
 """
 
 
-def make_run(folder: Path) -> Path:
+def make_run(folder: Path, scenario_text: str = SCENARIO, *args: str) -> Path:
     """Solve a small seeded district (3 streets, 150 buildings) into ``folder/out``; returns the run folder."""
     tables = random_district(seed=11, n_households=150, n_candidates=25, n_existing=8, size_m=2000.0, spacing=100.0)
-    scenario = write_case(folder / "case", tables, scenario=SCENARIO)
+    scenario = write_case(folder / "case", tables, scenario=scenario_text)
     out = folder / "out"
-    result = runner.invoke(app, ["solve", str(scenario), "--out", str(out), "-q"])
+    result = runner.invoke(app, ["solve", str(scenario), "--out", str(out), "-q", *args])
     assert result.exit_code == 0, result.output
     return out
 
@@ -190,7 +191,7 @@ def test_workbook_reads_back_with_the_csv_rows(run_dir, zh_report, tmp_path, lan
     # no raw keys leak into a Chinese workbook
     if lang == "zh":
         cells = {c for r in district.iter_rows(values_only=True) for c in r if isinstance(c, str)}
-        assert not cells & (set(DEFAULT_SERVICES) | set(SPACE_TYPES) | set(COLUMN_LABELS))
+        assert not cells & (set(preset("basic4").specs) | set(SPACE_TYPES) | set(COLUMN_LABELS))
     evaluation = wb.worksheets[1]
     eh, erows = _sheet_rows(evaluation)
     assert eh[:3] == [L.column("level"), L.column("street_order"), L.column("street")]

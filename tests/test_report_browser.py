@@ -122,3 +122,29 @@ def test_dom_after_the_script_opened_on_a_street(report, tmp_path):
     assert len(shown) == int((run.ranked["street"] == street).sum())
     communities = re.search(r'<table id="communities".*?</table>', dom, re.S).group(0)
     assert set(re.findall(r'<tr data-street="([^"]+)">', communities)) == {street}
+
+
+def test_a_report_of_fifteen_services_renders(tmp_path):
+    """zibo2024's 15 services: map, legend marks, coverage rows and site notes all drawn (PNG maps too)."""
+    browser = _browser()
+    run_dir = make_run(tmp_path, 'catalogue = "zibo2024"\nbudget_yuan = 3e6', "--gap", "0.05")
+    result = CliRunner().invoke(app, ["report", str(run_dir), "--lang", "zh", "-q"])
+    assert result.exit_code == 0, result.output
+    run = read_run(run_dir)
+    assert len(run.services) == 15
+    shot = tmp_path / "report.png"
+    chromium(browser, tmp_path, (run_dir / "report" / "report.html").as_uri(), f"--screenshot={shot}")
+    img = np.asarray(Image.open(shot).convert("RGB"))
+    mapzone = img[140:820, 30:WIDTH - 470]
+    assert len(np.unique(mapzone.reshape(-1, 3), axis=0)) > 50, "map region looks blank"
+    dom = chromium(browser, tmp_path, (run_dir / "report" / "report.html").as_uri(), "--dump-dom").stdout
+    assert 'data-ready="1"' in dom.split(">", 2)[1], "the page's script did not finish"
+    legend = dom[dom.index('<div class="legend" id="legend">'):]
+    for s, info in run.services.items():
+        assert f">{info.abbr_zh}</span> {info.name_zh}" in legend, s
+    district = re.search(r'<div class="panel" data-area="">.*?</table>', dom, re.S).group(0)
+    assert district.count('<span class="svcdot"') == 15
+    card = re.search(r'<section class="card" id="catalogue-card">.*?</table>', dom, re.S).group(0)
+    assert card.count("<tr>") == 16  # the header and one row per service
+    png = np.asarray(Image.open(run_dir / "report" / "maps" / "overview.png").convert("RGB"))
+    assert png.shape[0] > 1000 and png.shape[1] == 1500

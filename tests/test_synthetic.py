@@ -317,8 +317,9 @@ def test_bad_options_are_rejected():
 
 
 def test_vocabulary_matches_the_catalogue():
-    from solver.inputs.catalogue import DEFAULT_SERVICES, GAS_SUPPLY, SPACE_TYPES
+    from solver.inputs.catalogue import GAS_SUPPLY, SPACE_TYPES
+    from solver.inputs.presets import preset
 
     assert SPACE_TYPE_KEYS == tuple(SPACE_TYPES)
-    assert set(SERVICES) <= set(DEFAULT_SERVICES)
+    assert set(SERVICES) <= set(preset("basic4").specs)
     assert set(GAS_SUPPLY) == {"none", "pipeline", "bottled"}

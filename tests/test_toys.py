@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from factories import X0, Y0, write_case
 
-from solver.inputs.catalogue import DEFAULT_SERVICES
+from solver.inputs.presets import preset
 from solver.inputs.scenario import load_scenario
 from solver.pipeline import RunOptions, run
 
@@ -31,7 +31,7 @@ def toy_scenario(case: dict, folder: Path) -> Path:
         "street": "甲街道", "gas": [s["gas"] for s in sp],
     })
     lines = [f"budget_yuan = {case['budget']}", "[walking]", "detour_factor = 1.0"]
-    for key in DEFAULT_SERVICES:
+    for key in preset("basic4").specs:
         lines.append(f"[services.{key}]")
         if key in case["services"]:
             lines += [f"{k} = {v}" for k, v in case["services"][key].items()]

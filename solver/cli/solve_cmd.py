@@ -61,7 +61,7 @@ def solve(
             result = run(sc, options=options, progress=progress)
         with writing(out_dir, hint=where):
             files = write_outputs(result, out_dir)
-    print_warnings(result.district.warnings)
+    print_warnings([*result.district.warnings, *result.notes])
     if quiet:
         console.print(str(out_dir))
     else:

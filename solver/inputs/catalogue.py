@@ -1,12 +1,34 @@
-"""The default catalogue: services, space types, categories and the rules of where a service may open.
+"""The rules of the service catalogue: services, space types, categories, and where a service may open.
 
-The labels shown to a user (English and Chinese) are in solver/inputs/labels.py;
-a service's own names (name_en, name_zh) are part of its definition here.
+The services themselves are data: the catalogue presets shipped with the package
+(``solver/inputs/catalogues/*.toml``, loaded and validated by
+:mod:`solver.inputs.presets`) or a user's own file of the same schema, merged with a
+scenario's ``[services.X]`` overrides by :mod:`solver.inputs.services`. The labels shown
+to a user (English and Chinese) are in :mod:`solver.inputs.labels`; a service's own
+names and map marks (name_en, name_zh, abbr_en, abbr_zh) are part of its definition.
 
-Space-type rules encode Beijing practice (see DESIGN.md): no catering at B2
-or deeper and none underground with bottled gas; no retail at B3 or deeper;
-housing and childcare never underground. A scenario may override any field of
-any service and add new services without code.
+Where service s may open in candidate space j (the eligibility e_js of the model)::
+
+    e_js = type_j in allowed_space_types_s
+       and (min_floor_s is None or floor_j >= min_floor_s)
+       and not (no_bottled_gas_underground_s and floor_j < 0 and gas_j == "bottled")
+       and (not needs_water_s    or water_j)
+       and (not needs_frontage_s or frontage_j)
+       and area_m2_s <= area_j                      (checked with the areas: solver/travel/coverage.py)
+
+``min_floor`` and ``no_bottled_gas_underground`` default to the service's category
+(Beijing practice, DESIGN.md): no catering at B2 or deeper and none underground with
+bottled gas; no retail at B3 or deeper (GB 50016 5.4.3: no shop sales floor at B3 or
+below); housing and childcare never underground. ``water_j`` (water supply and drainage)
+and ``frontage_j`` (its own entrance on a public pedestrian space) come from the
+candidate table's optional ``water`` / ``frontage`` columns, or, where a cell is empty,
+from the space type's default (``solver/inputs/catalogues/spaces.toml``, overridable by
+a scenario's ``[space_defaults]``); outputs mark the spaces whose eligibility rests on
+such an assumed value (``check_on_site``).
+
+:func:`eligible` is what the coverage uses; :func:`ineligibility_reason` is a separate
+implementation of the same rules, which the independent checker (solver/results/check.py)
+uses, so that a mistake in one is caught by the other.
 """
 
 from __future__ import annotations
@@ -17,6 +39,14 @@ SPACE_TYPES: tuple[str, ...] = ("vacated", "underground", "boiler_room", "bike_s
                                 "park", "other")  # labels: solver/inputs/labels.py
 
 GAS_SUPPLY = ("none", "pipeline", "bottled")
+
+# 基本保障类 (basic-guarantee formats), 品质提升类 (quality-improvement formats), or neither
+# (a service a scenario adds without a group: only in the grade rules' "all services")
+SERVICE_GROUPS: tuple[str, ...] = ("basic", "improved", "none")
+
+# space attributes a service may need, read from the candidate table's optional columns
+SPACE_ATTRIBUTES: tuple[str, ...] = ("water", "frontage")
+GROUND_FLOOR = "ground_floor"  # a space-type default: frontage only on floor 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,63 +86,83 @@ class Service:
     min_floor: int | None = None
     no_bottled_gas_underground: bool = False
     allowed_space_types: tuple[str, ...] = field(default_factory=lambda: tuple(SPACE_TYPES))
+    needs_water: bool = False
+    needs_frontage: bool = False
+    group: str = "none"
+    abbr_en: str = ""  # map marks; empty: the first letter of name_en / character of name_zh
+    abbr_zh: str = ""
+    area_max_m2: float | None = None  # the usual upper end of the area: for reports only
+    source: tuple[tuple[str, str], ...] = ()  # (what, where it comes from): service, threshold, ...
 
     def label(self, lang: str = "en") -> str:
         return self.name_zh if lang == "zh" else self.name_en
 
+    def abbr(self, lang: str = "en") -> str:
+        if lang == "zh":
+            return self.abbr_zh or self.name_zh[:1]
+        return self.abbr_en or self.name_en[:1].upper()
 
-# Defaults: fit-out costs are typical Beijing figures for small community
-# outlets (yuan); area is the net floor area the outlet needs (m2).
-DEFAULT_SERVICES: dict[str, dict] = {
-    "vegetable": {
-        "name_en": "vegetable retail", "name_zh": "蔬菜零售", "category": "retail",
-        "threshold_min": 15.0, "weight": 1.0, "fit_out_cost": 120_000.0, "area_m2": 60.0,
-    },
-    "breakfast": {
-        "name_en": "breakfast point", "name_zh": "早餐", "category": "catering",
-        "threshold_min": 15.0, "weight": 1.0, "fit_out_cost": 150_000.0, "area_m2": 40.0,
-    },
-    "repair": {
-        "name_en": "repair workshop", "name_zh": "便民维修", "category": "service",
-        "threshold_min": 15.0, "weight": 1.0, "fit_out_cost": 50_000.0, "area_m2": 15.0,
-    },
-    "pharmacy": {
-        "name_en": "pharmacy", "name_zh": "药店", "category": "retail",
-        "threshold_min": 15.0, "weight": 1.0, "fit_out_cost": 200_000.0, "area_m2": 50.0,
-    },
-}
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The space attributes (SPACE_ATTRIBUTES) this service needs."""
+        return tuple(a for a, on in (("water", self.needs_water), ("frontage", self.needs_frontage)) if on)
 
+
+# Every field a catalogue file or a scenario's [services.X] may set ("enabled" aside).
 SERVICE_FIELDS = (
-    "name_en", "name_zh", "category", "threshold_min", "weight", "fit_out_cost",
-    "area_m2", "min_floor", "no_bottled_gas_underground", "allowed_space_types",
+    "name_en", "name_zh", "abbr_en", "abbr_zh", "group", "category", "threshold_min", "weight", "fit_out_cost",
+    "area_m2", "area_max_m2", "min_floor", "no_bottled_gas_underground", "allowed_space_types", "needs_water",
+    "needs_frontage", "source",
 )
+SOURCE_KEYS = ("service", "threshold", "weight", "area", "cost", "rules")  # what a `source` table explains
 
 
-def eligible(service: Service, *, space_type: str, floor: int, gas: str) -> bool:
-    """Whether ``service`` may open in a space of this type, floor and gas supply."""
+@dataclass(frozen=True, kw_only=True)
+class SpaceDefault:
+    """What a space type is assumed to have when the candidate table leaves ``water`` / ``frontage`` empty."""
+
+    space_type: str
+    water: bool
+    frontage: bool | str  # True, False or GROUND_FLOOR (only on floor 1)
+    source: str = ""
+
+    def value(self, attribute: str, floor: int) -> bool:
+        v = self.water if attribute == "water" else self.frontage
+        return floor == 1 if v == GROUND_FLOOR else bool(v)
+
+
+def eligible(service: Service, *, space_type: str, floor: int, gas: str, water: bool = True,
+             frontage: bool = True) -> bool:
+    """Whether ``service`` may open in a space of this type, floor, gas supply, water and frontage."""
     if space_type not in service.allowed_space_types:
         return False
     if service.min_floor is not None and floor < service.min_floor:
         return False
     if service.no_bottled_gas_underground and floor < 0 and gas == "bottled":
         return False
-    return True
+    if service.needs_water and not water:
+        return False
+    return not (service.needs_frontage and not frontage)
 
 
-def ineligibility_reason(service: Service, *, space_type: str, floor: int, gas: str) -> str | None:
-    """A short English reason why ``service`` may not open here, or None."""
+def ineligibility_reason(service: Service, *, space_type: str, floor: int, gas: str, water: bool = True,
+                         frontage: bool = True) -> str | None:
+    """A short English reason why ``service`` may not open here, or None (the checker's own rules)."""
+    reasons = []
     if space_type not in service.allowed_space_types:
-        return f"space type {space_type} not allowed"
+        reasons.append(f"space type {space_type} not allowed")
     if service.min_floor is not None and floor < service.min_floor:
-        return f"floor {floor} below the deepest allowed ({service.min_floor})"
+        reasons.append(f"floor {floor} below the deepest allowed ({service.min_floor})")
     if service.no_bottled_gas_underground and floor < 0 and gas == "bottled":
-        return "bottled gas underground"
-    return None
+        reasons.append("bottled gas underground")
+    if service.needs_water and water is not True:
+        reasons.append("no water supply")
+    if service.needs_frontage and frontage is not True:
+        reasons.append("no street frontage")
+    return "; ".join(reasons) or None
 
 
-# 基本保障类业态 (basic-guarantee formats). The 2021 《城市一刻钟便民生活圈建设指南》
-# (MOFCOM and 10 other ministries, 2021-07-20) lists 菜市场/生鲜超市(菜店), 早餐店,
-# 维修点 and 药店 among them, so every default service is basic; 品质提升类业态
-# (quality-improvement formats: fitness, bookshops, speciality catering, ...)
-# are services a scenario adds. Grade rules use this as their default basic group.
+# basic4's basic group (基本保障类: vegetables, breakfast, repair, pharmacies, MOFCOM 2021 guide): the
+# default grade rules of a run folder that records none (solver/inputs/grades.py). A test checks
+# it equals the group of catalogues/basic4.toml.
 BASIC_SERVICES: tuple[str, ...] = ("vegetable", "breakfast", "repair", "pharmacy")

@@ -171,13 +171,16 @@ def rules_from_dict(data: Mapping[str, Any] | None, services: tuple[str, ...] | 
 
 
 def parse_grades(raw: Any, *, services: tuple[str, ...], declared: tuple[str, ...], problems: Problems,
-                 file: str) -> GradeRules:
+                 file: str, defaults: GradeRules | None = None, disabled: tuple[str, ...] = ()) -> GradeRules:
     """Validate a scenario's ``[grades]`` table; record every problem in ``problems``.
 
     ``services`` are the enabled, valid services; ``declared`` every enabled
-    service (a service with a problem of its own is not reported again here).
+    service (a service with a problem of its own is not reported again here);
+    ``disabled`` the catalogue's services that are off. ``defaults`` are the rules
+    where ``raw`` is silent (the catalogue's: solver/inputs/presets.py), else
+    :func:`default_grade_rules`.
     """
-    rules = default_grade_rules(services)
+    rules = default_grade_rules(services) if defaults is None else defaults
     if raw is None:
         return rules
     if not isinstance(raw, dict):
@@ -204,6 +207,9 @@ def parse_grades(raw: Any, *, services: tuple[str, ...], declared: tuple[str, ..
                     problems.add(file, "service listed twice", field=fld, value=v)
                 else:
                     kept.append(v)
+            elif v in disabled:
+                problems.add(file, f"service is disabled in this scenario: enable it with [services.{v}] enabled = "
+                             "true", field=fld, value=v)
             elif v not in declared:
                 problems.add(file, f"unknown or disabled service{did_you_mean(v, services)}; enabled: "
                              f"{', '.join(services)}", field=fld, value=v)

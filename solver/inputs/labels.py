@@ -2,8 +2,10 @@
 grades, service groups, reasons, and the texts of the reports.
 
 Reports and spreadsheets look words up here (through solver.report.labels.Labels) and
-never carry strings scattered through the code. A service's own names are part of its
-definition (catalogue.DEFAULT_SERVICES, overridable in a scenario).
+never carry strings scattered through the code. A service's own names and map marks
+(name_en, name_zh, abbr_en, abbr_zh) are part of its definition in the catalogue file
+(solver/inputs/catalogues/*.toml, overridable in a scenario) and reach the reports
+through the run folder's summary.json.
 """
 
 from __future__ import annotations
@@ -63,13 +65,15 @@ def space_type_label(key: str, lang: str = "en") -> str:
     return SPACE_TYPE_LABELS.get(key, {}).get(lang, key)
 
 
-# Short marks for map labels (one character each).
-SERVICE_ABBR: dict[str, dict[str, str]] = {
-    "vegetable": {"en": "V", "zh": "菜"},
-    "breakfast": {"en": "B", "zh": "早"},
-    "repair": {"en": "R", "zh": "修"},
-    "pharmacy": {"en": "P", "zh": "药"},
+# What a candidate space may need to have (the candidate table's optional columns water / frontage).
+SPACE_ATTRIBUTE_LABELS: dict[str, dict[str, str]] = {
+    "water": {"en": "water supply and drainage", "zh": "给排水"},
+    "frontage": {"en": "street frontage", "zh": "临街门面"},
 }
+
+
+def space_attribute_label(key: str, lang: str = "en") -> str:
+    return SPACE_ATTRIBUTE_LABELS.get(key, {}).get(lang, key)
 
 # Grades of a street or community (see solver/inputs/grades.py for the rules).
 GRADE_LABELS: dict[str, dict[str, str]] = {
@@ -84,6 +88,7 @@ SERVICE_GROUP_LABELS: dict[str, dict[str, str]] = {
     "basic": {"en": "basic services (基本保障类)", "zh": "基本保障类业态"},
     "improved": {"en": "improvement services (品质提升类)", "zh": "品质提升类业态"},
     "all": {"en": "all services", "zh": "全部业态"},
+    "none": {"en": "neither group", "zh": "未分类"},
 }
 
 # Why a (household, service) pair is still uncovered (uncovered.csv `reason`).
@@ -110,6 +115,9 @@ COLUMN_LABELS.update({
     "avg_pct_after": {"en": "average coverage after (%)", "zh": "规划后平均覆盖率(%)"},
     "sites": {"en": "spaces opened", "zh": "新建点位数"},
     "next_grade_needs": {"en": "to reach the next grade", "zh": "升级还需"},
+    "water": {"en": "water supply and drainage (1 = yes)", "zh": "给排水条件(1=有)"},
+    "frontage": {"en": "street frontage (1 = yes)", "zh": "临街门面(1=有)"},
+    "check_on_site": {"en": "check on site (assumed from the space type)", "zh": "需现场核实(按空间类型推定)"},
 })
 
 # Number formats of spreadsheet columns whose display depends on the language.
@@ -228,6 +236,26 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "tooltip_building": {"en": "{id} · {community}: {h} households", "zh": "{id} · {community}：{h}户"},
     "tooltip_missing": {"en": "missing after the plan: {list}", "zh": "规划后仍缺：{list}"},
     "tooltip_all": {"en": "every service within walking time", "zh": "全部业态步行可达"},
+    "catalogue": {"en": "service catalogue", "zh": "业态目录"},
+    "catalogue_title": {"en": "service catalogue: {title}", "zh": "业态目录：{title}"},
+    "catalogue_note": {"en": "Per service: its group, the walking time, the floor area the plan reserves (usual range "
+                             "in brackets), its own fit-out cost on top of the space's conversion, its weight in the "
+                             "plan and what a space must have. Where each number comes from: summary.json, "
+                             "catalogue.services.<service>.source.",
+                       "zh": "各业态：类别、步行时间、方案预留面积（括号内为常见范围）、"
+                             "业态自身装修费用（另计空间改造费用）、方案权重及对空间的要求。"
+                             "各数值来源见 summary.json 中 catalogue.services.<业态>.source。"},
+    "weight": {"en": "weight", "zh": "权重"},
+    "catalogue_group": {"en": "group", "zh": "类别"},
+    "needs": {"en": "space must have", "zh": "空间条件"},
+    "check_on_site_note": {"en": "⚠ check on site: {what} assumed from the space type",
+                           "zh": "⚠ 需现场核实：{what}按空间类型推定"},
+    "grades_source_catalogue": {"en": "Service groups and grade percentages come from the service catalogue "
+                                       "“{title}” (the shipped catalogues' percentages are project defaults: no "
+                                       "official thresholds exist); set them in the scenario's [grades] table.",
+                                "zh": "业态分类与覆盖率阈值取自业态目录“{title}”"
+                                      "（随软件提供的目录中阈值为本项目默认值，无官方统一标准），"
+                                      "可在方案文件 [grades] 中修改。"},
 }
 
 

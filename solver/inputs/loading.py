@@ -17,7 +17,6 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DefectError, Problems, did_you_mean
-from .catalogue import DEFAULT_SERVICES
 from .geo import parse_crs
 from .readers import file_digest
 from .scenario import Scenario
@@ -27,8 +26,6 @@ from .tables import District, TableSources, check_candidate_table, check_distric
 def table_sources(scenario: Scenario, *, frames: Mapping[str, pd.DataFrame | None] | None = None) -> TableSources:
     """What table validation needs from a valid scenario: its files, or the data frames given
     for a scenario without a file (solver.inputs.frames)."""
-    raw_services = scenario.raw.get("services", {}) if isinstance(scenario.raw, dict) else {}
-    declared = set(DEFAULT_SERVICES) | (set(raw_services) if isinstance(raw_services, dict) else set())
     given = dict(frames) if frames is not None else {
         "households": scenario.households, "candidates": scenario.candidates, "existing": scenario.existing,
         "network_nodes": scenario.network_nodes, "network_edges": scenario.network_edges}
@@ -40,7 +37,7 @@ def table_sources(scenario: Scenario, *, frames: Mapping[str, pd.DataFrame | Non
                         candidates=given.get("candidates"), existing=given.get("existing"),
                         network_nodes=given.get("network_nodes"), network_edges=given.get("network_edges"),
                         crs=parse_crs(scenario.crs), services=tuple(scenario.services),
-                        disabled_services=tuple(sorted(declared - set(scenario.services))),
+                        disabled_services=scenario.disabled_services, space_defaults=scenario.space_defaults,
                         conversion_cost_default=dict(scenario.conversion_cost_default),
                         street_caps=tuple(scenario.street_caps), scenario_fingerprint=fingerprint)
 

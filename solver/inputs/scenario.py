@@ -10,7 +10,6 @@ applied by solver/inputs/loading.py).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,9 +21,20 @@ from ..choices import Backend
 from ..errors import InputError, Problems, did_you_mean
 from ..paths import path_problem
 from . import ranges
-from .catalogue import CATEGORIES, DEFAULT_SERVICES, SERVICE_FIELDS, SPACE_TYPES, Service
+from .catalogue import SPACE_TYPES, Service, SpaceDefault
 from .grades import GradeRules, default_grade_rules, parse_grades
+from .presets import (
+    DEFAULT_CATALOGUE,
+    Catalogue,
+    catalogue_grade_rules,
+    load_catalogue,
+    parse_space_defaults,
+    preset,
+    space_defaults,
+)
 from .ranges import Range
+from .services import MergedServices, merge_services
+from .values import ranged as _ranged
 from .whatif import Resolved, resolve
 
 
@@ -97,6 +107,11 @@ class Scenario:
     grades: GradeRules = field(default_factory=lambda: default_grade_rules(()))  # [grades]: see solver/inputs/grades.py
     raw: dict = field(repr=False, compare=False, default_factory=dict)
     changes: Changes | None = None  # what-if changes to the tables (an extends chain)
+    # the catalogue the services come from (solver/inputs/presets.py), its services that are off,
+    # and what each space type is assumed to have where the candidate table is silent
+    catalogue: Catalogue = field(default_factory=lambda: preset(DEFAULT_CATALOGUE), repr=False)
+    disabled_services: tuple[str, ...] = ()
+    space_defaults: dict[str, SpaceDefault] = field(default_factory=lambda: dict(space_defaults()), repr=False)
 
     @property
     def source(self) -> str:
@@ -126,6 +141,7 @@ TOP_KEYS = {
     "name", "description", "crs", "mode", "budget_yuan", "data", "walking",
     "conversion_cost_default", "services", "street_caps", "must_open", "solve", "output", "grades",
 }
+TOP_KEYS |= {"catalogue", "space_defaults"}  # the service catalogue (solver/inputs/presets.py)
 TOP_KEYS |= {"extends", "existing", "candidates"}  # what-if keys: the extends chain and the table changes
 DATA_KEYS = {"households", "candidates", "existing", "network_nodes", "network_edges"}
 WALKING_KEYS = {"speed_m_per_min", "detour_factor", "max_snap_m"}
@@ -149,27 +165,6 @@ def _unknown(problems: Problems, file: str, section: str, keys, allowed) -> None
                          field=f"{section}{key}", show_value=False)
 
 
-def _number(problems: Problems, file: str, fld: str, value: Any, *, minimum: float | None = None,
-            strict: bool = False, integer: bool = False, maximum: float | None = None) -> float | None:
-    """Validate a number; record a problem and return None when it is not acceptable."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        problems.add(file, "must be a number", field=fld, value=value)
-        return None
-    if not math.isfinite(value):
-        problems.add(file, "must be finite", field=fld, value=value)
-        return None
-    if integer and float(value) != int(value):
-        problems.add(file, "must be a whole number", field=fld, value=value)
-        return None
-    if minimum is not None and (value <= minimum if strict else value < minimum):
-        problems.add(file, f"must be {'>' if strict else '>='} {minimum:g}", field=fld, value=value)
-        return None
-    if maximum is not None and value > maximum:
-        problems.add(file, f"must be <= {maximum:g}", field=fld, value=value)
-        return None
-    return value
-
-
 def _number_or(fallback: float, problems: Problems, file: str, fld: str, value: Any, rng: Range) -> float:
     """:func:`_ranged`, with ``fallback`` for a value that is not acceptable (its problem is recorded, so
     the fallback never reaches a Scenario)."""
@@ -177,92 +172,17 @@ def _number_or(fallback: float, problems: Problems, file: str, fld: str, value: 
     return fallback if v is None else v
 
 
-def _ranged(problems: Problems, file: str, fld: str, value: Any, rng: Range) -> float | None:
-    """A number within ``rng`` (solver/inputs/ranges.py); record a problem and return None when it is not."""
-    why = rng.problem(value)
-    if why is not None:
-        problems.add(file, why, field=fld, value=value)
-        return None
-    return value
+def _services(raw: dict, base: Path, problems: Problems, file: str) -> tuple[Catalogue | None, MergedServices]:
+    """The scenario's catalogue (``catalogue = ...``, default basic4) merged with its [services] overrides.
 
-
-def _services(raw_services: Any, problems: Problems, file: str) -> tuple[dict[str, Service], tuple[str, ...]]:
-    """Validated enabled services, and the keys of every enabled service (valid or not)."""
-    if raw_services is None:
-        raw_services = {}
-    if not isinstance(raw_services, dict):
-        problems.add(file, "must be a table of services", field="services", value=raw_services)
-        raw_services = {}
-    merged: dict[str, dict] = {k: dict(v) for k, v in DEFAULT_SERVICES.items()}
-    enabled: dict[str, bool] = {k: True for k in DEFAULT_SERVICES}
-    for key, over in raw_services.items():
-        fld = f"services.{key}"
-        if not isinstance(over, dict):
-            problems.add(file, "must be a table", field=fld, value=over)
-            continue
-        _unknown(problems, file, fld + ".", over.keys(), set(SERVICE_FIELDS) | {"enabled"})
-        base = merged.get(key, {})
-        if key not in merged:
-            missing = [f for f in ("category", "threshold_min", "fit_out_cost", "area_m2")
-                       if f not in over]
-            if missing:
-                hint = did_you_mean(key, list(merged))
-                what = (f"unknown service{hint}: a new service needs" if hint else
-                        "a new service needs")
-                problems.add(file, f"{what} {', '.join(missing)}", field=fld, show_value=False)
-        merged[key] = {**base, **{k: v for k, v in over.items() if k != "enabled"}}
-        enabled[key] = over.get("enabled", True)
-        if not isinstance(enabled[key], bool):
-            problems.add(file, "must be true or false", field=f"{fld}.enabled", value=enabled[key])
-            enabled[key] = True
-    out: dict[str, Service] = {}
-    for key, spec in merged.items():
-        if not enabled[key]:
-            continue
-        fld = f"services.{key}"
-        category = spec.get("category", "service")
-        if not isinstance(category, str) or category not in CATEGORIES:
-            problems.add(file, f"unknown category; allowed: {', '.join(CATEGORIES)}",
-                         field=f"{fld}.category", value=category)
-            continue
-        rule = CATEGORIES[category]
-        thr = _ranged(problems, file, f"{fld}.threshold_min", spec.get("threshold_min", 15.0), ranges.THRESHOLD_MIN)
-        weight = _ranged(problems, file, f"{fld}.weight", spec.get("weight", 1.0), ranges.WEIGHT)
-        fit = _ranged(problems, file, f"{fld}.fit_out_cost", spec.get("fit_out_cost", 0.0), ranges.COST_YUAN)
-        area = _ranged(problems, file, f"{fld}.area_m2", spec.get("area_m2", 0.0), ranges.SERVICE_AREA_M2)
-        min_floor = spec.get("min_floor", rule.min_floor)
-        if min_floor is not None:
-            min_floor = _ranged(problems, file, f"{fld}.min_floor", min_floor, ranges.FLOOR)
-            if min_floor == 0:
-                problems.add(file, "floor 0 does not exist: use 1 for the ground floor, -1 for B1",
-                             field=f"{fld}.min_floor", value=min_floor)
-        allowed = spec.get("allowed_space_types", list(SPACE_TYPES))
-        if not isinstance(allowed, (list, tuple)):
-            problems.add(file, f"must be a list of space types from: {', '.join(SPACE_TYPES)}",
-                         field=f"{fld}.allowed_space_types", value=allowed)
-            allowed = list(SPACE_TYPES)
-        for a in [a for a in allowed if not isinstance(a, str) or a not in SPACE_TYPES]:
-            problems.add(file, f"unknown space type{did_you_mean(a, SPACE_TYPES)}; allowed: "
-                         f"{', '.join(SPACE_TYPES)}", field=f"{fld}.allowed_space_types", value=a)
-        allowed = [a for a in allowed if isinstance(a, str) and a in SPACE_TYPES]
-        gas = spec.get("no_bottled_gas_underground", rule.no_bottled_gas_underground)
-        if not isinstance(gas, bool):
-            problems.add(file, "must be true or false", field=f"{fld}.no_bottled_gas_underground",
-                         value=gas)
-            gas = rule.no_bottled_gas_underground
-        if thr is None or weight is None or fit is None or area is None:
-            continue
-        out[key] = Service(
-            key=key, name_en=str(spec.get("name_en", key)), name_zh=str(spec.get("name_zh", key)),
-            category=category, threshold_min=float(thr), weight=float(weight),
-            fit_out_cost=float(fit), area_m2=float(area),
-            min_floor=None if min_floor is None else int(min_floor),
-            no_bottled_gas_underground=gas, allowed_space_types=tuple(allowed),
-        )
-    if not out and not problems.items:
-        problems.add(file, "at least one service must be enabled", field="services", show_value=False)
-    declared = tuple(k for k in merged if enabled[k])
-    return out, declared
+    When the catalogue cannot be loaded, its problems are recorded and no service is
+    validated (the overrides would only show follow-on problems).
+    """
+    catalogue = load_catalogue(raw.get("catalogue"), base=base, problems=problems, file=file)
+    if catalogue is None:
+        return None, MergedServices(services={}, declared=(), known=())
+    return catalogue, merge_services(catalogue.specs, catalogue.enabled, raw.get("services"), problems, file,
+                                     catalogue_name=catalogue.label)
 
 
 def _cap(problems: Problems, file: str, fld: str, spec: Any) -> StreetCap | None:
@@ -385,9 +305,14 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
                         ranges.DETOUR)
     snap = _number_or(500.0, problems, file, "walking.max_snap_m", walking.get("max_snap_m", 500.0), ranges.SNAP_M)
 
-    services, declared_services = _services(raw.get("services"), problems, file)
-    grades = parse_grades(raw.get("grades"), services=tuple(services), declared=declared_services,
-                          problems=problems, file=file)
+    catalogue, merged = _services(raw, base, problems, file)
+    services, declared_services = merged.services, merged.declared
+    grades = default_grade_rules(())
+    if catalogue is not None:
+        grades = parse_grades(raw.get("grades"), services=tuple(services), declared=declared_services,
+                              problems=problems, file=file, disabled=merged.disabled,
+                              defaults=catalogue_grade_rules(catalogue, services))
+    space = parse_space_defaults(raw.get("space_defaults"), problems, file)
 
     budget = raw.get("budget_yuan")
     if budget is not None:
@@ -441,10 +366,9 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
         must_raw = {}
     for key, value in must_raw.items():
         if key not in services:
-            if key in declared_services:
-                continue  # the service itself has a problem, reported above
-            if key in DEFAULT_SERVICES or (isinstance(raw.get("services"), dict)
-                                           and key in raw["services"]):
+            if key in declared_services or catalogue is None:
+                continue  # the service (or the catalogue) itself has a problem, reported above
+            if key in merged.known:
                 rule = "service is disabled in this scenario (enabled = false)"
             else:
                 rule = (f"unknown service{did_you_mean(key, declared_services)}; known: "
@@ -494,9 +418,10 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
         problems.add(file, why, field="name", value=name)
         name = default_name
 
-    if problems and check_tables_on_error:
+    if problems and check_tables_on_error and catalogue is not None:  # without it, services are unknown
         _check_tables_anyway(problems, file=file, paths=paths, crs=crs, services=declared_services,
-                             raw=raw, conversion=conv, caps=caps, later_checks=later_checks, max_snap_m=snap)
+                             disabled=merged.disabled, space=space, conversion=conv, caps=caps,
+                             later_checks=later_checks, max_snap_m=snap)
     problems.raise_if_any()
     files = {k: v if isinstance(v, Path) else None for k, v in paths.items()}  # data frames have no path
     return Scenario(
@@ -511,6 +436,8 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
         solve=SolveOptions(backend=Backend(backend), time_limit_s=float(tl), relative_gap=float(gap),
                            threads=int(threads), seed=int(seed)),
         output_dir=out_dir, grades=grades, raw=raw,
+        catalogue=catalogue if catalogue is not None else preset(DEFAULT_CATALOGUE),
+        disabled_services=merged.disabled, space_defaults=space,
     )
 
 
@@ -537,8 +464,9 @@ LaterChecks = Callable[[Any, float], Problems]
 
 
 def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Any], crs: str,
-                         services: tuple[str, ...], raw: dict, conversion: dict, caps: dict,
-                         later_checks: LaterChecks | None = None, max_snap_m: float = 500.0) -> None:
+                         services: tuple[str, ...], disabled: tuple[str, ...], space: dict[str, SpaceDefault],
+                         conversion: dict, caps: dict, later_checks: LaterChecks | None = None,
+                         max_snap_m: float = 500.0) -> None:
     """Add the data files' problems to a scenario that has problems of its own.
 
     Only what the scenario gives reliably is used: files that exist (or data frames),
@@ -558,14 +486,11 @@ def _check_tables_anyway(problems: Problems, *, file: str, paths: dict[str, Any]
         in_crs = parse_crs(crs) if crs else None
     except ValueError:
         in_crs = None
-    given = raw.get("services")
-    raw_services = given if isinstance(given, dict) else {}
-    disabled = tuple(sorted((set(DEFAULT_SERVICES) | set(raw_services)) - set(services)))
     conv = {k: 0.0 for k in (conversion if isinstance(conversion, dict) else {}) if k in SPACE_TYPES}
     src = TableSources(scenario_file=file, households=usable["households"],
                        candidates=usable["candidates"], existing=usable["existing"],
                        network_nodes=usable["network_nodes"], network_edges=usable["network_edges"],
-                       crs=in_crs, services=services, disabled_services=disabled,
+                       crs=in_crs, services=services, disabled_services=disabled, space_defaults=space,
                        conversion_cost_default=conv, street_caps=tuple(caps))
     try:
         if later_checks is None or in_crs is None or src.households is None or src.candidates is None:

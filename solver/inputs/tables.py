@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from pyproj import CRS
 
 from ..errors import DefectError, Problem, Problems, did_you_mean
 from . import ranges
-from .catalogue import GAS_SUPPLY, SPACE_TYPES
+from .catalogue import GAS_SUPPLY, SPACE_ATTRIBUTES, SPACE_TYPES, SpaceDefault
 from .geo import area_of_use_text, coordinate_hints, crs_label, outside_area_of_use, project, working_crs
 from .ranges import Range
 from .readers import RawTable, Source, TableInput, read_raw, source_digest, source_name
@@ -32,6 +33,9 @@ from .textfiles import CANDIDATES
 
 TRUE_WORDS = {"true", "1", "yes", "y", "t", "all", "是"}
 FALSE_WORDS = {"", "false", "0", "no", "n", "f", "none", "nan", "否"}
+# the candidate columns water / frontage (an empty cell: the space type's default, not "no")
+YES_WORDS = ("yes", "y", "true", "t", "1", "是", "有")
+NO_WORDS = ("no", "n", "false", "f", "0", "否", "无")
 LIST_SEPARATORS = re.compile(r"[,;，；、\s]+")
 THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 BASEMENT = re.compile(r"[Bb](\d+)")  # B1 = -1
@@ -41,7 +45,7 @@ STOREY = re.compile(r"(?:[Ff](\d+)|(\d+)[Ff])")  # F1 / 1F = 1
 @dataclass(frozen=True, kw_only=True)
 class Column:
     name: str
-    kind: str  # id | str | int | float | enum | floor
+    kind: str  # id | str | int | float | enum | floor | yesno
     required: bool = True
     range: Range | None = None  # the values accepted (solver/inputs/ranges.py)
     minimum: float | None = None  # without a range: the least value accepted (> with ``strict``)
@@ -96,6 +100,8 @@ CANDIDATE_COLUMNS = (
     Column(name="conversion_cost", kind="float", required=False, range=ranges.COST_YUAN),
     Column(name="community", kind="str", required=False),
     Column(name="gas", kind="enum", required=False, choices=GAS_SUPPLY),
+    Column(name="water", kind="yesno", required=False),
+    Column(name="frontage", kind="yesno", required=False),
 )
 EXISTING_COLUMNS = (
     Column(name="id", kind="id"),
@@ -130,6 +136,14 @@ def parse_numbers(text: np.ndarray) -> np.ndarray:
     if sep.any():
         s[sep] = s[sep].str.replace(",", "", regex=False)
     return pd.to_numeric(s.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+
+
+def parse_yes_no(text: np.ndarray) -> np.ndarray:
+    """True / False for the words of YES_WORDS / NO_WORDS (any case, full-width allowed); None otherwise."""
+    words = pd.Series(np.asarray(text, dtype=object), dtype=object).map(
+        lambda v: unicodedata.normalize("NFKC", str(v)).strip().lower())
+    table = {**dict.fromkeys(YES_WORDS, True), **dict.fromkeys(NO_WORDS, False)}
+    return np.array([table.get(w) for w in words], dtype=object)
 
 
 def _isin(values: np.ndarray, choices) -> np.ndarray:
@@ -204,6 +218,11 @@ def _typed_columns(raw: RawTable, spec: tuple[Column, ...], problems: Problems) 
                             "unknown value{hint}; must be one of: " + ", ".join(col.choices), text,
                             col.choices)
             out[col.name] = text
+        elif col.kind == "yesno":
+            out[col.name] = parse_yes_no(text)
+            bad = ~empty & pd.isna(out[col.name])
+            _report(problems, raw, bad, col.name, f"must be yes or no ({', '.join(YES_WORDS)} / "
+                    f"{', '.join(NO_WORDS)}), or empty for the space type's default", text)
         elif col.kind == "str":
             if col.required:
                 _report(problems, raw, empty, col.name, "must not be empty", text)
@@ -386,6 +405,8 @@ class TableSources:
     street_caps: tuple[str, ...] = ()
     scenario_fingerprint: str | None = None  # None: the SHA-256 of the scenario file
     names: dict[str, str] = field(default_factory=dict)  # table key -> how messages name it (default: file name)
+    # water / frontage of a space type where the candidate table is silent (None: the shared defaults)
+    space_defaults: Mapping[str, SpaceDefault] | None = None
 
     def tables(self) -> dict[str, TableInput]:
         """The tables given, by key."""
@@ -563,6 +584,23 @@ def _frame(table: _Table, spec: tuple[Column, ...], *, located: bool = True) -> 
     return frame
 
 
+def _space_attributes(cand: pd.DataFrame, defaults: Mapping[str, SpaceDefault] | None) -> None:
+    """Resolve ``water`` / ``frontage`` (bool): the table's value, else the space type's default
+    (``<attribute>_source`` says which: ``table`` or ``default``)."""
+    if defaults is None:
+        from .presets import space_defaults
+
+        defaults = space_defaults()
+    types, floors = cand["space_type"].to_numpy(), cand["floor"].to_numpy()
+    for attr in SPACE_ATTRIBUTES:
+        given = cand[attr].to_numpy(dtype=object) if attr in cand else np.full(len(cand), None, dtype=object)
+        assumed = pd.isna(given)
+        value = [bool(g) if not a else defaults[t].value(attr, int(f))
+                 for g, a, t, f in zip(given, assumed, types, floors)]
+        cand[attr] = np.array(value, dtype=bool)
+        cand[f"{attr}_source"] = np.where(assumed, "default", "table")
+
+
 def read_tables(src: TableSources) -> District:
     """Read and validate every table named by ``src``; raise InputError listing all problems."""
     district, problems = check_district(src)
@@ -602,7 +640,7 @@ def check_district(src: TableSources) -> tuple[District | None, Problems]:
         if opt not in hh:
             hh[opt] = "" if opt == "name" else np.nan
 
-    cand = _candidate_frame(checked, keep.get("candidates"))
+    cand = _candidate_frame(checked, keep.get("candidates"), src.space_defaults)
 
     if checked.existing is not None and checked.existing.raw.n and "existing" not in keep.get("unusable", ()):
         existing = rows(_frame(checked.existing, EXISTING_COLUMNS), "existing")
@@ -682,8 +720,10 @@ def _encoding_warnings(read: dict[str, _Table | None]):
                           "as UTF-8 to be sure", show_value=False)
 
 
-def _candidate_frame(checked: _Checked, keep: np.ndarray | None) -> pd.DataFrame:
-    """The checked candidate table as a frame (the rows of ``keep``), in the input CRS."""
+def _candidate_frame(checked: _Checked, keep: np.ndarray | None,
+                     space_defaults: Mapping[str, SpaceDefault] | None) -> pd.DataFrame:
+    """The checked candidate table as a frame (the rows of ``keep``), in the input CRS, with its spaces'
+    water / frontage resolved (``space_defaults`` where the table is silent)."""
     if checked.cand is None:
         raise DefectError("no candidate table to make a frame of")
     cand = _frame(checked.cand, CANDIDATE_COLUMNS)
@@ -696,6 +736,7 @@ def _candidate_frame(checked: _Checked, keep: np.ndarray | None) -> pd.DataFrame
         cand["gas"] = GAS_SUPPLY[0]
     if "community" not in cand:
         cand["community"] = ""
+    _space_attributes(cand, space_defaults)
     return cand
 
 
@@ -713,7 +754,7 @@ def check_candidate_table(src: TableSources, table: TableInput, *, work: CRS | N
     if None in bad:
         return None, problems
     keep = ~np.isin(checked.cand.rows, np.array(bad, dtype=np.int64))
-    cand = _candidate_frame(checked, keep)
+    cand = _candidate_frame(checked, keep, src.space_defaults)
     if len(cand) and src.crs is not None and work is not None:
         cand["x"], cand["y"] = project(src.crs, work, cand["x"].to_numpy(), cand["y"].to_numpy())
     return cand.reset_index(drop=True), problems

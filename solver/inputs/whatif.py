@@ -51,6 +51,7 @@ from typing import Any
 
 from ..errors import InputError, Problem, Problems, UsageError
 from ..paths import path_problem
+from .presets import is_path
 from .readers import read_toml
 
 SET_SOURCE = "--set"
@@ -154,6 +155,8 @@ def _rebase(value: Any, src_dir: Path, dst_dir: Path) -> Any:
 def _rebase_paths(raw: dict, src_dir: Path, dst_dir: Path) -> None:
     if os.path.abspath(src_dir) == os.path.abspath(dst_dir):
         return
+    if isinstance(raw.get("catalogue"), str) and is_path(raw["catalogue"]):  # a catalogue file, not a preset name
+        raw["catalogue"] = _rebase(raw["catalogue"], src_dir, dst_dir)
     for sect, key in PATH_FIELDS:
         table = raw.get(sect)
         if isinstance(table, dict) and key in table:
@@ -268,6 +271,8 @@ def _apply_set(merged: dict, origins: dict, keys: tuple[str, ...], value: Any, l
             return
         node = nxt
     if keys[:1] + keys[-1:] in PATH_FIELDS and len(keys) == 2:
+        value = _rebase(value, Path.cwd(), leaf_dir)
+    if keys == ("catalogue",) and isinstance(value, str) and is_path(value):
         value = _rebase(value, Path.cwd(), leaf_dir)
     if isinstance(node.get(keys[-1]), dict) and isinstance(value, dict):
         _merge(node[keys[-1]], value, origins, SET_SOURCE, keys)

@@ -19,7 +19,8 @@ from typing import Any
 
 from ..errors import DefectError, Problems, did_you_mean
 from ..inputs import ranges
-from ..inputs.catalogue import DEFAULT_SERVICES, SPACE_TYPES
+from ..inputs.catalogue import SPACE_TYPES
+from ..inputs.presets import DEFAULT_CATALOGUE, preset
 from ..inputs.readers import read_toml
 from .tags import Rule, parse_rule
 
@@ -236,11 +237,12 @@ def validate(raw: dict, *, file: str) -> Settings:
     if not isinstance(existing_raw, dict):
         problems.add(file, "must be a table of service = [rules]", field="existing", value=existing_raw)
         existing_raw = {}
+    known = list(preset(DEFAULT_CATALOGUE).specs)  # the starter scenario uses the default catalogue
     for service, rules in existing_raw.items():
         fld = f"existing.{service}"
-        if service not in DEFAULT_SERVICES:
-            problems.add(file, f"unknown service{did_you_mean(service, DEFAULT_SERVICES)}: the tag mapping "
-                         f"can only name services of the catalogue ({', '.join(DEFAULT_SERVICES)}); "
+        if service not in known:
+            problems.add(file, f"unknown service{did_you_mean(service, known)}: the tag mapping "
+                         f"can only name services of the catalogue ({', '.join(known)}); "
                          "add a new service to the scenario and its facilities to existing.csv by hand",
                          field=fld, value=service)
             continue

@@ -76,6 +76,8 @@ def _translate(frame: pd.DataFrame, L: Labels) -> pd.DataFrame:
         out["services"] = [L.service_list(v) for v in out["services"]]
     if "space_type" in out.columns:
         out["space_type"] = [L.space_type(v) for v in out["space_type"]]
+    if "check_on_site" in out.columns:
+        out["check_on_site"] = [L.space_attributes(v) for v in out["check_on_site"]]
     return out
 
 

@@ -27,7 +27,7 @@ from .svgmap import (
     UNCOVERED,
     MapGeometry,
     ramp,
-    service_colour,
+    service_colours,
     street_boxes,
     street_css,
     svg_map,
@@ -96,9 +96,10 @@ def _panel(run: RunData, ev: Evaluation, L: Labels, a: AreaEvaluation, uncovered
                f'<th>{escape(L.column("service"))}</th><th class="n">{escape(L("threshold"))}</th>'
                f'<th class="n">{escape(L("before"))}</th><th class="n">{escape(L("after"))}</th><th></th>'
                f"</tr></thead><tbody>")
-    for k, s in enumerate(ev.services):
+    colours = service_colours(list(ev.services))
+    for s in ev.services:
         pb, pa = a.pct_before(s), a.pct_after(s)
-        out.append(f'<tr><td><span class="svcdot" style="background:{service_colour(k)}"></span>'
+        out.append(f'<tr><td><span class="svcdot" style="background:{colours[s]}"></span>'
                    f'{escape(L.service(s))}</td><td class="n">{escape(L.minutes(run.services[s].threshold_min))}</td>'
                    f'<td class="n">{escape(L.pct(pb))}</td><td class="n"><b>{escape(L.pct(pa))}</b></td>'
                    f'<td><div class="bar"><i class="after" style="width:{pa or 0:.1f}%"></i>'
@@ -186,6 +187,7 @@ def _floor(L: Labels, floor: int) -> str:
 
 def _sites_table(run: RunData, L: Labels) -> str:
     services = list(run.services)
+    colours = service_colours(services)
     cols = ["rank", "street_rank", "name", "street", "community", "space_type", "floor", "area_m2", "services",
             "cost", "cumulative_cost"]
     numeric = {"rank", "street_rank", "floor", "area_m2", "cost", "cumulative_cost"}
@@ -196,14 +198,18 @@ def _sites_table(run: RunData, L: Labels) -> str:
     ranked = run.ranked.copy()
     ranked["street_rank"] = ranked.groupby("street").cumcount() + 1 if len(ranked) else []
     rows = []
-    for r in ranked.itertuples(index=False):
-        svc = "".join(f'<span class="svcdot" style="background:{service_colour(services.index(s))}"></span>'
+    checks = (ranked["check_on_site"].fillna("").astype(str).tolist() if "check_on_site" in ranked
+              else [""] * len(ranked))
+    for r, check in zip(ranked.itertuples(index=False), checks):
+        note = "" if not check else (
+            '<br><span class="muted">' + escape(L("check_on_site_note", what=L.space_attributes(check))) + "</span>")
+        svc = "".join(f'<span class="svcdot" style="background:{colours[s]}"></span>'
                       for s in str(r.services).split(";") if s in services)
         news = [int(getattr(r, "new_" + s)) for s in services]
         rows.append(
             f'<tr id="site-{escape(str(r.id))}" data-street="{escape(str(r.street))}"><td class="n">{int(r.rank)}</td>'
             f'<td class="n">{int(r.street_rank)}</td><td class="nm"><b>{escape(str(r.name))}</b> <span class="muted">'
-            f'{escape(str(r.id))}</span></td><td class="nw">{escape(str(r.street))}</td><td class="nw">'
+            f'{escape(str(r.id))}</span>{note}</td><td class="nw">{escape(str(r.street))}</td><td class="nw">'
             f'{escape(str(r.community))}</td><td class="nw">{escape(L.space_type(r.space_type))}</td>'
             f'<td class="n">{escape(_floor(L, int(r.floor)))}</td><td class="n">{float(r.area_m2):,.1f}</td>'
             f'<td class="sv">{svc}{escape(L.service_list(r.services))}</td>'
@@ -218,7 +224,48 @@ def _sites_table(run: RunData, L: Labels) -> str:
             f'<tr>{head2}</tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
 
 
-def _rules(ev: Evaluation, L: Labels) -> str:
+def _title(L: Labels, record: dict) -> str:
+    return str(record.get(f"title_{L.lang}") or record.get("name") or "")
+
+
+def _wide_css(services: list[str]) -> str:
+    """With many services, "what the next grade needs" lists many: a wider cell keeps the rows short."""
+    if len(services) <= 6:
+        return ""
+    return f"td.needs{{min-width:{min(520, 260 + 30 * (len(services) - 6))}px}}"
+
+
+def _catalogue_card(run: RunData, L: Labels) -> str:
+    """The services of a run that records its catalogue (summary.json): group, numbers, space needs."""
+    record = run.catalogue
+    if record is None:
+        return ""
+    specs = run.summary.get("parameters", {}).get("services", {})
+    extra = record.get("services", {}) if isinstance(record.get("services"), dict) else {}
+    colours = service_colours(list(run.services))
+    head = "".join(f"<th{' class=n' if n else ''}>{escape(t)}</th>" for t, n in (
+        (L.column("service"), False), (L("catalogue_group"), False),
+        (L("threshold"), True), (L.column("area_m2"), True), (L.column("fit_out_cost"), True), (L("weight"), True),
+        (L("needs"), False)))
+    rows = []
+    for s, info in run.services.items():
+        spec, more = specs.get(s, {}), extra.get(s, {})
+        area = f"{float(spec.get('area_m2', 0)):,.0f}"
+        if more.get("area_max_m2") is not None:
+            area += f" (–{float(more['area_max_m2']):,.0f})"
+        needs = L("list_sep").join(L.space_attribute(a) for a in ("water", "frontage") if more.get(f"needs_{a}"))
+        group = more.get("group") or "none"
+        rows.append(f'<tr><td><span class="svcdot" style="background:{colours[s]}"></span>{escape(L.service(s))}</td>'
+                    f"<td>{escape(L.group(group) if group in ('basic', 'improved', 'none') else group)}</td>"
+                    f'<td class="n">{escape(L.minutes(info.threshold_min))}</td><td class="n">{area}</td>'
+                    f'<td class="n">{L.int(spec.get("fit_out_cost"))}</td>'
+                    f'<td class="n">{float(spec.get("weight", 1)):g}</td><td>{escape(needs or L("na"))}</td></tr>')
+    return (f'<div class="wide"><section class="card" id="catalogue-card"><h2>'
+            f'{escape(L("catalogue_title", title=_title(L, record)))}</h2><p class="note">{escape(L("catalogue_note"))}'
+            f'</p><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></section></div>')
+
+
+def _rules(run: RunData, ev: Evaluation, L: Labels) -> str:
     r = ev.rules
     out = [f'<section class="card" id="rules-card"><h2>{escape(L("grades_title"))}</h2>'
            f'<p class="note">{escape(L("grades_intro"))}</p><ul class="rules">']
@@ -230,7 +277,9 @@ def _rules(ev: Evaluation, L: Labels) -> str:
         members = r.group(g)
         text = L("list_sep").join(L.service(s) for s in members) if members else L("grades_group_empty")
         out.append(f"<li>{escape(L('grades_group_members', group=L.group(g), members=text))}</li>")
-    out.append(f'</ul><p class="note">{escape(L("grades_source"))}</p></section>')
+    record = run.catalogue
+    source = L("grades_source") if record is None else L("grades_source_catalogue", title=_title(L, record))
+    out.append(f'</ul><p class="note">{escape(source)}</p></section>')
     return "".join(out)
 
 
@@ -259,11 +308,12 @@ def _legend(run: RunData, L: Labels) -> str:
                f'{escape(L("legend_uncovered_area"))}</div>')
     out.append('<div class="row"><svg width="16" height="16" viewBox="-8 -8 16 16"><circle r="6.5" fill="#fff" '
                f'stroke="#111" stroke-width="2.2"/></svg>{escape(L("legend_chosen"))}</div>')
-    marks = " ".join(f'<span style="color:{service_colour(k)};font-weight:700">{escape(L.abbr(s))}</span> '
-                     f"{escape(L.service(s))}" for k, s in enumerate(services))
+    svc_colours = service_colours(services)
+    marks = " ".join(f'<span style="color:{svc_colours[s]};font-weight:700">{escape(L.abbr(s))}</span> '
+                     f"{escape(L.service(s))}" for s in services)
     out.append(f'<div class="row note">{marks}</div>')
-    dots = "".join(f'<path transform="translate({5 + 9 * k} 6)" d="M0-4L4 0L0 4L-4 0Z" fill="{service_colour(k)}" '
-                   f'stroke="#222" stroke-width=".8"/>' for k in range(n))
+    dots = "".join(f'<path transform="translate({5 + 9 * k} 6)" d="M0-4L4 0L0 4L-4 0Z" fill="{svc_colours[s]}" '
+                   f'stroke="#222" stroke-width=".8"/>' for k, s in enumerate(services))
     out.append(f'<div class="row"><svg width="{9 * n + 2}" height="12">{dots}</svg>{escape(L("legend_existing"))}'
                f"</div>")
     out.append('<div class="row"><svg width="12" height="12"><rect x="2" y="2" width="8" height="8" fill="#fff" '
@@ -288,7 +338,9 @@ def _about(run: RunData, L: Labels) -> str:
     return (f'<footer><h3>{escape(L("about_title"))}</h3>'
             f'<p>{escape(L("scenario"))}: <b>{escape(str(scen.get("name", run.name)))}</b> — '
             f'{escape(str(scen.get("description", "")))}</p>'
-            f'<p>{escape(L("status"))}: {escape(status)}</p><p>{escape(L("travel"))}: {escape(how)}</p>'
+            + (f'<p>{escape(L("catalogue"))}: {escape(_title(L, run.catalogue))} '
+               f'({escape(str(run.catalogue.get("name", "")))})</p>' if run.catalogue is not None else "")
+            + f'<p>{escape(L("status"))}: {escape(status)}</p><p>{escape(L("travel"))}: {escape(how)}</p>'
             f'<p>{escape(L("coords_note"))}</p><p>{escape(L("generated_by", version=version))}</p></footer>')
 
 
@@ -321,7 +373,8 @@ def render_html(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) 
         "<!DOCTYPE html>\n",
         f'<html lang="{"zh-CN" if L.lang == "zh" else "en"}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title><style>{_asset('report.css')}{street_css(streets)}</style></head><body>",
+        f"<title>{escape(title)}</title><style>{_asset('report.css')}{street_css(streets)}{_wide_css(services)}"
+        "</style></head><body>",
         f'<header><h1>{escape(title)}</h1><p class="desc">{escape(description)}</p>',
         f'<div class="controls"><label>{escape(L("street"))} <select id="area">{"".join(opts)}</select></label>',
         f'<label>{escape(L("show_on_map"))} <select id="mode">{"".join(modes)}</select></label>',
@@ -334,7 +387,8 @@ def render_html(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) 
         f'<div class="wide">{_streets_table(ev, L)}</div>',
         f'<div class="wide">{_sites_table(run, L)}</div>',
         f'<div class="wide">{_communities_table(ev, L)}</div>',
-        f'<div class="wide">{_rules(ev, L)}</div>',
+        f'<div class="wide">{_rules(run, ev, L)}</div>',
+        _catalogue_card(run, L),
         _about(run, L),
         f'<script type="application/json" id="report-data">{data_json}</script>',
         f"<script>{_asset('report.js')}</script></body></html>\n",

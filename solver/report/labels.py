@@ -18,6 +18,7 @@ from ..inputs.labels import (
     UNCOVERED_REASONS,
     column_label,
     report_label,
+    space_attribute_label,
     space_type_label,
 )
 from .rundata import ServiceInfo
@@ -52,6 +53,14 @@ class Labels:
 
     def space_type(self, key: str) -> str:
         return space_type_label(str(key), self.lang)
+
+    def space_attribute(self, key: str) -> str:
+        """``water`` / ``frontage`` in words."""
+        return space_attribute_label(str(key), self.lang)
+
+    def space_attributes(self, joined: str) -> str:
+        """``'water;frontage'`` (as in the CSV files) in words."""
+        return self("list_sep").join(self.space_attribute(a) for a in str(joined).split(";") if a)
 
     def column(self, key: str) -> str:
         """A column header; ``new_<service>`` and friends name the service."""

@@ -28,7 +28,17 @@ from ..paths import safe_file_name, unique_file_names
 from .evaluation import AreaEvaluation, Evaluation
 from .labels import Labels
 from .rundata import RunData
-from .svgmap import COVERED_NEW, COVERED_OLD, STREET_TINTS, UNCOVERED, MapGeometry, nice_length, ramp, service_colour
+from .svgmap import (
+    COVERED_NEW,
+    COVERED_OLD,
+    STREET_TINTS,
+    UNCOVERED,
+    MapGeometry,
+    nice_length,
+    ramp,
+    service_colour,
+    service_colours,
+)
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
@@ -90,6 +100,7 @@ class _Painter:
     def __init__(self, run: RunData, geo: MapGeometry, labels: Labels):
         self.run, self.geo, self.L = run, geo, labels
         self.services = list(run.services)
+        self.colours = service_colours(self.services)
         self.unit = geo.cells.reach
 
     def figure(self, box: tuple[float, float, float, float], *, legend_rows: int):
@@ -176,11 +187,11 @@ class _Painter:
         if not len(ex):
             return
         keys = ex["service"].astype(str).to_numpy()
-        for k, s in enumerate(self.services):
+        for s in self.services:
             m = keys == s
             if only is not None and s != only or not m.any():
                 continue
-            ax.scatter(self.geo.ex[m], self.geo.ey[m], s=22, marker="D", c=service_colour(k), edgecolors="#222",
+            ax.scatter(self.geo.ex[m], self.geo.ey[m], s=22, marker="D", c=self.colours[s], edgecolors="#222",
                        linewidths=0.5, zorder=6)
 
     def sites(self, ax, *, only_service: str | None = None, only_street: str | None = None,
@@ -203,9 +214,8 @@ class _Painter:
                     fontweight="bold", zorder=8)
             dx = self.unit * (0.55 if not big else 0.35)
             for s in svc:
-                k = self.services.index(s) if s in self.services else 0
                 ax.text(x + dx, y, self.L.abbr(s), ha="left", va="center", fontsize=8 if not big else 9.5,
-                        fontweight="bold", color=service_colour(k), zorder=8, path_effects=halo)
+                        fontweight="bold", color=service_colour(self.colours, s), zorder=8, path_effects=halo)
                 dx += self.unit * (0.75 if self.L.lang == "zh" else 0.5) * (1.0 if not big else 0.55)
 
     def names(self, ax, items: list[tuple[str, tuple[float, float] | None]], *, size: float = 10.0) -> None:
@@ -284,8 +294,23 @@ def _street_box(geo: MapGeometry, street: str) -> tuple[float, float, float, flo
     return a - m, b - m, c + m, d + m
 
 
-def _marks_entry(p: _Painter) -> str:
-    return "  ".join(f"{p.L.abbr(s)} {p.L.service(s)}" for s in p.services)
+MARKS_WIDTH = 70  # display width of one legend line of service marks (a CJK character counts 2)
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _marks_entries(p: _Painter) -> list[str]:
+    """The service marks ("V vegetable retail  B breakfast point ..."), in lines that fit a legend column."""
+    lines: list[str] = []
+    for s in p.services:
+        item = f"{p.L.abbr(s)} {p.L.service(s)}"
+        if lines and _width(lines[-1]) + 2 + _width(item) <= MARKS_WIDTH:
+            lines[-1] += "  " + item
+        else:
+            lines.append(item)
+    return lines
 
 
 def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, out_dir: Path) -> MapFiles:
@@ -306,9 +331,10 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
         (L("legend_uncovered_area"), {"kind": "patch", "facecolor": (0.70, 0.09, 0.17, 0.08), "edgecolor": UNCOVERED,
                                       "hatch": "////"}),
         (L("legend_chosen"), {"color": "white", "edge": "#111", "size": 10}),
-        (L("legend_existing"), {"color": service_colour(0), "marker": "D", "size": 6}),
-        (_marks_entry(p), {"color": "white", "edge": "white", "size": 1}),
+        (L("legend_existing"), {"color": service_colour(p.colours, p.services[0]) if p.services else "#666",
+                                "marker": "D", "size": 6}),
     ]
+    common_symbols += [(line, {"color": "white", "edge": "white", "size": 1}) for line in _marks_entries(p)]
     with matplotlib.rc_context(rc), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from")
         files_services: dict[str, Path] = {}
@@ -352,7 +378,7 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
                            (L("legend_uncovered"), {"color": UNCOVERED}),
                            (L("legend_uncovered_area"), common_symbols[0][1]),
                            (L("legend_chosen"), common_symbols[1][1]),
-                           (f'{L("layer_existing")}: {L.service(s)}', {"color": service_colour(k), "marker": "D",
+                           (f'{L("layer_existing")}: {L.service(s)}', {"color": p.colours[s], "marker": "D",
                                                                       "size": 6})])
             path = out_dir / f"service_{unique_file_names(run.services)[s]}.png"
             _save(fig, path)

@@ -14,9 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DefectError, InputError, Problem, Problems
-from ..inputs.catalogue import DEFAULT_SERVICES
 from ..inputs.grades import GradeRules, rules_from_dict
-from ..inputs.labels import SERVICE_ABBR
+from ..inputs.presets import DEFAULT_CATALOGUE, implicit_marks, preset
 from ..runfolders import COUNT, FLAG, ID, NUMBER, TEXT, check_folder, read_layer, read_summary
 
 # file -> columns the reports need, of their kinds (solver/runfolders.py); services add per-service columns
@@ -49,6 +48,7 @@ class ServiceInfo:
     threshold_min: float
     abbr_en: str
     abbr_zh: str
+    group: str = ""  # basic / improved / none, as the run's catalogue record says ("" without one)
 
     def label(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -78,22 +78,32 @@ class RunData:
         return str(self.summary.get("scenario", {}).get("name", self.folder.name))
 
     @property
+    def catalogue(self) -> dict | None:
+        """summary.json's ``catalogue`` record; None for a run of the default catalogue that needs none."""
+        record = self.summary.get("catalogue")
+        return record if isinstance(record, dict) else None
+
+    @property
     def streets(self) -> list[str]:
         """Every street with households, sorted (the order of sheets and selectors)."""
         return sorted(self.households["street"].astype(str).unique())
 
 
-def _service_info(key: str, spec: dict) -> ServiceInfo:
-    base = DEFAULT_SERVICES.get(key, {})
+def _service_info(key: str, spec: dict, record: dict) -> ServiceInfo:
+    """A service of the run: ``spec`` from summary.json ``parameters.services``, ``record`` its entry in the
+    ``catalogue`` record (empty in a folder without one, which reads as basic4's)."""
+    base = preset(DEFAULT_CATALOGUE).specs.get(key, {})
     name_en = str(spec.get("name_en") or base.get("name_en") or key)
     name_zh = str(spec.get("name_zh") or base.get("name_zh") or name_en)
-    abbr = SERVICE_ABBR.get(key, {})
+    abbr_en, abbr_zh = implicit_marks(key, name_en, name_zh)
     return ServiceInfo(key=key, name_en=name_en, name_zh=name_zh,
                        threshold_min=float(spec.get("threshold_min", base.get("threshold_min", 15.0))),
-                       abbr_en=abbr.get("en", name_en[:1].upper()), abbr_zh=abbr.get("zh", name_zh[:1]))
+                       abbr_en=str(record.get("abbr_en") or abbr_en), abbr_zh=str(record.get("abbr_zh") or abbr_zh),
+                       group=str(record.get("group", "")))
 
 
-TEXT_COLUMNS = ("id", "name", "street", "community", "services", "service", "reason", "space_type", "gas")
+TEXT_COLUMNS = ("id", "name", "street", "community", "services", "service", "reason", "space_type", "gas",
+                "check_on_site")
 
 
 def read_run(folder: str | Path) -> RunData:
@@ -114,10 +124,14 @@ def read_run(folder: str | Path) -> RunData:
         problems.add(str(folder / "summary.json"), "has no services (an object per service)",
                      field="parameters.services", show_value=False)
         raise InputError(problems.items)
+    given = summary.get("catalogue") if summary is not None else None
+    record: dict = given if isinstance(given, dict) else {}
+    given = record.get("services")
+    extra: dict = given if isinstance(given, dict) else {}
     services: dict[str, ServiceInfo] = {}
     for k, v in (specs or {}).items():
         try:
-            services[k] = _service_info(k, v)
+            services[k] = _service_info(k, v, extra[k] if isinstance(extra.get(k), dict) else {})
         except (TypeError, ValueError):
             problems.add(str(folder / "summary.json"), "must give the service's settings (threshold_min a number)",
                          field=f"parameters.services.{k}", show_value=False)

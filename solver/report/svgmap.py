@@ -15,6 +15,7 @@ screen pixel) that the page's script maintains.
 
 from __future__ import annotations
 
+import colorsys
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -28,8 +29,20 @@ from .rundata import RunData
 
 # sequential red -> blue ramp (colour-blind safe): 0 services ... all services
 RAMP = ("#b2182b", "#ef8a62", "#fddbc7", "#92c5de", "#2166ac")
-# one colour per service (ColorBrewer Dark2)
-SERVICE_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
+# One colour per service of the shipped catalogues, the same in every run: basic4's four first
+# (ColorBrewer Dark2), then the other basic formats in hues far from theirs, then the quality
+# formats (closer to the basic ones' hues: the map marks beside each symbol tell them apart).
+SERVICE_COLOURS: dict[str, str] = {
+    "vegetable": "#1b9e77", "breakfast": "#d95f02", "repair": "#7570b3", "pharmacy": "#e7298a",
+    "convenience_store": "#66a61e", "hair_beauty": "#e6ab02", "housekeeping": "#a6761d", "parcel_locker": "#666666",
+    "laundry": "#377eb8", "supermarket": "#e41a1c", "front_warehouse": "#17becf", "photo_print": "#000000",
+    "specialty_food": "#bcbd22", "bakery": "#f781bf", "tea_coffee": "#8c564b", "bookstore": "#1f3b73",
+    "elderly_care": "#ff7f00",
+}
+# services a scenario adds, in the run's order: the first of these that no service of the run uses
+EXTRA_COLOURS = ("#6a3d9a", "#b15928", "#33a02c", "#fb9a99", "#cab2d6", "#fdbf6f", "#b2df8a", "#a6cee3",
+                 "#999999", "#b3de69", "#fccde5", "#80b1d3")
+OTHER_COLOUR = "#66a61e"  # an existing facility of a service the run does not model
 COVERED_OLD, COVERED_NEW, UNCOVERED = "#92c5de", "#2166ac", "#b2182b"
 # pale tints telling streets apart
 STREET_TINTS = ("#f1ecdc", "#e3eedf", "#e2e9f3", "#f3e4ea", "#e9e4f2", "#dfeeee", "#f2e8dc", "#e8e8e2")
@@ -50,8 +63,22 @@ def ramp(n_services: int) -> list[str]:
     return out
 
 
-def service_colour(index: int) -> str:
-    return SERVICE_COLOURS[index % len(SERVICE_COLOURS)]
+def service_colours(services: list[str]) -> dict[str, str]:
+    """The colour of each service of a run (deterministic: its key, or its place among the added ones)."""
+    out = {s: SERVICE_COLOURS[s] for s in services if s in SERVICE_COLOURS}
+    free = [c for c in EXTRA_COLOURS if c not in out.values()]
+    for k, s in enumerate(x for x in services if x not in out):
+        if k < len(free):
+            out[s] = free[k]
+        else:  # more added services than spare colours: spread hues around the circle
+            h = (0.618034 * k) % 1.0
+            rgb = colorsys.hls_to_rgb(h, 0.42, 0.65)
+            out[s] = "#" + "".join(f"{int(round(255 * c)):02x}" for c in rgb)
+    return {s: out[s] for s in services}
+
+
+def service_colour(colours: dict[str, str], key: str) -> str:
+    return colours.get(key, OTHER_COLOUR)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,6 +140,7 @@ def svg_map(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) -> s
     """The <svg id="map"> element."""
     L = labels
     services = list(run.services)
+    svc_colours = service_colours(services)
     n = len(services)
     xmin, ymin, xmax, ymax = geo.bounds
     width, height = xmax - xmin, ymax - ymin
@@ -200,10 +228,10 @@ def svg_map(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) -> s
     qx, qy = to_svg(geo.ex, geo.ey)
     out.append('<g id="lyr-existing">')
     for k, row in enumerate(ex.itertuples(index=False)):
-        j = services.index(row.service) if row.service in services else len(services)
         tip = f"{row.name or row.id}\n{L('layer_existing')}: {L.service(row.service)}"
+        fill = service_colour(svc_colours, row.service)
         out.append(f'<g class="ex" data-svc="{escape(str(row.service))}" transform="translate({qx[k]:.0f} '
-                   f'{qy[k]:.0f})"><path class="sym" d="M0-4.5L4.5 0L0 4.5L-4.5 0Z" fill="{service_colour(j)}"/>'
+                   f'{qy[k]:.0f})"><path class="sym" d="M0-4.5L4.5 0L0 4.5L-4.5 0Z" fill="{fill}"/>'
                    f'<title>{escape(tip)}</title></g>')
     out.append("</g>")
 
@@ -228,7 +256,7 @@ def svg_map(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) -> s
         for row in chosen.sort_values("rank_i", ascending=False).itertuples(index=False):
             k = pos[row.id]
             svc = [s for s in str(row.services).split(";") if s]
-            marks = "".join(f'<tspan fill="{service_colour(services.index(s)) if s in services else "#333"}">'
+            marks = "".join(f'<tspan fill="{svc_colours[s] if s in services else "#333"}">'
                             f'{escape(L.abbr(s))}</tspan>' for s in svc)
             cost = float(ranked.loc[row.id, "cost"]) if ranked is not None and row.id in ranked.index else None
             tip = (f"#{row.rank_i} {row.name}\n{L.space_type(row.space_type)} · {escape(str(row.street))}\n"

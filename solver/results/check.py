@@ -4,8 +4,9 @@ It shares nothing with the model pipeline beyond the validated input tables
 and the scenario: it builds its own adjacency lists from the raw edge table,
 snaps points with its own KD-tree, runs its own (pure Python, heap-based)
 Dijkstra from every opened space and every existing facility, re-evaluates the
-space-type rules, and re-adds the costs. The pipeline's claims (households
-covered per service, cost, feasibility) must agree, or :class:`CheckError`.
+space-type rules (re-applying the space types' water / frontage defaults where the
+table is silent), and re-adds the costs. The pipeline's claims (households covered
+per service, cost, feasibility) must agree, or :class:`CheckError`.
 
 A pair lying within 1 mm of a threshold may fall either side depending on the
 order of floating-point additions; the checker therefore computes coverage at
@@ -100,6 +101,14 @@ class _Walk:
         return np.array(out_i, dtype=np.int64), np.array(out_d, dtype=float)
 
 
+def _attribute(scenario: Scenario, row, attr: str) -> bool:
+    """A space's water / frontage: the table's value, else the scenario's space-type default (re-derived here)."""
+    if row[f"{attr}_source"] == "table":
+        return bool(row[attr])
+    default = getattr(scenario.space_defaults[row["space_type"]], attr)
+    return int(row["floor"]) == 1 if default == "ground_floor" else default is True
+
+
 def check_plan(scenario: Scenario, district: District, plan: list[tuple[str, str]], *,
                claimed_after: dict[str, int] | None = None, claimed_cost: float | None = None,
                budget: float | None = None) -> CheckReport:
@@ -133,7 +142,9 @@ def check_plan(scenario: Scenario, district: District, plan: list[tuple[str, str
             svc = scenario.services[key]
             cost += svc.fit_out_cost
             need += svc.area_m2
-            why = ineligibility_reason(svc, space_type=row["space_type"], floor=int(row["floor"]), gas=row["gas"])
+            why = ineligibility_reason(svc, space_type=row["space_type"], floor=int(row["floor"]), gas=row["gas"],
+                                       water=_attribute(scenario, row, "water"),
+                                       frontage=_attribute(scenario, row, "frontage"))
             if why:
                 violations.append(f"space {cid}: {key} not allowed ({why})")
         if need > float(row["area_m2"]) + 1e-9:

@@ -26,9 +26,11 @@ from pyproj import CRS
 from ..choices import Backend
 from ..folders import staged_folder, write_csv
 from ..inputs.geo import project
+from ..inputs.presets import catalogue_summary, needs_record
 from ..inputs.scenario import describe_changes
 from ..paths import unique_file_names
 from ..plain import json_value
+from .onsite import attributes_in_use, deciding_assumptions, joined, plan_assumptions
 from .run import Run
 
 
@@ -115,6 +117,27 @@ def summary(run: Run) -> dict:
         "versions": _versions(),
     }
     out.update(input_notes(run))
+    if needs_record(sc.catalogue, sc.services) or run.notes:  # else the folder reads as basic4's (presets.py)
+        out["catalogue"] = catalogue_record(run)
+    if run.notes:
+        out["notes"] = list(run.notes)
+    return out
+
+
+def catalogue_record(run: Run) -> dict:
+    """summary.json ``catalogue``: the catalogue, each service's further fields, the assumptions counted."""
+    sc = run.scenario
+    out = catalogue_summary(sc.catalogue, sc.services, sc.space_defaults)
+    if attributes_in_use(sc):
+        assumed = plan_assumptions(sc, run.district.candidates, run.plan)
+        deciding = deciding_assumptions(sc, run.district.candidates)
+        out["check_on_site"] = {
+            "chosen_spaces": sum(1 for v in assumed.values() if v),
+            "opened_services": sum(1 for cid, key in run.plan
+                                   if set(assumed.get(cid, ())) & set(sc.services[key].needs)),
+            "candidate_spaces": sum(1 for v in deciding if v),
+            "note": "spaces whose water / frontage was assumed from the space type (spaces.toml) where it decides "
+                    "what may open: check on site (ranked_sites.csv / sites.csv check_on_site)"}
     return out
 
 
@@ -173,6 +196,13 @@ def site_layer(run: Run) -> pd.DataFrame:
         "services": [";".join(opened.get(c, [])) for c in cand["id"]],
         "x": cand["x"], "y": cand["y"],
     })
+    attrs = attributes_in_use(run.scenario)
+    if attrs:  # the space attributes the services need, and where an assumed one decides eligibility
+        at = out.columns.get_loc("services") + 1
+        for k, a in enumerate(attrs):
+            out.insert(at + k, a, cand[a].astype(int).to_numpy())
+        out.insert(at + len(attrs), "check_on_site",
+                   [joined(v) for v in deciding_assumptions(run.scenario, cand)])
     return with_coordinates(out, run)
 
 

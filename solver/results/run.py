@@ -26,6 +26,7 @@ from ..inputs.tables import District
 from ..travel.coverage import Coverage, Geometry, Items, nearest_distances
 from .check import CheckReport, check_plan
 from .diagnose import diagnose
+from .onsite import attributes_in_use, joined, plan_assumptions, run_notes
 from .rank import RankedSite, rank_plan, ranked_table
 
 ProgressFn = Callable[[str], None]
@@ -54,6 +55,7 @@ class Run:
     coverage_table: pd.DataFrame
     uncovered_table: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # warnings about the catalogue (solver/results/onsite.py)
 
 
 @contextmanager
@@ -171,6 +173,10 @@ def complete_run(*, scenario: Scenario, district: District, geometry: Geometry, 
             ranked = rank_plan(items, x, h)
     table = ranked_table(ranked, candidates=district.candidates, services=services,
                          covered_before_pairs=before_pairs, total_pairs=total_pairs)
+    if attributes_in_use(scenario):
+        assumed = plan_assumptions(scenario, district.candidates, plan)
+        table.insert(table.columns.get_loc("cumulative_coverage_pct") + 1, "check_on_site",
+                     [joined(assumed.get(c, ())) for c in table["id"]])
     with timed(timings, "uncovered", progress):
         cov_table = coverage_by_street(district, services, coverage.covered_before, after)
         unc = uncovered_households(scenario, district, geometry, coverage,
@@ -178,4 +184,5 @@ def complete_run(*, scenario: Scenario, district: District, geometry: Geometry, 
     return Run(scenario=scenario, district=district, geometry=geometry, coverage=coverage, items=items,
                mode=mode, budget=budget, params=params, backend=backend, engine=engine, result=result,
                plan=plan, covered_after=after, check=report, ranked=ranked, ranked_table=table,
-               coverage_table=cov_table, uncovered_table=unc, timings=timings)
+               coverage_table=cov_table, uncovered_table=unc, timings=timings,
+               notes=run_notes(scenario, district, np.asarray(coverage.eligible.any(axis=0))))

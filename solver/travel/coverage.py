@@ -160,9 +160,11 @@ def eligibility(scenario: Scenario, candidates: pd.DataFrame) -> np.ndarray:
     floors = candidates["floor"].to_numpy()
     gas = candidates["gas"].to_numpy()
     area = candidates["area_m2"].to_numpy(dtype=float)
+    water = candidates["water"].to_numpy(dtype=bool)
+    frontage = candidates["frontage"].to_numpy(dtype=bool)
     for s, svc in enumerate(services):
-        out[:, s] = [eligible(svc, space_type=t, floor=int(f), gas=g) and svc.area_m2 <= a
-                     for t, f, g, a in zip(types, floors, gas, area)]
+        out[:, s] = [eligible(svc, space_type=t, floor=int(f), gas=g, water=bool(w), frontage=bool(fr))
+                     and svc.area_m2 <= a for t, f, g, a, w, fr in zip(types, floors, gas, area, water, frontage)]
     return out
 
 
