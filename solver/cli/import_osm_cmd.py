@@ -3,36 +3,44 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from ..inputs import ranges
 from .common import check_range, console, handled_errors, writing
+from .options import QuietOpt
 
 
 def import_osm(
-    pbf: Path | None = typer.Argument(None, help="OSM extract of the district (.osm.pbf), read locally.",
-                                         show_default=False),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder for the tables and "
-                                       "scenario.toml [default: data/<district name>]."),
-    settings: Path | None = typer.Option(None, "--settings", "-s", help="Import settings (TOML) laid "
-                                            "over the defaults: tag mapping and estimation parameters."),
-    name: str | None = typer.Option(None, help="District (scenario) name [default: the file name]."),
-    crs: str | None = typer.Option(None, help="Metric CRS of the tables, e.g. EPSG:4548 "
-                                      "[default: auto: CGCS2000 3-degree Gauss-Kruger in China, else UTM]."),
-    dwelling_m2: float | None = typer.Option(None, "--dwelling-m2",
-                                                help="Gross floor area per household (m2) [settings: 90]."),
-    default_levels: float | None = typer.Option(None, "--default-levels",
-                                                   help="Levels of a building without building:levels or "
-                                                        "height [settings: 6]."),
-    households_total: int | None = typer.Option(None, "--households-total", min=0,
-                                                   help="Calibrate to this known district total of "
-                                                        "households (0 = no calibration)."),
-    print_settings: bool = typer.Option(False, "--print-settings", help="Print the default settings "
-                                        "(documented TOML) and exit."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
+    pbf: Annotated[Path | None, typer.Argument(metavar="PBF", help="OSM extract of the district (.osm.pbf), "
+                                               "read locally.", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FOLDER", show_default=False,
+                                             help="Output folder for the tables and scenario.toml "
+                                                  "[default: data/<district name>].")] = None,
+    settings: Annotated[Path | None, typer.Option("--settings", "-s", metavar="FILE", show_default=False,
+                                                  help="Import settings (TOML) laid over the defaults: tag "
+                                                       "mapping and estimation parameters.")] = None,
+    name: Annotated[str | None, typer.Option(metavar="NAME", show_default=False,
+                                             help="District (scenario) name [default: the file name].")] = None,
+    crs: Annotated[str | None, typer.Option(metavar="CRS", show_default=False,
+                                            help="Metric CRS of the tables, e.g. EPSG:4548 [default: auto: "
+                                                 "CGCS2000 3-degree Gauss-Kruger in China, else UTM].")] = None,
+    dwelling_m2: Annotated[float | None, typer.Option("--dwelling-m2", metavar="M2", show_default=False,
+                                                      help="Gross floor area per household (m2) "
+                                                           "[default: settings, 90].")] = None,
+    default_levels: Annotated[float | None, typer.Option("--default-levels", metavar="N", show_default=False,
+                                                         help="Levels of a building without building:levels "
+                                                              "or height [default: settings, 6].")] = None,
+    households_total: Annotated[int | None, typer.Option("--households-total", min=0, metavar="N",
+                                                         show_default=False,
+                                                         help="Calibrate to this known district total of "
+                                                              "households (0 = no calibration).")] = None,
+    print_settings: Annotated[bool, typer.Option("--print-settings", help="Print the default settings "
+                                                 "(documented TOML) and exit.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Import an OpenStreetMap extract: walking network, households, existing facilities, candidate spaces."""
+    from ..inputs import ranges
     from ..inputs.scenario import name_problem
     from ..osm.importer import district_name
     from ..osm.importer import import_osm as run_import

@@ -263,3 +263,92 @@ def report_label(key: str, lang: str = "en", **values) -> str:
     """A report label in ``lang``, with ``{placeholders}`` filled from ``values``."""
     text = REPORT_LABELS[key][lang]
     return text.format(**values) if values else text
+
+
+# The words of the command line and of the sweep / compare outputs (solver/cli, solver/plans).
+# Progress lines on stderr (solver/cli/progress.py): pipeline stage keys and counters.
+PROGRESS_LABELS: dict[str, dict[str, str]] = {
+    "starting": {"en": "starting", "zh": "启动"},
+    "load": {"en": "reading inputs", "zh": "读取输入"},
+    "network": {"en": "building the walking network", "zh": "构建步行路网"},
+    "coverage": {"en": "computing walking-time coverage", "zh": "计算步行可达范围"},
+    "model": {"en": "building the model", "zh": "构建模型"},
+    "solve": {"en": "solving", "zh": "求解"},
+    "check": {"en": "independent check", "zh": "独立校核"},
+    "rank": {"en": "ranking sites", "zh": "点位排序"},
+    "uncovered": {"en": "analysing uncovered households", "zh": "分析未覆盖居民"},
+    "minimum-cost full coverage": {"en": "minimum-cost full coverage", "zh": "全覆盖最低费用"},
+    "level": {"en": "level", "zh": "预算档"},
+    "job": {"en": "job", "zh": "任务"},
+    "eta": {"en": "ETA", "zh": "预计剩余"},
+    "done": {"en": "done", "zh": "完成"},
+    "writing": {"en": "writing outputs", "zh": "写出结果"},
+    "report": {"en": "writing the report", "zh": "生成报告"},
+}
+
+
+def progress_label(key: str, lang: str = "en") -> str:
+    """A progress message in ``lang``; an unknown message (a free text) is shown as it is."""
+    return PROGRESS_LABELS.get(key, {}).get(lang, key)
+
+
+# Solver statuses (solver.engine.result.Termination values) in words.
+TERMINATION_LABELS: dict[str, dict[str, str]] = {
+    "optimal": {"en": "optimal", "zh": "最优"},
+    "feasible": {"en": "feasible (stopped at a limit)", "zh": "可行解（达到时间限制）"},
+    "infeasible": {"en": "infeasible", "zh": "无可行解"},
+    "no_solution": {"en": "no solution within the limits", "zh": "限制内未找到解"},
+}
+
+
+def termination_label(key: str, lang: str = "en") -> str:
+    return TERMINATION_LABELS.get(str(key), {}).get(lang, str(key))
+
+
+# Terminal output of the commands.
+CLI_LABELS: dict[str, dict[str, str]] = {
+    "district_line": {"en": "{name}: {points} demand points, {households} households, {candidates} candidate "
+                            "spaces, {existing} existing facilities; travel: {travel}",
+                      "zh": "{name}：{points}个需求点，{households}户，{candidates}处备选空间，{existing}处现有设施；"
+                            "出行：{travel}"},
+    "travel_network": {"en": "network", "zh": "步行路网"},
+    "travel_straight_line": {"en": "straight line", "zh": "直线距离"},
+    "no_network_note": {"en": "no walking network given: straight-line distance x {f}",
+                        "zh": "未提供步行路网：按直线距离×{f}计算"},
+    "model_line": {"en": "model: {ib} items -> {ia} after aggregation; {sb} spaces -> {sa}; {ob} options -> {oa}",
+                   "zh": "模型：{ib}个需求项→聚合后{ia}；{sb}处空间→{sa}；{ob}个选项→{oa}"},
+    "solve_line": {"en": "mode {mode}, budget {budget}, solver {solver}: {status}, gap {gap}, {wall} s",
+                   "zh": "模式 {mode}，预算 {budget}，求解器 {solver}：{status}，间隙 {gap}，{wall}秒"},
+    "no_budget": {"en": "none", "zh": "无"},
+    "coverage_table": {"en": "coverage (households within the walking threshold)",
+                       "zh": "覆盖情况（步行时间内可达的户数）"},
+    "col_service": {"en": "service", "zh": "业态"},
+    "col_threshold": {"en": "threshold", "zh": "步行时间"},
+    "col_before": {"en": "before", "zh": "现状"},
+    "col_after": {"en": "after", "zh": "规划后"},
+    "col_pct_before": {"en": "% before", "zh": "现状%"},
+    "col_pct_after": {"en": "% after", "zh": "规划后%"},
+    "plan_line": {"en": "plan: {spaces} spaces, {services} services, cost {cost}",
+                  "zh": "方案：{spaces}处空间，{services}项业态，费用{cost}"},
+    "check_agrees": {"en": "; independent check agrees", "zh": "；独立校核一致"},
+    "outputs_in": {"en": "outputs in {dir}:", "zh": "输出文件位于 {dir}："},
+    "streets_table": {"en": "streets ranked (grade today -> after the plan)", "zh": "街道排名（等级 现状→规划后）"},
+    "col_rank": {"en": "#", "zh": "序"},
+    "col_street": {"en": "street", "zh": "街道"},
+    "col_households": {"en": "households", "zh": "户数"},
+    "col_grade": {"en": "grade", "zh": "等级"},
+    "col_avg_after": {"en": "avg coverage after", "zh": "规划后平均覆盖率"},
+    "col_spaces": {"en": "spaces", "zh": "改造空间"},
+    "report_in": {"en": "report in {dir} ({s} s):", "zh": "报告位于 {dir}（{s}秒）："},
+    "sweep_done": {"en": "{n} levels in {s} s; outputs in {dir} ({files} files: {list})",
+                   "zh": "{n}个预算档，用时{s}秒；输出位于 {dir}（{files}个文件：{list}）"},
+    "compare_files": {"en": "files in {dir}: {list}", "zh": "文件位于 {dir}：{list}"},
+    "minutes": {"en": "{v} min", "zh": "{v}分钟"},
+    "yuan": {"en": "{v} yuan", "zh": "{v}元"},
+}
+
+
+def cli_label(key: str, lang: str = "en", **values) -> str:
+    """A command-line label in ``lang``, with ``{placeholders}`` filled from ``values``."""
+    text = CLI_LABELS[key][lang]
+    return text.format(**values) if values else text
