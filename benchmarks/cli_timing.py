@@ -6,7 +6,8 @@ Each measurement starts a new interpreter that runs what the `siting` console sc
 (``from solver.cli.app import main; main()``) with PYTHONPATH set to a source tree, so two
 trees are timed side by side in the same run. ``--before COMMIT`` exports that commit of this
 repository (``git archive``) to a temporary folder and times it beside the working tree; the
-table gives the median and the spread (min-max) of the wall times in milliseconds, and the
+table gives the median and the spread (min-max) of the wall times in milliseconds, the median
+CPU time (user + system, which the machine's load barely changes), and the
 bare interpreter start (``python -c pass``) as the floor.
 """
 
@@ -28,17 +29,22 @@ COMMANDS = ([], ["solve"], ["sweep"], ["report"], ["compare"], ["import-osm"])
 RUN = "import sys; sys.argv[0] = 'siting'; from solver.cli.app import main; main()"
 
 
-def wall_ms(args: list[str], tree: Path | None) -> float:
+def wall_ms(args: list[str], tree: Path | None) -> tuple[float, float]:
+    """(wall, user + system CPU) milliseconds of one fresh process. CPU time barely moves with the
+    machine's load; wall time is what a user waits."""
     env = dict(os.environ, COLUMNS="100")
     env.pop("PYTHONPATH", None)
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
     t = time.perf_counter()
-    done = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tempfile.gettempdir())
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            cwd=tempfile.gettempdir())
+    _, status, usage = os.wait4(proc.pid, 0)
     ms = 1000 * (time.perf_counter() - t)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
-    return ms
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode})")
+    return ms, 1000 * (usage.ru_utime + usage.ru_stime)
 
 
 def export_commit(commit: str, into: Path) -> Path:
@@ -62,11 +68,11 @@ def main(argv: list[str] | None = None) -> None:
         if args.before:
             trees.insert(0, (args.before, export_commit(args.before, Path(tmp))))
         commands = COMMANDS[:1] if args.commands == "root" else COMMANDS
-        rows: list[tuple[str, str, list[float]]] = []
+        rows: list[tuple[str, str, list[tuple[float, float]]]] = []
         floor = [wall_ms([sys.executable, "-c", "pass"], None) for _ in range(args.repeats)]
         rows.append(("(python -c pass)", "-", floor))
         # interleave trees and repeats so that load changes hit every tree alike
-        times: dict[tuple[str, str], list[float]] = {}
+        times: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for _ in range(args.repeats):
             for cmd in commands:
                 for name, tree in trees:
@@ -77,10 +83,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"wall time of fresh processes, ms (median, min-max of {args.repeats}); python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cpus, load {os.getloadavg()[0]:.2f}")
     print()
-    print("| command | tree | median ms | min-max ms |")
-    print("|---|---|---:|---:|")
+    print("| command | tree | wall ms, median | wall ms, min-max | CPU ms, median |")
+    print("|---|---|---:|---:|---:|")
     for label, name, ts in rows:
-        print(f"| `{label}` | {name} | {statistics.median(ts):.0f} | {min(ts):.0f}-{max(ts):.0f} |")
+        wall = [w for w, _ in ts]
+        cpu = [c for _, c in ts]
+        print(f"| `{label}` | {name} | {statistics.median(wall):.0f} | {min(wall):.0f}-{max(wall):.0f} | "
+              f"{statistics.median(cpu):.0f} |")
 
 
 if __name__ == "__main__":

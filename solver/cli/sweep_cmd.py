@@ -88,12 +88,12 @@ def sweep_cmd(
                            progress=progress)
             progress("writing")
             with writing(out_dir, hint="--out"):
-                files = write_sweep(result, out_dir)
+                files = write_sweep(result, out_dir, lang=lang.value)
     print_warnings(result.district.warnings, where="levels/*/summary.json")
     if quiet:
         console.print(str(out_dir), markup=False)
     else:
-        console.print(sweep_markdown(result), markup=False)
+        console.print(sweep_markdown(result, lang=lang.value), markup=False)
         listed = ("sweep.csv, sweep.png, sweep.md, changes.csv, sites_by_level.csv, levels/<level>/, full_coverage/"
                   + (", nested/<level>/" if nested else ""))
         console.print(cli_label("sweep_done", lang.value, n=len(result.levels), s=f"{result.timings['total']:.1f}",

@@ -48,6 +48,7 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "newly_covered": {"en": "households newly covered", "zh": "新增覆盖户数"},
     "cumulative_coverage_pct": {"en": "cumulative coverage (%)", "zh": "累计覆盖率(%)"},
     "households": {"en": "households", "zh": "户数"},
+    "buildings": {"en": "buildings", "zh": "楼栋数"},
     "covered_before": {"en": "covered before", "zh": "现状覆盖户数"},
     "covered_after": {"en": "covered after", "zh": "规划后覆盖户数"},
     "pct_before": {"en": "coverage before (%)", "zh": "现状覆盖率(%)"},
@@ -232,6 +233,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "level_street": {"en": "street", "zh": "街道"},
     "level_community": {"en": "community", "zh": "社区"},
     "list_sep": {"en": ", ", "zh": "、"},
+    "change_count": {"en": "{n} {what}", "zh": "{what}{n}"},
     "click_hint": {"en": "Click a street here or on the map to select it.", "zh": "点击此处或地图上的街道可切换。"},
     "tooltip_building": {"en": "{id} · {community}: {h} households", "zh": "{id} · {community}：{h}户"},
     "tooltip_missing": {"en": "missing after the plan: {list}", "zh": "规划后仍缺：{list}"},
@@ -351,4 +353,93 @@ CLI_LABELS: dict[str, dict[str, str]] = {
 def cli_label(key: str, lang: str = "en", **values) -> str:
     """A command-line label in ``lang``, with ``{placeholders}`` filled from ``values``."""
     text = CLI_LABELS[key][lang]
+    return text.format(**values) if values else text
+
+
+# The budget sweep's sweep.md, sweep.png and sweep.csv headers (solver/plans/sweep.py, sweep_plot.py).
+SWEEP_LABELS: dict[str, dict[str, str]] = {
+    "title": {"en": "Budget sweep: {name}", "zh": "预算情景分析：{name}"},
+    "list_sep": {"en": ", ", "zh": "、"},
+    "budget": {"en": "budget (yuan)", "zh": "预算(元)"},
+    "status": {"en": "status", "zh": "求解状态"},
+    "cost": {"en": "cost (yuan)", "zh": "费用(元)"},
+    "spaces": {"en": "spaces", "zh": "改造空间"},
+    "service_pct": {"en": "{service} %", "zh": "{service}%"},
+    "total_pct": {"en": "total %", "zh": "合计%"},
+    "marginal": {"en": "households / +10k yuan", "zh": "每增1万元新增户数"},
+    "changes_below": {"en": "changes vs level below", "zh": "较上一档的变化"},
+    "existing_row": {"en": "0 (existing)", "zh": "0（现状）"},
+    "full_row": {"en": "{v} (full coverage)", "zh": "{v}（全覆盖）"},
+    "existing facilities only": {"en": "existing facilities only", "zh": "仅现有设施"},
+    "added": {"en": "added", "zh": "新增"},
+    "removed": {"en": "removed", "zh": "撤除"},
+    "services added": {"en": "services added", "zh": "增设业态"},
+    "services changed": {"en": "services changed", "zh": "业态调整"},
+    "nested": {"en": "(nested)", "zh": "（嵌套）"},
+    "same_plan": {"en": "same plan", "zh": "方案相同"},
+    "totals_note": {"en": "Totals count each household once per service ((household, service) pairs); the marginal "
+                          "column is the extra pairs covered per extra 10,000 yuan against the row above.",
+                    "zh": "合计按“户×业态”计数（每户每类业态计一次）；"
+                          "边际列为较上一行每增加1万元新增覆盖的“户×业态”数。"},
+    "full_reached": {"en": "Full coverage (every household within reach of a candidate space, for every service) is "
+                           "first reached at **{v} yuan** (minimum-cost full-coverage plan, {status}); more money "
+                           "covers nobody else.",
+                     "zh": "在 **{v}元** 首次达到全覆盖（凡步行范围内有备选空间的居民，每类业态均可达；"
+                           "全覆盖最低费用方案，{status}）；再增加资金不会覆盖更多居民。"},
+    "full_unreachable": {"en": "Full coverage cannot be reached ({message}); coverage stops growing at {v} yuan.",
+                         "zh": "无法达到全覆盖（{message}）；费用超过{v}元后覆盖率不再增加。"},
+    "no_full": {"en": "No full-coverage plan: {status}. {message}", "zh": "无全覆盖方案：{status}。{message}"},
+    "never_covered": {"en": "{n} (household, service) pairs stay uncovered at any budget: no eligible candidate "
+                            "space lies within their walking threshold.",
+                      "zh": "{n}个“户×业态”在任何预算下都无法覆盖：步行时间内没有可设置该业态的备选空间。"},
+    "spend_first": {"en": "**Spend first on these** ({n} spaces chosen at the lowest level and kept at every level "
+                          "above, in build order): {list}",
+                    "zh": "**优先投资**（{n}处空间：最低一档即被选中且在所有更高预算下保留，按建设顺序）：{list}"},
+    "no_spend_first": {"en": "No space is chosen at the lowest level and kept at every level above.",
+                       "zh": "没有在最低一档选中且在所有更高预算下都保留的空间。"},
+    "nested_title": {"en": "Nested build-up (each level keeps every space and service of the level below):",
+                     "zh": "嵌套式逐步建设（每一档保留上一档的全部空间和业态）："},
+    "optimal_total_pct": {"en": "optimal total %", "zh": "最优方案合计%"},
+    "given_up": {"en": "households given up", "zh": "损失的户数"},
+    "not_nested_note": {"en": "Optimal plans of neighbouring budgets need not be nested: with more money a different "
+                              "set of spaces can cover more, so a space chosen at a lower budget may be dropped and "
+                              "the coverage of a single service may even fall while the total rises. "
+                              "`siting sweep --nested` gives a build-up path that keeps every level's spaces.",
+                        "zh": "相邻预算的最优方案不一定是嵌套的：资金增加后，另一组空间可能覆盖更多居民，"
+                              "因此低预算下选中的空间可能被替换，个别业态的覆盖率甚至可能下降而总覆盖率上升。"
+                              "`siting sweep --nested` 给出逐步建设路径（每一档保留上一档的全部空间）。"},
+    "not_nested_plot": {"en": "Optimal plans of neighbouring budgets need not be nested: a service's coverage can "
+                              "fall while the total rises.",
+                        "zh": "相邻预算的最优方案不一定嵌套：总覆盖率上升时个别业态的覆盖率可能下降。"},
+    "changes_title": {"en": "Spaces that change between neighbouring levels:", "zh": "相邻预算档之间变化的空间："},
+    "n_added": {"en": "+{n} added", "zh": "新增{n}处"},
+    "removed_list": {"en": "removed {list}", "zh": "撤除 {list}"},
+    "changed_list": {"en": "services changed at {list}", "zh": "业态调整 {list}"},
+    "plot_all": {"en": "all services", "zh": "全部业态"},
+    "plot_nested": {"en": "all services, nested build-up", "zh": "全部业态（嵌套式建设）"},
+    "plot_full": {"en": "minimum-cost full coverage", "zh": "全覆盖最低费用"},
+    "plot_stops": {"en": "coverage stops growing", "zh": "覆盖率不再增加"},
+    "plot_full_at": {"en": "{what}: {v}M yuan", "zh": "{what}：{v}百万元"},
+    "plot_x": {"en": "budget (million yuan)", "zh": "预算（百万元）"},
+    "plot_y": {"en": "households covered (%)", "zh": "覆盖户数占比（%）"},
+    "plot_title": {"en": "Coverage vs budget: {name}", "zh": "覆盖率与预算：{name}"},
+}
+
+# sweep.csv column headers in Chinese (English keeps the column keys); {service} columns by name.
+SWEEP_COLUMNS_ZH: dict[str, str] = {
+    "level": "预算档", "budget_yuan": "预算(元)", "status": "求解状态", "cost_yuan": "费用(元)", "spaces": "改造空间数",
+    "services_opened": "新设业态数", "total_households": "合计覆盖(户×业态)", "total_pct": "合计覆盖率(%)",
+    "weighted_coverage": "加权覆盖值", "marginal_households_per_10k_yuan": "每增1万元新增覆盖(户×业态)",
+    "nested_cost_yuan": "嵌套方案费用(元)", "nested_total_households": "嵌套方案合计覆盖(户×业态)",
+    "nested_total_pct": "嵌套方案合计覆盖率(%)", "nested_gives_up_households": "嵌套方案损失(户×业态)",
+    "{service}_households": "{service}覆盖户数", "{service}_pct": "{service}覆盖率(%)",
+}
+
+
+def sweep_label(key: str, lang: str = "en", **values) -> str:
+    """A sweep label in ``lang``; an unknown key (a status text) is shown as it is."""
+    entry = SWEEP_LABELS.get(key)
+    if entry is None:
+        return termination_label(key, lang)
+    text = entry[lang]
     return text.format(**values) if values else text

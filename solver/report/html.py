@@ -18,6 +18,7 @@ from importlib import resources
 import pandas as pd
 
 from ..inputs.grades import LEVELS, Grade
+from ..inputs.labels import termination_label
 from .evaluation import AreaEvaluation, Evaluation
 from .labels import Labels
 from .rundata import RunData
@@ -327,17 +328,16 @@ def _about(run: RunData, L: Labels) -> str:
     res = sm.get("result", {})
     travel = sm.get("travel", {})
     gap = res.get("gap")
-    status = L("status_line", status=res.get("status", "?"),
+    status = L("status_line", status=termination_label(res.get("status", "?"), L.lang),
                gap="—" if gap is None else f"{100 * gap:.3f}%",
                check=L("check_agrees") if sm.get("check") else L("check_missing"))
     speed = f'{travel.get("speed_m_per_min", 0):g}'
     how = (L("travel_network", speed=speed) if travel.get("method") == "network"
            else L("travel_straight", speed=speed))
-    scen = sm.get("scenario", {})
+    name, description = run.title(L.lang)
     version = sm.get("versions", {}).get("siting", "")
     return (f'<footer><h3>{escape(L("about_title"))}</h3>'
-            f'<p>{escape(L("scenario"))}: <b>{escape(str(scen.get("name", run.name)))}</b> — '
-            f'{escape(str(scen.get("description", "")))}</p>'
+            f'<p>{escape(L("scenario"))}: <b>{escape(name)}</b> — {escape(description)}</p>'
             + (f'<p>{escape(L("catalogue"))}: {escape(_title(L, run.catalogue))} '
                f'({escape(str(run.catalogue.get("name", "")))})</p>' if run.catalogue is not None else "")
             + f'<p>{escape(L("status"))}: {escape(status)}</p><p>{escape(L("travel"))}: {escape(how)}</p>'
@@ -355,8 +355,8 @@ def render_html(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) 
     data = {"services": services, "streets": streets, "boxes": street_boxes(geo), "ramp": ramp(len(services)),
             "colours": {"old": COVERED_OLD, "new": COVERED_NEW, "none": UNCOVERED},
             "scaleLabel": L("scale", m="{m}")}
-    title = f'{L("title")} — {run.name}'
-    description = str(run.summary.get("scenario", {}).get("description", ""))
+    name, description = run.title(L.lang)
+    title = f'{L("title")} — {name}'
     opts = [f'<option value="">{escape(L("district"))}</option>']
     opts += [f'<option value="{escape(s)}">{a.rank}. {escape(s)} · {escape(L.grade(a.grade_after))}</option>'
              for s, a in zip(ranked_streets, ev.streets)]

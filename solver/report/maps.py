@@ -8,7 +8,7 @@
 * ``street_<n>_<name>.png`` per street (n = the street's rank in the district):
   the street zoomed, its communities, its spaces with rank and services.
 
-Chinese text needs a CJK font: :func:`cjk_font` finds one (Noto Sans CJK,
+Chinese text needs a CJK font: :func:`cjk_font` (solver/fonts.py) finds one (Noto Sans CJK,
 Source Han Sans, WenQuanYi, ...) and registers it with matplotlib; without one
 the maps are still drawn and :func:`cjk_font` returns None so the caller can
 warn that Chinese characters will show as boxes.
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
+from ..fonts import cjk_font
 from ..paths import safe_file_name, unique_file_names
 from .evaluation import AreaEvaluation, Evaluation
 from .labels import Labels
@@ -43,36 +44,7 @@ from .svgmap import (
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
-CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
-                "WenQuanYi Micro Hei", "Droid Sans Fallback", "SimHei", "Microsoft YaHei", "PingFang SC",
-                "Noto Sans SC", "AR PL UMing CN")
-CJK_FILE_HINTS = ("notosanscjk", "sourcehansans", "wqy", "droidsansfallback", "simhei", "msyh", "pingfang",
-                  "notosanssc", "uming")
 DPI = 150
-_FONT: list[str | None] = []  # cache: [family or None]
-
-
-def cjk_font() -> str | None:
-    """The family name of an installed CJK font (registered with matplotlib), or None."""
-    if _FONT:
-        return _FONT[0]
-    from matplotlib import font_manager as fm
-
-    def known() -> str | None:
-        names = {f.name for f in fm.fontManager.ttflist}
-        return next((f for f in CJK_FAMILIES if f in names), None)
-
-    family = known()
-    if family is None:  # installed after matplotlib built its font cache: register the files
-        for path in sorted(fm.findSystemFonts()):
-            if any(h in Path(path).name.lower().replace("-", "").replace("_", "") for h in CJK_FILE_HINTS):
-                try:
-                    fm.fontManager.addfont(path)
-                except (OSError, RuntimeError, ValueError):
-                    continue
-        family = known()
-    _FONT.append(family)
-    return family
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -351,7 +323,7 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
         p.sites(ax)
         p.names(ax, name_points)
         d = ev.district
-        p.furniture(fig, ax, L("map_title_overview", name=run.name),
+        p.furniture(fig, ax, L("map_title_overview", name=run.title(L.lang)[0]),
                     _subtitle(L, d, run))
         p.legend(fig, overview_legend)
         overview = out_dir / "overview.png"
@@ -371,7 +343,7 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
             sub = (f"{L('before')} {L.pct(d.pct_before(s))} → {L('after')} {L.pct(d.pct_after(s))}"
                    f"  ·  {L.column('households')} {L.int(d.covered_before[s])} → {L.int(d.covered_after[s])}"
                    f" / {L.int(d.households)}")
-            p.furniture(fig, ax, L("map_title_service", name=run.name, service=L.service(s),
+            p.furniture(fig, ax, L("map_title_service", name=run.title(L.lang)[0], service=L.service(s),
                                    minutes=f"{info.threshold_min:g}"), sub)
             p.legend(fig, [(L("legend_covered_existing"), {"color": COVERED_OLD}),
                            (L("legend_covered_new"), {"color": COVERED_NEW}),

@@ -53,7 +53,9 @@ def summary(run: Run) -> dict:
     cov = run.coverage_table[run.coverage_table["street"] == "ALL"].set_index("service")
     out = {
         "scenario": {"name": sc.name, "file": None if sc.path is None else str(sc.path), "description": sc.description,
-                     "what_if": describe_changes(sc)},
+                     "what_if": describe_changes(sc),
+                     **({"name_zh": sc.name_zh} if sc.name_zh else {}),
+                     **({"description_zh": sc.description_zh} if sc.description_zh else {})},
         "inputs": {"fingerprints_sha256": run.district.fingerprints, "input_crs": sc.crs,
                    "working_crs": run.district.crs.to_string(),
                    "households_rows": len(run.district.households),
