@@ -22,8 +22,9 @@ def compare_cmd(
     lang: LangOpt = Lang.en,
     quiet: QuietOpt = False,
 ) -> None:
-    """Compare two runs: coverage per street and service, spaces added / removed / changed, cost
-    difference, households that gain or lose coverage. Markdown to the terminal, files to --out."""
+    """Compare two runs: coverage per street and service before and after re-planning, grades, spaces
+    added / removed / changed with names and costs, households that gain or lose coverage. Markdown to
+    the terminal; CSV files, comparison.md and comparison.html (offline, with a map) to --out."""
     from ..folders import out_dir_problem
     from ..inputs.labels import cli_label
     from ..paths import path_problem, safe_file_name
@@ -47,10 +48,10 @@ def compare_cmd(
         if why:
             raise typer.BadParameter(f"{why}; got {out_dir}", param_hint="--out")
         with writing(out_dir, hint="--out"):
-            files = write_comparison(result, out_dir)
+            files = write_comparison(result, out_dir, lang=lang.value)
     if quiet:
         console.print(str(out_dir), markup=False)
         return
-    console.print(comparison_markdown(result), markup=False)
+    console.print(comparison_markdown(result, lang=lang.value), markup=False)
     console.print(cli_label("compare_files", lang.value, dir=out_dir, list=", ".join(f.name for f in files)),
                   markup=False)

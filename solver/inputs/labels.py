@@ -443,3 +443,80 @@ def sweep_label(key: str, lang: str = "en", **values) -> str:
         return termination_label(key, lang)
     text = entry[lang]
     return text.format(**values) if values else text
+
+
+# `siting compare`: comparison.md and comparison.html (solver/plans/compare.py, compare_page.py).
+COMPARE_LABELS: dict[str, dict[str, str]] = {
+    "title": {"en": "{a} -> {b}", "zh": "{a} → {b}"},
+    "page_title": {"en": "Comparison: {a} -> {b}", "zh": "方案对比：{a} → {b}"},
+    "difference": {"en": "difference", "zh": "差异"},
+    "status": {"en": "status", "zh": "求解状态"},
+    "budget": {"en": "budget (yuan)", "zh": "预算(元)"},
+    "cost": {"en": "cost (yuan)", "zh": "费用(元)"},
+    "spaces": {"en": "spaces", "zh": "改造空间"},
+    "none": {"en": "none", "zh": "无"},
+    "coverage_title": {"en": "Coverage (all streets), households covered:", "zh": "覆盖情况（全区），覆盖户数："},
+    "service": {"en": "service", "zh": "业态"},
+    "households": {"en": "households", "zh": "户数"},
+    "existing_a": {"en": "existing {a}", "zh": "{a}现状"},
+    "existing_b": {"en": "existing {b}", "zh": "{b}现状"},
+    "change_before": {"en": "change before re-planning", "zh": "重新规划前的变化"},
+    "plan_a": {"en": "plan {a}", "zh": "{a}规划后"},
+    "plan_b": {"en": "plan {b}", "zh": "{b}规划后"},
+    "change_after": {"en": "change after re-planning", "zh": "重新规划后的变化"},
+    "effect_note": {"en": "Before re-planning: the change's own effect on what the existing facilities reach "
+                          "(e.g. a closed market), from each run's coverage before its plan. After re-planning: "
+                          "the difference between the two plans' coverage.",
+                    "zh": "重新规划前：变化本身对现有设施覆盖的影响（如关闭菜市场），取两次运行规划前的覆盖。"
+                          "重新规划后：两个方案规划后覆盖的差异。"},
+    "streets_changed": {"en": "Streets whose coverage changes (after re-planning):",
+                        "zh": "覆盖发生变化的街道（重新规划后）："},
+    "grades_title": {"en": "Grades (today -> after the plan)", "zh": "等级（现状→规划后）"},
+    "street": {"en": "street", "zh": "街道"},
+    "district": {"en": "whole district", "zh": "全区"},
+    "grade_a": {"en": "{a}", "zh": "{a}"},
+    "spaces_line": {"en": "Spaces: {added} added, {removed} removed, {changed} with changed services, "
+                          "{more} with services added, {kept} kept.",
+                    "zh": "空间：新增{added}处，撤除{removed}处，业态调整{changed}处，"
+                          "增设业态{more}处，保留{kept}处。"},
+    "added": {"en": "added", "zh": "新增"},
+    "removed": {"en": "removed", "zh": "撤除"},
+    "services changed": {"en": "services changed", "zh": "业态调整"},
+    "services added": {"en": "services added", "zh": "增设业态"},
+    "kept": {"en": "kept", "zh": "保留"},
+    "and_more": {"en": " ... and {n} more", "zh": " ……另有{n}处"},
+    "pairs_line": {"en": "(household, service) pairs that gain coverage: {g} households in {gb} buildings; that "
+                         "lose it: {lo} households in {lb} buildings.",
+                   "zh": "覆盖增加的“户×业态”：{gb}栋楼{g}户；覆盖减少的：{lb}栋楼{lo}户。"},
+    "only_one": {"en": "Services in one run only (not compared household by household): {list}",
+                 "zh": "仅在一次运行中出现的业态（未逐户比较）：{list}"},
+    "id": {"en": "id", "zh": "编号"},
+    "name": {"en": "name", "zh": "名称"},
+    "change": {"en": "change", "zh": "变化"},
+    "services_a": {"en": "services {a}", "zh": "{a}业态"},
+    "services_b": {"en": "services {b}", "zh": "{b}业态"},
+    "cost_a": {"en": "cost {a} (yuan)", "zh": "{a}费用(元)"},
+    "cost_b": {"en": "cost {b} (yuan)", "zh": "{b}费用(元)"},
+    "map_title": {"en": "Spaces added and removed, households that gain or lose a service",
+                  "zh": "新增与撤除的空间，覆盖增减的居民楼"},
+    "legend_added": {"en": "space added", "zh": "新增空间"},
+    "legend_removed": {"en": "space removed", "zh": "撤除空间"},
+    "legend_changed": {"en": "services changed or added", "zh": "业态调整或增设"},
+    "legend_kept": {"en": "space kept", "zh": "保留空间"},
+    "legend_gained": {"en": "building gains a service", "zh": "居民楼覆盖增加"},
+    "legend_lost": {"en": "building loses a service", "zh": "居民楼覆盖减少"},
+    "legend_same": {"en": "building unchanged", "zh": "居民楼无变化"},
+    "sites_title": {"en": "Spaces that change", "zh": "变化的空间"},
+    "generated_by": {"en": "Made by siting compare from two run folders; opens offline.",
+                     "zh": "由 siting compare 根据两次运行结果生成，可离线打开。"},
+    "list_sep": {"en": ", ", "zh": "、"},
+}
+
+
+def compare_label(key: str, lang: str = "en", **values) -> str:
+    """A comparison label in ``lang``; an unknown key (a status) is shown as the solver status."""
+    entry = COMPARE_LABELS.get(key)
+    if entry is None:
+        return termination_label(key, lang)
+    text = entry[lang]
+    return text.format(**values) if values else text
