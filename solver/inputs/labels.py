@@ -149,6 +149,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "legend_chosen": {"en": "space to convert: rank and services", "zh": "规划改造空间：序号与业态"},
     "legend_existing": {"en": "existing facility (colour = service)", "zh": "现有设施（颜色=业态）"},
     "legend_candidate": {"en": "candidate space not chosen", "zh": "未选用的备选空间"},
+    "legend_roads": {"en": "walking network", "zh": "步行路网"},
     "legend_uncovered_area": {"en": "area with a service missing", "zh": "缺少业态的区域"},
     "scale": {"en": "{m} m", "zh": "{m}米"},
     "north": {"en": "N", "zh": "北"},

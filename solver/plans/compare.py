@@ -30,6 +30,7 @@ from ..folders import staged_folder, write_csv
 from ..inputs.grades import Grade, GradeRules, rules_from_dict
 from ..inputs.labels import GRADE_LABELS, compare_label
 from ..runfolders import COUNT, FLAG, ID, NUMBER, TEXT, check_folder, read_layer, read_summary
+from .compare_page import comparison_html
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -364,14 +365,13 @@ def comparison_markdown(c: Comparison, *, lang: str = "en") -> str:
 def write_comparison(c: Comparison, out_dir: Path, *, lang: str = "en") -> list[Path]:
     """coverage.csv, sites.csv, households.csv, grades.csv, comparison.md and comparison.html (offline,
     with a map) into ``out_dir`` (replaced atomically)."""
-    from .compare_page import comparison_html
-
     out_dir = Path(out_dir)
     with staged_folder(out_dir) as tmp:
         write_csv(c.coverage, tmp / "coverage.csv")
         write_csv(c.sites, tmp / "sites.csv")
         write_csv(c.households, tmp / "households.csv")
         write_csv(c.grades, tmp / "grades.csv")
-        (tmp / "comparison.md").write_text(comparison_markdown(c, lang=lang), encoding="utf-8")
-        (tmp / "comparison.html").write_text(comparison_html(c, lang=lang), encoding="utf-8")
+        md = comparison_markdown(c, lang=lang)
+        (tmp / "comparison.md").write_text(md, encoding="utf-8")
+        (tmp / "comparison.html").write_text(comparison_html(c, md, lang=lang), encoding="utf-8")
     return sorted(p for p in out_dir.rglob("*") if p.is_file())

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import math
 from html import escape
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..inputs.labels import compare_label
-from .compare import Comparison, comparison_markdown
+
+if TYPE_CHECKING:  # compare.py imports this module to write the page
+    from .compare import Comparison
 
 WIDTH, HEIGHT, PAD = 900.0, 620.0, 24.0
 GAINED, LOST, SAME = "#1a9850", "#d73027", "#c7c7c7"
@@ -140,12 +143,13 @@ def _markdown_html(md: str) -> str:
     return "".join(out)
 
 
-def comparison_html(c: Comparison, *, lang: str = "en") -> str:
+def comparison_html(c: Comparison, markdown: str, *, lang: str = "en") -> str:
+    """The page: the map beside ``markdown`` (comparison.md's text, the same words) as HTML."""
     def L(key: str, **values) -> str:  # noqa: N802 - the label lookup
         return compare_label(key, lang, **values)
 
     title = L("page_title", a=c.a.name, b=c.b.name)
-    body = _markdown_html(comparison_markdown(c, lang=lang))
+    body = _markdown_html(markdown)
     return "".join([
         "<!DOCTYPE html>\n",
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',

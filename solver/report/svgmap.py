@@ -45,7 +45,10 @@ EXTRA_COLOURS = ("#6a3d9a", "#b15928", "#33a02c", "#fb9a99", "#cab2d6", "#fdbf6f
 OTHER_COLOUR = "#66a61e"  # an existing facility of a service the run does not model
 COVERED_OLD, COVERED_NEW, UNCOVERED = "#92c5de", "#2166ac", "#b2182b"
 # pale tints telling streets apart
-STREET_TINTS = ("#f1ecdc", "#e3eedf", "#e2e9f3", "#f3e4ea", "#e9e4f2", "#dfeeee", "#f2e8dc", "#e8e8e2")
+# street fills: light (the buildings stay readable on them) but told apart at a glance: hues far apart on
+# the colour wheel, neighbours in the list unlike each other
+STREET_TINTS = ("#f4dfb0", "#c9e6bd", "#c5d8f3", "#f3c9d6", "#dccdf1", "#bfe5e0", "#ecd3b8", "#dddcc4")
+ROAD_COLOUR = "#9aa0a8"
 SCREEN_WIDTH_PX = 900.0  # the map's width on screen before the script measures it
 
 
@@ -96,6 +99,7 @@ class MapGeometry:
     ex: np.ndarray  # existing facilities
     ey: np.ndarray
     bounds: tuple[float, float, float, float]  # xmin, ymin, xmax, ymax (frame metres, y north)
+    roads: np.ndarray | None = None  # walking-network edges (x0, y0, x1, y1), frame metres; None: no network
 
 
 def map_geometry(run: RunData) -> MapGeometry:
@@ -118,7 +122,29 @@ def map_geometry(run: RunData) -> MapGeometry:
     bounds = ((float(allx.min()) - pad, float(ally.min()) - pad, float(allx.max()) + pad, float(ally.max()) + pad)
               if len(allx) else (-500.0, -500.0, 500.0, 500.0))
     return MapGeometry(frame=frame, hx=hx, hy=hy, cells=cells, street_areas=street_areas,
-                       community_areas=community_areas, sx=sx, sy=sy, ex=exx, ey=exy, bounds=bounds)
+                       community_areas=community_areas, sx=sx, sy=sy, ex=exx, ey=exy, bounds=bounds,
+                       roads=_roads(run, frame))
+
+
+def _roads(run: RunData, frame) -> np.ndarray | None:
+    """The walking network's edges from the run's results.gpkg (layer ``network``), in the map frame;
+    None for a run without a network (or a folder written before results.gpkg existed)."""
+    path = run.folder / "results.gpkg"
+    if not path.is_file():
+        return None
+    import pyogrio
+    import shapely
+
+    if "network" not in [name for name, _ in pyogrio.list_layers(path)]:
+        return None
+    frame_gdf = pyogrio.read_dataframe(path, layer="network", columns=[])
+    if frame_gdf.crs is not None and frame_gdf.crs.to_epsg() != 4326:
+        frame_gdf = frame_gdf.to_crs(4326)
+    coords = shapely.get_coordinates(frame_gdf.geometry.to_numpy())
+    if len(coords) != 2 * len(frame_gdf):
+        return None
+    x, y = frame.project(coords[:, 0], coords[:, 1])
+    return np.column_stack([x[0::2], y[0::2], x[1::2], y[1::2]])
 
 
 def _fmt(v: float) -> str:
@@ -174,6 +200,14 @@ def svg_map(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) -> s
         out.append(f'<path class="community-area" d="{svg_path(geom, to_svg)}"><title>{escape(st)} · '
                    f'{escape(cm)}</title></path>')
     out.append("</g>")
+
+    # the walking network, thin, under everything but the areas
+    if geo.roads is not None and len(geo.roads):
+        x0, y0 = to_svg(geo.roads[:, 0], geo.roads[:, 1])
+        x1, y1 = to_svg(geo.roads[:, 2], geo.roads[:, 3])
+        d = "".join(f"M{a:.0f} {b:.0f}L{c:.0f} {e:.0f}" for a, b, c, e in zip(x0, y0, x1, y1))
+        out.append(f'<g id="lyr-roads"><path class="roads" d="{d}" fill="none" stroke="{ROAD_COLOUR}" '
+                   f'stroke-width="{max(width / 1200.0, 1.0):.1f}" stroke-opacity="0.8"/></g>')
 
     # uncovered areas: one path per state (before/after) and mode (any service / each service)
     hh = run.households
