@@ -93,7 +93,7 @@ def test_sweep_outputs_in_chinese(case, tmp_path):
     with Image.open(out / "sweep.png") as im:
         assert im.size == (1600, 1000)
     assert "预算情景分析" in result.stdout
-    eta = r"^\[\s*[\d.]+ s\] 预算档 2/2: 300,000 yuan \(预计剩余 \d+ s\)$"
+    eta = r"^\[\s*[\d.]+ s\] 预算档 2/2: 300,000元 \(预计剩余 \d+ s\)$"
     assert re.search(eta, result.stderr, re.M), result.stderr
 
 

@@ -76,6 +76,8 @@ class Progress:
                 k0, t_first = self.first_counted
                 per = (now - t_first) / (k - k0)
                 eta = f" ({self._label('eta')} {_fmt_s(per * (n - k + 1))})"
+            if self.lang == "zh":
+                rest = rest.replace(" yuan", "元")
             message = f"{self._label(what)} {k}/{n}{rest}"
         else:
             message = self._label(message)
