@@ -152,3 +152,26 @@ def test_solve_terminal_output_in_chinese(case, tmp_path):
     assert "求解器" in text and "最优" in text
     assert "coverage (households" not in text and "optimal" not in text
     assert "[    0.0 s] 读取输入" in result.stderr or "读取输入" in result.stderr
+
+
+def test_import_osm_summary_in_chinese(capsys):
+    """import-osm's closing summary in the chosen language (the import itself: tests/test_osm_import.py)."""
+    from types import SimpleNamespace
+
+    from solver.cli.import_osm_cmd import _print
+
+    summary = {"source": {"file": "x.osm.pbf"}, "crs": {"why": "EPSG:4548"},
+               "network": {"nodes_written": 1200, "edges_written": 1500, "total_length_km": 80.5,
+                           "segments_read": 3000, "parts_dropped": 2},
+               "households": {"households_written": 5000, "demand_points_written": 300, "buildings": 280,
+                              "landuse_areas": 20},
+               "existing": {"found_per_service": {"vegetable": 3}},
+               "candidates": {"found_per_space_type": {"vacated": 4, "park": 0}}, "left_out": {}}
+    result = SimpleNamespace(summary=summary, out_dir=Path("data/x"), timings={"total": 3.0},
+                             scenario=Path("data/x/scenario.toml"))
+    _print(result, "zh")
+    out = capsys.readouterr().out
+    assert "步行路网：1,200个节点" in out and "居民：5,000户" in out and "腾退空间 4" in out
+    assert "下一步：siting solve data/x/scenario.toml" in out and "walking network" not in out
+    _print(result, "en")
+    assert "walking network: 1,200 nodes" in capsys.readouterr().out

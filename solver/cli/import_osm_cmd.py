@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .common import check_range, console, handled_errors, writing
-from .options import QuietOpt
+from .options import Lang, LangOpt, QuietOpt
 
 
 def import_osm(
@@ -37,6 +37,7 @@ def import_osm(
                                                               "households (0 = no calibration).")] = None,
     print_settings: Annotated[bool, typer.Option("--print-settings", help="Print the default settings "
                                                  "(documented TOML) and exit.")] = False,
+    lang: LangOpt = Lang.en,
     quiet: QuietOpt = False,
 ) -> None:
     """Import an OpenStreetMap extract: walking network, households, existing facilities, candidate spaces."""
@@ -82,28 +83,33 @@ def import_osm(
     if quiet:
         console.print(str(out_dir), markup=False)
         return
-    _print(result)
+    _print(result, lang.value)
 
 
-def _print(result) -> None:
+def _print(result, lang: str = "en") -> None:
+    from ..inputs.labels import cli_label, space_type_label
+
+    def L(key: str, **values) -> str:  # noqa: N802 - the label lookup
+        return cli_label(key, lang, **values)
+
     s = result.summary
     net, hh = s["network"], s["households"]
+    sep = "、" if lang == "zh" else ", "
     p = lambda text: console.print(text, markup=False)  # noqa: E731 - user text is never markup
-    p(f"{s['source']['file']} -> {result.out_dir} in {result.timings['total']:.1f} s")
+    p(L("osm_done", file=s["source"]["file"], out=result.out_dir, s=f"{result.timings['total']:.1f}"))
     p(f"crs: {s['crs']['why']}")
-    p(f"walking network: {net['nodes_written']:,} nodes, {net['edges_written']:,} edges, "
-      f"{net['total_length_km']:,.1f} km (from {net['segments_read']:,} way segments; "
-      f"{net['parts_dropped']} detached parts dropped)")
-    p(f"households: {hh['households_written']:,} in {hh['demand_points_written']:,} demand points "
-      f"({hh['buildings']:,} buildings, {hh['landuse_areas']:,} residential areas without buildings)")
-    p("existing facilities: " + ", ".join(f"{k} {v}" for k, v in s["existing"]["found_per_service"].items()))
-    p("candidate spaces (a starting list: check on site): "
-      + ", ".join(f"{k} {v}" for k, v in s["candidates"]["found_per_space_type"].items() if v))
+    p(L("osm_network", nodes=f"{net['nodes_written']:,}", edges=f"{net['edges_written']:,}",
+        km=f"{net['total_length_km']:,.1f}", segments=f"{net['segments_read']:,}", parts=net["parts_dropped"]))
+    p(L("osm_households", h=f"{hh['households_written']:,}", points=f"{hh['demand_points_written']:,}",
+        buildings=f"{hh['buildings']:,}", areas=f"{hh['landuse_areas']:,}"))
+    p(L("osm_existing") + sep.join(f"{k} {v}" for k, v in s["existing"]["found_per_service"].items()))
+    p(L("osm_candidates") + sep.join(f"{space_type_label(k, lang)} {v}"
+                                     for k, v in s["candidates"]["found_per_space_type"].items() if v))
     if s["left_out"]:
-        p("left out (see import_summary.json):")
+        p(L("osm_left_out"))
         for reason, n in s["left_out"].items():
             p(f"  {n:,} {reason}")
     if net.get("ways_left_out_by_highway_value"):
-        p("walkable ways left out by highway value (network.highways): "
-          + ", ".join(f"{k} {v}" for k, v in net["ways_left_out_by_highway_value"].items()))
-    p(f"next: siting solve {result.scenario}")
+        p(L("osm_ways_left_out")
+          + sep.join(f"{k} {v}" for k, v in net["ways_left_out_by_highway_value"].items()))
+    p(L("osm_next", scenario=result.scenario))

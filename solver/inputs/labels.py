@@ -348,6 +348,21 @@ CLI_LABELS: dict[str, dict[str, str]] = {
     "compare_files": {"en": "files in {dir}: {list}", "zh": "文件位于 {dir}：{list}"},
     "minutes": {"en": "{v} min", "zh": "{v}分钟"},
     "yuan": {"en": "{v} yuan", "zh": "{v}元"},
+    "osm_done": {"en": "{file} -> {out} in {s} s", "zh": "{file} → {out}，用时{s}秒"},
+    "osm_network": {"en": "walking network: {nodes} nodes, {edges} edges, {km} km (from {segments} way segments; "
+                          "{parts} detached parts dropped)",
+                    "zh": "步行路网：{nodes}个节点，{edges}条边，{km}公里"
+                          "（来自{segments}段道路；舍弃{parts}个孤立部分）"},
+    "osm_households": {"en": "households: {h} in {points} demand points ({buildings} buildings, {areas} residential "
+                             "areas without buildings)",
+                       "zh": "居民：{h}户，{points}个需求点（{buildings}栋楼，{areas}处无楼栋的居住用地）"},
+    "osm_existing": {"en": "existing facilities: ", "zh": "现有设施："},
+    "osm_candidates": {"en": "candidate spaces (a starting list: check on site): ",
+                       "zh": "备选空间（初步清单，需现场核实）："},
+    "osm_left_out": {"en": "left out (see import_summary.json):", "zh": "未纳入（见 import_summary.json）："},
+    "osm_ways_left_out": {"en": "walkable ways left out by highway value (network.highways): ",
+                          "zh": "按 highway 取值未纳入的可步行道路（network.highways）："},
+    "osm_next": {"en": "next: siting solve {scenario}", "zh": "下一步：siting solve {scenario}"},
 }
 
 
