@@ -55,3 +55,32 @@ def test_names_and_marks_clear_of_badges_and_each_other(svg):
     overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
                 if not (a[2] <= b[0] or a[0] >= b[2] or a[3] <= b[1] or a[1] >= b[3])]
     assert overlaps == []
+
+
+def test_png_marks_and_names_do_not_overlap(svg):
+    """The PNG painter: every badge, service-mark group and street name it placed has a box clear of the others
+    (boxes measured by matplotlib's renderer)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import warnings
+
+    from solver.fonts import cjk_font
+    from solver.report.maps import _full_box, _label_point, _Painter
+
+    run, geo, _ = svg
+    p = _Painter(run, geo, Labels("zh", run.services))
+    family = cjk_font()
+    with matplotlib.rc_context({"font.family": [family, "DejaVu Sans"] if family else ["DejaVu Sans"]}), \
+            warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from")  # as draw_maps, without a CJK font
+        fig, ax = p.figure(_full_box(geo), legend_rows=3)
+        p.roads(ax)
+        p.sites(ax)
+        p.names(ax, [(st, _label_point(g)) for st, g in geo.street_areas.items()])
+    n_sites = int((run.sites["chosen"].astype(int) == 1).sum())
+    assert len(p.boxes) == 2 * n_sites + len(geo.street_areas)
+    boxes = p.boxes
+    overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                if not (a[2] <= b[0] or a[0] >= b[2] or a[3] <= b[1] or a[1] >= b[3])]
+    assert overlaps == []
