@@ -5,6 +5,7 @@
                              [--district-time-limit S] [--repeats N] [--only REGEX] [--resume]
     python -m benchmarks list --profile fast|full|district
     python -m benchmarks report --out DIR        (rebuild CSV/Markdown/plot from a run's jobs.jsonl)
+    python -m benchmarks fetch [--out DIR] [--source URL-TEMPLATE|DIR]   (the public instances, SHA-256 checked)
 
 Exit codes: 0 done, every check passed; 1 a failure (see the summary's Failures:
 a job killed at its hard wall-clock limit, an error, ours ending without a plan,
@@ -29,6 +30,7 @@ from .report import SOLVERS, add_comparisons, aggregate, failures, machine_info,
 from .runner import REPO_ROOT, hard_timeout, run_job
 
 DEFAULT_INSTANCES = REPO_ROOT.parent / "shared" / "mclp-instances"
+FETCHED_INSTANCES = REPO_ROOT / "benchmarks" / "results" / "instances"  # python -m benchmarks fetch
 PROFILES = ("fast", "full", "district")
 DEFAULT_LIMITS = {"fast": (20.0, 20.0), "full": (60.0, 300.0), "district": (60.0, 60.0)}  # (ours, peers) s
 DEFAULT_PEERS = {"fast": "spopt,highs,scip", "full": "spopt,highs,scip", "district": "scip,highs"}
@@ -72,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("--profile", choices=PROFILES, default="fast")
     ls.add_argument("--instances", type=Path, default=None)
     ls.add_argument("--district-seed", type=int, default=None)
+    fe = sub.add_parser("fetch", help="download the public instance files at pinned commits, SHA-256 checked")
+    fe.add_argument("--out", type=Path, default=None, help="folder (default benchmarks/results/instances)")
+    fe.add_argument("--source", default=None, help="URL template with {repository} {commit} {path} (default: "
+                                                   "raw.githubusercontent.com), or a folder in the suite's layout")
+    fe.add_argument("--only", default=None, help="regular expression on the files (e.g. 'SJC|GR')")
+    fe.add_argument("--manifest", type=Path, default=None, help=argparse.SUPPRESS)  # tests: another file list
     rep = sub.add_parser("report", help="rebuild results.csv, summary.md and the plot from OUT/jobs.jsonl")
     rep.add_argument("--out", type=Path, required=True)
     return ap
@@ -79,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _instances_dir(arg: Path | None, notes: list[str]) -> Path | None:
     d = arg if arg is not None else DEFAULT_INSTANCES
+    if arg is None and not d.exists() and (FETCHED_INSTANCES / "computed_optima_highs.csv").exists():
+        d = FETCHED_INSTANCES  # `python -m benchmarks fetch` put them there
     if (d / "computed_optima_highs.csv").exists():
         return d.resolve()
     if arg is not None:
@@ -274,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_list(args)
     if args.command == "report":
         return finalize(args.out.resolve())
+    if args.command == "fetch":
+        from .fetch import main as fetch_main
+
+        return fetch_main(args)
     return cmd_run(args)
 
 

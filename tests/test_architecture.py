@@ -26,12 +26,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # the base modules: they import nothing above them
-BASE = {"solver.errors", "solver.plain", "solver.folders", "solver.choices", "solver.paths", "solver.runfolders"}
+BASE = {"solver.errors", "solver.plain", "solver.folders", "solver.choices", "solver.paths", "solver.runfolders",
+        "solver.fonts"}
 # package -> the packages (or modules) it may import; every package may import itself.
 # Read top to bottom, this is the order of the pipeline: errors < models < inputs < travel
 # < engine < results < pipeline < plans < report / osm < cli < the facade.
 LAYERS: dict[str, set[str]] = {
     "solver.plain": set(),
+    "solver.fonts": set(),
     "solver.choices": set(),
     "solver.folders": {"solver.paths"},
     "solver.paths": set(),

@@ -13,7 +13,7 @@ from solver.cli.app import app
 from solver.errors import InputError
 from solver.inputs.scenario import load_scenario
 from solver.pipeline import run
-from solver.plans.compare import compare_runs, write_comparison
+from solver.plans.compare import compare_runs, comparison_markdown, write_comparison
 from solver.results.outputs import write_outputs
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -73,7 +73,8 @@ def test_a_run_against_itself_changes_nothing(runs, tmp_path):
     assert c.cost_difference == 0 and len(c.households) == 0
     assert set(c.sites["change"]) <= {"kept"} and (c.coverage["change_households"] == 0).all()
     files = write_comparison(c, tmp_path / "cmp")
-    assert {p.name for p in files} == {"comparison.md", "coverage.csv", "sites.csv", "households.csv"}
+    assert {p.name for p in files} == {"comparison.md", "comparison.html", "coverage.csv", "sites.csv",
+                                       "households.csv", "grades.csv"}
 
 
 def test_compare_cli(runs, tmp_path):
@@ -105,3 +106,49 @@ def test_a_service_in_one_run_only(runs, tmp_path):
     rep = c.coverage[(c.coverage["service"] == "repair") & (c.coverage["street"] == "ALL")].iloc[0]
     assert pd.isna(rep["covered_after_b"]) and not pd.isna(rep["covered_after_a"])
     assert set(c.households["service"]) <= set(c.services)
+
+
+def test_effect_before_and_after_replanning_names_costs_and_grades(runs, tmp_path):
+    """The closure's own effect (existing coverage, before re-planning) and the plans' (after); spaces with
+    names and costs; every street's grade in both runs."""
+    a, b, ra, rb = runs
+    c = compare_runs(a, b)
+    all_rows = c.coverage[c.coverage["street"] == "ALL"].set_index("service")
+    for s in c.services:
+        ta = ra.coverage_table.set_index(["street", "service"]).loc[("ALL", s)]
+        tb = rb.coverage_table.set_index(["street", "service"]).loc[("ALL", s)]
+        assert all_rows.loc[s, "change_before_households"] == tb["covered_before"] - ta["covered_before"]
+    assert (all_rows["change_before_households"] <= 0).all()  # closing facilities never adds coverage
+    assert (all_rows["change_before_households"] < 0).any()
+    names = ra.district.candidates.set_index("id")["name"]
+    md = comparison_markdown(c)
+    for _, r in c.sites[c.sites["change"] != "kept"].iterrows():
+        assert f"| {r['id']} | {names[r['id']]} |" in md
+    added = c.sites[c.sites["change"] == "added"]
+    costs = rb.ranked_table.set_index("id")["cost"]
+    for _, r in added.iterrows():
+        assert r["cost_b"] == pytest.approx(costs[r["id"]])
+        assert f"{costs[r['id']]:,.0f}" in md
+    streets = sorted(set(ra.district.households["street"]))
+    assert list(c.grades["street"]) == streets + ["ALL"]
+    assert set(c.grades["grade_after_b"]) <= {"below", "basic", "improved", "quality"}
+    zh = comparison_markdown(c, lang="zh")
+    assert "重新规划前的变化" in zh and "等级（现状→规划后）" in zh and "optimal" not in zh
+
+
+def test_comparison_page_is_offline_and_maps_the_changes(runs, tmp_path):
+    a, b, _, _ = runs
+    c = compare_runs(a, b)
+    write_comparison(c, tmp_path / "cmp", lang="zh")
+    page = (tmp_path / "cmp" / "comparison.html").read_text(encoding="utf-8")
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
+    assert "<script" not in page and "<link" not in page
+    assert page.count("<circle") >= len(c.b.households)
+    n_sites = len(c.sites)
+    assert page.count("<g><title>") == n_sites
+    for what in ("added", "removed"):
+        for cid in c.sites.loc[c.sites["change"] == what, "id"]:
+            assert f"<title>{cid} " in page
+    again = tmp_path / "again"
+    write_comparison(compare_runs(a, b), again, lang="zh")
+    assert (again / "comparison.html").read_bytes() == (tmp_path / "cmp" / "comparison.html").read_bytes()

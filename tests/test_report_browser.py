@@ -33,6 +33,7 @@ from typer.testing import CliRunner
 
 from solver.cli.app import app
 from solver.report.rundata import read_run
+from solver.report.svgmap import STREET_TINTS
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 WIDTH, HEIGHT = 1400, 1000
@@ -88,7 +89,7 @@ def test_screenshot_shows_map_and_tables(report, tmp_path):
     distinct = len(np.unique(mapzone.reshape(-1, 3), axis=0))
     assert distinct > 50, f"map region looks blank ({distinct} colours)"
     buildings = _near(mapzone, "#2166ac") | _near(mapzone, "#92c5de")  # reach 4/4 and 3/4 services
-    tints = _near(mapzone, "#f1ecdc", 4) | _near(mapzone, "#e3eedf", 4) | _near(mapzone, "#e2e9f3", 4)
+    tints = _near(mapzone, STREET_TINTS[0], 4) | _near(mapzone, STREET_TINTS[1], 4) | _near(mapzone, STREET_TINTS[2], 4)
     assert buildings.sum() > 2000, "no buildings drawn on the map"
     assert tints.sum() > 20000, "no street areas drawn on the map"
     ys, xs = np.nonzero(buildings)

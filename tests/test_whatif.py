@@ -213,7 +213,7 @@ def test_demo_10min_basics_is_demo_with_two_thresholds():
     demo = load_scenario(ROOT / "scenarios" / "demo.toml")
     ten = load_scenario(ROOT / "scenarios" / "demo_10min_basics.toml")
     for f in dataclasses.fields(demo):
-        if f.name in ("name", "description", "path", "raw", "changes", "services"):
+        if f.name in ("name", "description", "name_zh", "description_zh", "path", "raw", "changes", "services"):
             continue
         assert getattr(ten, f.name) == getattr(demo, f.name), f.name
     for key, svc in demo.services.items():

@@ -1,10 +1,9 @@
-"""Shared CLI helpers: consoles, error printing, progress display, output-folder checks."""
+"""Shared CLI helpers: consoles, error printing, output-folder checks (progress lines: progress.py)."""
 
 from __future__ import annotations
 
 import os
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +12,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.status import Status
 
 from ..errors import DefectError, InputError
 from .exits import EXIT_DEFECT, EXIT_INPUT, EXIT_INTERRUPTED
@@ -95,33 +93,6 @@ def print_warnings(warnings, *, where: str = "summary.json") -> None:
     if len(warnings) > WARNINGS_SHOWN:
         err_console.print(f"[yellow]warning:[/] ... and {len(warnings) - WARNINGS_SHOWN} more (see {where})",
                           markup=True)
-
-
-class StageProgress:
-    """A spinner naming the running stage (only on an interactive terminal)."""
-
-    LABELS = {"load": "reading inputs", "network": "building the walking network",
-              "coverage": "computing walking-time coverage", "model": "building the model",
-              "solve": "solving", "check": "independent check", "rank": "ranking sites",
-              "uncovered": "analysing uncovered households"}
-
-    def __init__(self, quiet: bool):
-        self.enabled = not quiet and sys.stderr.isatty()
-        self.status: Status | None = None
-
-    def __enter__(self):
-        if self.enabled:
-            self.status = err_console.status("starting")
-            self.status.__enter__()
-        return self
-
-    def __call__(self, stage: str) -> None:
-        if self.status is not None:
-            self.status.update(self.LABELS.get(stage, stage) + " ...")
-
-    def __exit__(self, *exc):
-        if self.status is not None:
-            self.status.__exit__(*exc)
 
 
 def check_range(value: float | None, rng, hint: str) -> None:

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from .common import console, handled_errors, writing
+from .options import Lang, LangOpt, QuietOpt
 
 
 def compare_cmd(
-    a: Path = typer.Argument(..., help="Output folder of the first run (before)."),
-    b: Path = typer.Argument(..., help="Output folder of the second run (after)."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Folder for the CSV files "
-                                       "[default: out/compare-<a>-vs-<b>]."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
+    a: Annotated[Path, typer.Argument(metavar="BEFORE", help="Output folder of the first run (before).",
+                                      show_default=False)],
+    b: Annotated[Path, typer.Argument(metavar="AFTER", help="Output folder of the second run (after).",
+                                      show_default=False)],
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FOLDER", show_default=False,
+                                             help="Folder for the comparison files "
+                                                  "[default: out/compare-<before>-vs-<after>].")] = None,
+    lang: LangOpt = Lang.en,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Compare two runs: coverage per street and service, spaces added / removed / changed, cost
-    difference, households that gain or lose coverage. Markdown to the terminal, CSV files to --out."""
+    """Compare two runs: coverage per street and service before and after re-planning, grades, spaces
+    added / removed / changed with names and costs, households that gain or lose coverage. Markdown to
+    the terminal; CSV files, comparison.md and comparison.html (offline, with a map) to --out."""
     from ..folders import out_dir_problem
+    from ..inputs.labels import cli_label
     from ..paths import path_problem, safe_file_name
     from ..plans.compare import compare_runs, comparison_markdown, write_comparison
 
@@ -40,9 +48,10 @@ def compare_cmd(
         if why:
             raise typer.BadParameter(f"{why}; got {out_dir}", param_hint="--out")
         with writing(out_dir, hint="--out"):
-            files = write_comparison(result, out_dir)
+            files = write_comparison(result, out_dir, lang=lang.value)
     if quiet:
-        console.print(str(out_dir))
+        console.print(str(out_dir), markup=False)
         return
-    console.print(comparison_markdown(result), markup=False)
-    console.print(f"CSV files in {out_dir}: " + ", ".join(f.name for f in files), markup=False)
+    console.print(comparison_markdown(result, lang=lang.value), markup=False)
+    console.print(cli_label("compare_files", lang.value, dir=out_dir, list=", ".join(f.name for f in files)),
+                  markup=False)

@@ -3,36 +3,45 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from ..inputs import ranges
 from .common import check_range, console, handled_errors, writing
+from .options import Lang, LangOpt, QuietOpt
 
 
 def import_osm(
-    pbf: Path | None = typer.Argument(None, help="OSM extract of the district (.osm.pbf), read locally.",
-                                         show_default=False),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder for the tables and "
-                                       "scenario.toml [default: data/<district name>]."),
-    settings: Path | None = typer.Option(None, "--settings", "-s", help="Import settings (TOML) laid "
-                                            "over the defaults: tag mapping and estimation parameters."),
-    name: str | None = typer.Option(None, help="District (scenario) name [default: the file name]."),
-    crs: str | None = typer.Option(None, help="Metric CRS of the tables, e.g. EPSG:4548 "
-                                      "[default: auto: CGCS2000 3-degree Gauss-Kruger in China, else UTM]."),
-    dwelling_m2: float | None = typer.Option(None, "--dwelling-m2",
-                                                help="Gross floor area per household (m2) [settings: 90]."),
-    default_levels: float | None = typer.Option(None, "--default-levels",
-                                                   help="Levels of a building without building:levels or "
-                                                        "height [settings: 6]."),
-    households_total: int | None = typer.Option(None, "--households-total", min=0,
-                                                   help="Calibrate to this known district total of "
-                                                        "households (0 = no calibration)."),
-    print_settings: bool = typer.Option(False, "--print-settings", help="Print the default settings "
-                                        "(documented TOML) and exit."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
+    pbf: Annotated[Path | None, typer.Argument(metavar="PBF", help="OSM extract of the district (.osm.pbf), "
+                                               "read locally.", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FOLDER", show_default=False,
+                                             help="Output folder for the tables and scenario.toml "
+                                                  "[default: data/<district name>].")] = None,
+    settings: Annotated[Path | None, typer.Option("--settings", "-s", metavar="FILE", show_default=False,
+                                                  help="Import settings (TOML) laid over the defaults: tag "
+                                                       "mapping and estimation parameters.")] = None,
+    name: Annotated[str | None, typer.Option(metavar="NAME", show_default=False,
+                                             help="District (scenario) name [default: the file name].")] = None,
+    crs: Annotated[str | None, typer.Option(metavar="CRS", show_default=False,
+                                            help="Metric CRS of the tables, e.g. EPSG:4548 [default: auto: "
+                                                 "CGCS2000 3-degree Gauss-Kruger in China, else UTM].")] = None,
+    dwelling_m2: Annotated[float | None, typer.Option("--dwelling-m2", metavar="M2", show_default=False,
+                                                      help="Gross floor area per household (m2) "
+                                                           "[default: settings, 90].")] = None,
+    default_levels: Annotated[float | None, typer.Option("--default-levels", metavar="N", show_default=False,
+                                                         help="Levels of a building without building:levels "
+                                                              "or height [default: settings, 6].")] = None,
+    households_total: Annotated[int | None, typer.Option("--households-total", min=0, metavar="N",
+                                                         show_default=False,
+                                                         help="Calibrate to this known district total of "
+                                                              "households (0 = no calibration).")] = None,
+    print_settings: Annotated[bool, typer.Option("--print-settings", help="Print the default settings "
+                                                 "(documented TOML) and exit.")] = False,
+    lang: LangOpt = Lang.en,
+    quiet: QuietOpt = False,
 ) -> None:
     """Import an OpenStreetMap extract: walking network, households, existing facilities, candidate spaces."""
+    from ..inputs import ranges
     from ..inputs.scenario import name_problem
     from ..osm.importer import district_name
     from ..osm.importer import import_osm as run_import
@@ -74,28 +83,33 @@ def import_osm(
     if quiet:
         console.print(str(out_dir), markup=False)
         return
-    _print(result)
+    _print(result, lang.value)
 
 
-def _print(result) -> None:
+def _print(result, lang: str = "en") -> None:
+    from ..inputs.labels import cli_label, space_type_label
+
+    def L(key: str, **values) -> str:  # noqa: N802 - the label lookup
+        return cli_label(key, lang, **values)
+
     s = result.summary
     net, hh = s["network"], s["households"]
+    sep = "、" if lang == "zh" else ", "
     p = lambda text: console.print(text, markup=False)  # noqa: E731 - user text is never markup
-    p(f"{s['source']['file']} -> {result.out_dir} in {result.timings['total']:.1f} s")
+    p(L("osm_done", file=s["source"]["file"], out=result.out_dir, s=f"{result.timings['total']:.1f}"))
     p(f"crs: {s['crs']['why']}")
-    p(f"walking network: {net['nodes_written']:,} nodes, {net['edges_written']:,} edges, "
-      f"{net['total_length_km']:,.1f} km (from {net['segments_read']:,} way segments; "
-      f"{net['parts_dropped']} detached parts dropped)")
-    p(f"households: {hh['households_written']:,} in {hh['demand_points_written']:,} demand points "
-      f"({hh['buildings']:,} buildings, {hh['landuse_areas']:,} residential areas without buildings)")
-    p("existing facilities: " + ", ".join(f"{k} {v}" for k, v in s["existing"]["found_per_service"].items()))
-    p("candidate spaces (a starting list: check on site): "
-      + ", ".join(f"{k} {v}" for k, v in s["candidates"]["found_per_space_type"].items() if v))
+    p(L("osm_network", nodes=f"{net['nodes_written']:,}", edges=f"{net['edges_written']:,}",
+        km=f"{net['total_length_km']:,.1f}", segments=f"{net['segments_read']:,}", parts=net["parts_dropped"]))
+    p(L("osm_households", h=f"{hh['households_written']:,}", points=f"{hh['demand_points_written']:,}",
+        buildings=f"{hh['buildings']:,}", areas=f"{hh['landuse_areas']:,}"))
+    p(L("osm_existing") + sep.join(f"{k} {v}" for k, v in s["existing"]["found_per_service"].items()))
+    p(L("osm_candidates") + sep.join(f"{space_type_label(k, lang)} {v}"
+                                     for k, v in s["candidates"]["found_per_space_type"].items() if v))
     if s["left_out"]:
-        p("left out (see import_summary.json):")
+        p(L("osm_left_out"))
         for reason, n in s["left_out"].items():
             p(f"  {n:,} {reason}")
     if net.get("ways_left_out_by_highway_value"):
-        p("walkable ways left out by highway value (network.highways): "
-          + ", ".join(f"{k} {v}" for k, v in net["ways_left_out_by_highway_value"].items()))
-    p(f"next: siting solve {result.scenario}")
+        p(L("osm_ways_left_out")
+          + sep.join(f"{k} {v}" for k, v in net["ways_left_out_by_highway_value"].items()))
+    p(L("osm_next", scenario=result.scenario))

@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from .common import console, err_console, handled_errors, writing
+from .options import Lang, LangOpt, QuietOpt
 
-
-class Lang(str, Enum):
-    en = "en"
-    zh = "zh"
+__all__ = ["Lang", "report"]
 
 
 def report(
-    run: Path = typer.Argument(..., help="Run folder written by `siting solve` (e.g. out/demo)."),
-    lang: Lang = typer.Option(Lang.en, "--lang", help="Language of headers, names and labels: en or zh."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Report folder \\[default: <run>/report]."),
-    maps: bool = typer.Option(True, "--maps/--no-maps", help="Also draw the PNG maps (a few seconds)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the report folder."),
+    run: Annotated[Path, typer.Argument(metavar="RUN", help="Run folder written by `siting solve` (e.g. out/demo).",
+                                        show_default=False)],
+    lang: LangOpt = Lang.en,
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FOLDER", show_default=False,
+                                             help="Report folder [default: RUN/report].")] = None,
+    maps: Annotated[bool, typer.Option("--maps/--no-maps", help="Also draw the PNG maps (a few "
+                                       "seconds).")] = True,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write report.html (offline map + tables), ranked_sites.xlsx, evaluation.csv and PNG maps."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..inputs.labels import cli_label
     from ..report.build import default_report_dir, report_dir_problem, write_report
+    from ..report.labels import Labels
 
     target = out if out is not None else default_report_dir(run)
     if run.is_dir():  # a missing run folder is bad input (exit 1), reported by write_report
@@ -35,23 +40,25 @@ def report(
         with writing(target, hint="--out", what="the report"):
             files = write_report(run, out_dir=out, lang=lang.value, maps=maps)
     for w in files.warnings:
-        err_console.print(f"[yellow]warning:[/] {w}", markup=True)
+        err_console.print(f"[yellow]warning:[/] {escape(str(w))}", markup=True)
     if quiet:
-        console.print(str(files.folder))
+        console.print(str(files.folder), markup=False)
         return
     ev = files.evaluation
-    from ..report.labels import Labels
+
+    def L(key: str, **values) -> str:  # noqa: N802 - the label lookup, as in the report
+        return cli_label(key, lang.value, **values)
 
     labels = Labels(lang.value, {})
-    table = Table(title="streets ranked (grade today -> after the plan)")
-    for col in ("#", "street", "households", "grade", "avg coverage after", "spaces"):
-        table.add_column(col, justify="left" if col in ("street", "grade") else "right")
+    table = Table(title=L("streets_table"))
+    for col in ("col_rank", "col_street", "col_households", "col_grade", "col_avg_after", "col_spaces"):
+        table.add_column(L(col), justify="left" if col in ("col_street", "col_grade") else "right")
     for a in ev.streets:
-        table.add_row(str(a.rank), a.street, f"{a.households:,}",
+        table.add_row(str(a.rank), escape(a.street), f"{a.households:,}",
                       f"{labels.grade(a.grade_before)} -> {labels.grade(a.grade_after)}",
                       labels.pct(a.avg_pct(after=True)), str(a.sites))
     console.print(table)
     total = sum(files.timings_s.values())
-    console.print(f"report in {files.folder} ({total:.1f} s):")
+    console.print(escape(L("report_in", dir=files.folder, s=f"{total:.1f}")))
     for p in files.all():
-        console.print(f"  {p}")
+        console.print(f"  {escape(str(p))}")

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from models.mode import Mode
 
-from ..choices import Backend, Engine
-from ..inputs import ranges
+from ..choices import Engine
 from .common import (
     DEFAULT_SCENARIO,
-    StageProgress,
     check_out_dir,
     check_range,
     check_solve_options,
@@ -24,26 +22,38 @@ from .common import (
     writing,
 )
 from .exits import EXIT_NO_SOLUTION
+from .options import BackendOpt, EngineOpt, GapOpt, Lang, LangOpt, QuietOpt, ScenarioArg, SetOpt, ThreadsOpt
 
 
 def solve(
-    scenario: Path = typer.Argument(DEFAULT_SCENARIO, help="Scenario file (TOML).", show_default=True),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder [default: out/<scenario name>]."),
-    mode: Mode | None = typer.Option(None, help="max_coverage (needs a budget) or cover (min cost, full coverage)."),
-    budget: float | None = typer.Option(None, help="Budget in yuan (overrides the scenario)."),
-    backend: Backend | None = typer.Option(None, help="ortools (default) or pulp (CBC, for cross-checks)."),
-    engine: Engine = typer.Option(Engine.SCIP, help="OR-Tools engine."),
-    time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds for the whole solve."),
-    gap: float | None = typer.Option(None, help="Relative optimality gap to stop at (0 = prove optimal)."),
-    threads: int | None = typer.Option(None, help="Solver threads."),
-    set_: list[str] | None = typer.Option(None, "--set", help="Override a scenario value: dotted.key=value "
-                                             "(TOML value), e.g. services.pharmacy.threshold_min=10. Repeatable."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FOLDER", show_default=False,
+                                             help="Output folder [default: the scenario's output.dir, "
+                                                  "else out/<scenario name>].")] = None,
+    mode: Annotated[Mode | None, typer.Option(show_default=False,
+                                              help="max_coverage (needs a budget) or cover (minimum cost of "
+                                                   "full coverage) [default: the scenario's mode, else "
+                                                   "max_coverage with a budget, cover without].")] = None,
+    budget: Annotated[float | None, typer.Option(metavar="YUAN", show_default=False,
+                                                 help="Budget in yuan [default: the scenario's "
+                                                      "budget_yuan].")] = None,
+    backend: BackendOpt = None,
+    engine: EngineOpt = Engine.SCIP,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", metavar="SECONDS", show_default=False,
+                                                     help="Seconds for the whole solve [default: the "
+                                                          "scenario's solve.time_limit_s, else 120].")] = None,
+    gap: GapOpt = None,
+    threads: ThreadsOpt = None,
+    set_: SetOpt = None,
+    lang: LangOpt = Lang.en,
+    quiet: QuietOpt = False,
 ) -> None:
     """Solve a scenario: choose spaces and services, check the plan, write ranked lists and coverage."""
+    from ..inputs import ranges
     from ..inputs.scenario import scenario_files
     from ..pipeline import RunOptions, run
     from ..results.outputs import write_outputs
+    from .progress import Progress
 
     check_solve_options(gap=gap, time_limit=time_limit, threads=threads)
     if budget is not None and not budget >= 0:
@@ -57,51 +67,64 @@ def solve(
         check_out_dir(out_dir, scenario_files(sc), hint=where)
         options = RunOptions(mode=mode, budget_yuan=budget, backend=backend, engine=engine,
                              time_limit_s=time_limit, relative_gap=gap, threads=threads)
-        with StageProgress(quiet) as progress:
+        with Progress(quiet, lang=lang.value) as progress:
             result = run(sc, options=options, progress=progress)
-        with writing(out_dir, hint=where):
-            files = write_outputs(result, out_dir)
+            progress("writing")
+            with writing(out_dir, hint=where):
+                files = write_outputs(result, out_dir)
     print_warnings([*result.district.warnings, *result.notes])
     if quiet:
-        console.print(str(out_dir))
+        console.print(str(out_dir), markup=False)
     else:
-        print_run(result, out_dir, files)
+        print_run(result, out_dir, files, lang=lang.value)
     if not result.result.termination.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)
 
 
-def print_run(result, out_dir: Path, files: list[Path]) -> None:
+def print_run(result, out_dir: Path, files: list[Path], *, lang: str = "en") -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..inputs.labels import cli_label, termination_label
+
+    def L(key: str, **values) -> str:  # noqa: N802 - the label lookup, as in the report
+        return cli_label(key, lang, **values)
+
     res = result.result
     sc = result.scenario
     d = result.district
-    console.print(f"[bold]{sc.name}[/]: {len(d.households):,} demand points, {d.total_households:,} households, "
-                  f"{len(d.candidates):,} candidate spaces, {len(d.existing):,} existing facilities; "
-                  f"travel: {result.geometry.method.replace('_', ' ')}")
+    travel = L("travel_network") if result.geometry.method == "network" else L("travel_straight_line")
+    name = sc.name_zh if lang == "zh" and getattr(sc, "name_zh", None) else sc.name
+    console.print(L("district_line", name=f"[bold]{escape(name)}[/]", points=f"{len(d.households):,}",
+                    households=f"{d.total_households:,}", candidates=f"{len(d.candidates):,}",
+                    existing=f"{len(d.existing):,}", travel=travel))
     if result.geometry.method != "network":
-        console.print(f"[yellow]note:[/] no walking network given: straight-line distance x {sc.detour_factor:g}")
+        console.print("[yellow]note:[/] " + L("no_network_note", f=f"{sc.detour_factor:g}"))
     z = res.sizes
     if z:
-        console.print(f"model: {z['items_before']:,} items -> {z['items_after']:,} after aggregation; "
-                      f"{z['sites_before']:,} spaces -> {z['sites_after']:,}; "
-                      f"{z['options_before']:,} options -> {z['options_after']:,}")
+        console.print(L("model_line", ib=f"{z['items_before']:,}", ia=f"{z['items_after']:,}",
+                        sb=f"{z['sites_before']:,}", sa=f"{z['sites_after']:,}",
+                        ob=f"{z['options_before']:,}", oa=f"{z['options_after']:,}"))
     gap = "-" if res.gap is None else f"{100 * res.gap:.3f}%"
-    budget = "none" if result.budget is None else f"{result.budget:,.0f}"
-    console.print(f"mode {result.mode.value}, budget {budget} yuan, solver {res.solver}: "
-                  f"[bold]{res.termination.value}[/], gap {gap}, {res.wall_s:.1f} s")
+    budget = L("no_budget") if result.budget is None else L("yuan", v=f"{result.budget:,.0f}")
+    console.print(L("solve_line", mode=result.mode.value, budget=budget, solver=res.solver,
+                    status=f"[bold]{termination_label(res.termination.value, lang)}[/]", gap=gap,
+                    wall=f"{res.wall_s:.1f}"))
     if res.message:
-        console.print(f"[yellow]{res.message}[/]")
-    table = Table(title="coverage (households within the walking threshold)")
-    for col in ("service", "threshold", "before", "after", "% before", "% after"):
-        table.add_column(col, justify="right" if col != "service" else "left")
+        console.print(f"[yellow]{escape(res.message)}[/]")
+    table = Table(title=L("coverage_table"))
+    for col in ("col_service", "col_threshold", "col_before", "col_after", "col_pct_before", "col_pct_after"):
+        table.add_column(L(col), justify="right" if col != "col_service" else "left")
     cov = result.coverage_table[result.coverage_table["street"] == "ALL"]
     for _, row in cov.iterrows():
-        thr = sc.services[row["service"]].threshold_min
-        table.add_row(row["service"], f"{thr:g} min", f"{row['covered_before']:,}", f"{row['covered_after']:,}",
-                      f"{row['pct_before']:.1f}", f"{row['pct_after']:.1f}")
+        svc = sc.services[row["service"]]
+        label = (svc.name_zh or row["service"]) if lang == "zh" else row["service"]
+        table.add_row(escape(str(label)), L("minutes", v=f"{svc.threshold_min:g}"), f"{row['covered_before']:,}",
+                      f"{row['covered_after']:,}", f"{row['pct_before']:.1f}", f"{row['pct_after']:.1f}")
     console.print(table)
     if res.cost is not None:
-        console.print(f"plan: {len({c for c, _ in result.plan})} spaces, {len(result.plan)} services, "
-                      f"cost {res.cost:,.0f} yuan" + ("; independent check agrees" if result.check else ""))
-    console.print(f"outputs in {out_dir}:")
+        console.print(L("plan_line", spaces=len({c for c, _ in result.plan}), services=len(result.plan),
+                        cost=L("yuan", v=f"{res.cost:,.0f}")) + (L("check_agrees") if result.check else ""))
+    console.print(escape(L("outputs_in", dir=out_dir)))
     for f in files:
-        console.print(f"  {f}")
+        console.print(f"  {escape(str(f))}")

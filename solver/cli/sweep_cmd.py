@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from ..choices import Backend, Engine
-from ..inputs import ranges
+from ..choices import Engine
 from .common import (
     DEFAULT_SCENARIO,
-    StageProgress,
     check_out_dir,
     check_range,
     check_solve_options,
@@ -21,34 +20,50 @@ from .common import (
     writing,
 )
 from .exits import EXIT_NO_SOLUTION
+from .options import BackendOpt, EngineOpt, GapOpt, Lang, LangOpt, QuietOpt, ScenarioArg, SetOpt, ThreadsOpt
 
 
 def sweep_cmd(
-    scenario: Path = typer.Argument(DEFAULT_SCENARIO, help="Scenario file (TOML).", show_default=True),
-    budgets: str | None = typer.Option(None, "--budgets", help="Budget levels in yuan, comma separated "
-                                          "(e.g. 1e6,2e6,5e6,1e7)."),
-    start: float | None = typer.Option(None, "--from", help="Lowest budget (yuan), with --to and --steps."),
-    stop: float | None = typer.Option(None, "--to", help="Highest budget (yuan)."),
-    steps: int | None = typer.Option(None, "--steps", help="Number of evenly spaced levels from --from to --to."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder [default: out/<scenario name>-sweep]."),
-    set_: list[str] | None = typer.Option(None, "--set", help="Override a scenario value: dotted.key=value "
-                                             "(TOML value), e.g. services.pharmacy.threshold_min=10. Repeatable."),
-    backend: Backend | None = typer.Option(None, help="ortools (default) or pulp."),
-    engine: Engine = typer.Option(Engine.SCIP, help="OR-Tools engine."),
-    time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds for each level's solve."),
-    gap: float | None = typer.Option(None, help="Relative optimality gap to stop at (0 = prove optimal)."),
-    threads: int | None = typer.Option(None, help="Solver threads."),
-    warm_start: bool = typer.Option(True, "--warm-start/--cold", help="Start each level from the plan of the "
-                                    "level below (--cold: from the heuristic plan only)."),
-    nested: bool = typer.Option(False, "--nested", help="Also solve a nested build-up path: each level keeps every "
-                                "space and service of the level below; reports the households this gives up."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    budgets: Annotated[str | None, typer.Option("--budgets", metavar="YUAN,YUAN,...", show_default=False,
+                                                help="Budget levels in yuan, comma separated (e.g. "
+                                                     "1e6,2e6,5e6,1e7); or use --from, --to and "
+                                                     "--steps.")] = None,
+    start: Annotated[float | None, typer.Option("--from", metavar="YUAN", show_default=False,
+                                                help="Lowest budget, with --to and --steps.")] = None,
+    stop: Annotated[float | None, typer.Option("--to", metavar="YUAN", show_default=False,
+                                               help="Highest budget.")] = None,
+    steps: Annotated[int | None, typer.Option("--steps", metavar="N", show_default=False,
+                                              help="Number of evenly spaced levels from --from to "
+                                                   "--to.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FOLDER", show_default=False,
+                                             help="Output folder [default: out/<scenario name>-sweep].")] = None,
+    set_: SetOpt = None,
+    backend: BackendOpt = None,
+    engine: EngineOpt = Engine.SCIP,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", metavar="SECONDS", show_default=False,
+                                                     help="Seconds for each level's solve [default: the "
+                                                          "scenario's solve.time_limit_s, else 120].")] = None,
+    gap: GapOpt = None,
+    threads: ThreadsOpt = None,
+    warm_start: Annotated[bool, typer.Option("--warm-start/--cold",
+                                             help="Start each level from the plan of the level below (--cold: "
+                                                  "from the heuristic plan only).")] = True,
+    nested: Annotated[bool, typer.Option("--nested",
+                                         help="Also solve a nested build-up path: each level keeps every space "
+                                              "and service of the level below; reports the households this "
+                                              "gives up.")] = False,
+    lang: LangOpt = Lang.en,
+    quiet: QuietOpt = False,
 ) -> None:
     """Solve a scenario at several budgets: coverage-vs-budget table and plot, the plan at every level,
     what changes between levels, and the budget at which full coverage is first reached."""
+    from ..inputs import ranges
+    from ..inputs.labels import cli_label
     from ..inputs.scenario import scenario_files
     from ..pipeline import RunOptions
     from ..plans.sweep import budget_levels, parse_budgets, sweep, sweep_markdown, write_sweep
+    from .progress import Progress
 
     check_range(steps, ranges.SWEEP_STEPS, "--steps")
     check_range(start, ranges.BUDGET_YUAN, "--from")
@@ -68,18 +83,21 @@ def sweep_cmd(
         check_out_dir(out_dir, scenario_files(sc), hint="--out" if out is not None else "the default output folder")
         options = RunOptions(backend=backend, engine=engine,
                              time_limit_s=time_limit, relative_gap=gap, threads=threads)
-        with StageProgress(quiet) as progress:
+        with Progress(quiet, lang=lang.value) as progress:
             result = sweep(sc, budgets=levels, options=options, warm_start=warm_start, nested=nested,
                            progress=progress)
-        with writing(out_dir, hint="--out"):
-            files = write_sweep(result, out_dir)
+            progress("writing")
+            with writing(out_dir, hint="--out"):
+                files = write_sweep(result, out_dir, lang=lang.value)
     print_warnings(result.district.warnings, where="levels/*/summary.json")
     if quiet:
-        console.print(str(out_dir))
+        console.print(str(out_dir), markup=False)
     else:
-        console.print(sweep_markdown(result), markup=False)
-        console.print(f"{len(result.levels)} levels in {result.timings['total']:.1f} s; outputs in {out_dir} "
-                      f"({len(files)} files: sweep.csv, sweep.png, sweep.md, changes.csv, sites_by_level.csv, "
-                      "levels/<level>/, full_coverage/" + (", nested/<level>/" if nested else "") + ")", markup=False)
+        console.print(sweep_markdown(result, lang=lang.value), markup=False)
+        listed = ("sweep.csv, sweep.png, sweep.md, changes.csv, sites_by_level.csv, levels/<level>/, full_coverage/"
+                  + (", nested/<level>/" if nested else ""))
+        console.print(cli_label("sweep_done", lang.value, n=len(result.levels), s=f"{result.timings['total']:.1f}",
+                                dir=out_dir, files=len(files), list=listed), markup=False)
     if not any(lv.run.result.termination.has_solution for lv in result.levels):
         raise typer.Exit(EXIT_NO_SOLUTION)
+

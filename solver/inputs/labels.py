@@ -48,6 +48,7 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "newly_covered": {"en": "households newly covered", "zh": "新增覆盖户数"},
     "cumulative_coverage_pct": {"en": "cumulative coverage (%)", "zh": "累计覆盖率(%)"},
     "households": {"en": "households", "zh": "户数"},
+    "buildings": {"en": "buildings", "zh": "楼栋数"},
     "covered_before": {"en": "covered before", "zh": "现状覆盖户数"},
     "covered_after": {"en": "covered after", "zh": "规划后覆盖户数"},
     "pct_before": {"en": "coverage before (%)", "zh": "现状覆盖率(%)"},
@@ -148,6 +149,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "legend_chosen": {"en": "space to convert: rank and services", "zh": "规划改造空间：序号与业态"},
     "legend_existing": {"en": "existing facility (colour = service)", "zh": "现有设施（颜色=业态）"},
     "legend_candidate": {"en": "candidate space not chosen", "zh": "未选用的备选空间"},
+    "legend_roads": {"en": "walking network", "zh": "步行路网"},
     "legend_uncovered_area": {"en": "area with a service missing", "zh": "缺少业态的区域"},
     "scale": {"en": "{m} m", "zh": "{m}米"},
     "north": {"en": "N", "zh": "北"},
@@ -232,6 +234,7 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
     "level_street": {"en": "street", "zh": "街道"},
     "level_community": {"en": "community", "zh": "社区"},
     "list_sep": {"en": ", ", "zh": "、"},
+    "change_count": {"en": "{n} {what}", "zh": "{what}{n}"},
     "click_hint": {"en": "Click a street here or on the map to select it.", "zh": "点击此处或地图上的街道可切换。"},
     "tooltip_building": {"en": "{id} · {community}: {h} households", "zh": "{id} · {community}：{h}户"},
     "tooltip_missing": {"en": "missing after the plan: {list}", "zh": "规划后仍缺：{list}"},
@@ -262,4 +265,274 @@ REPORT_LABELS: dict[str, dict[str, str]] = {
 def report_label(key: str, lang: str = "en", **values) -> str:
     """A report label in ``lang``, with ``{placeholders}`` filled from ``values``."""
     text = REPORT_LABELS[key][lang]
+    return text.format(**values) if values else text
+
+
+# The words of the command line and of the sweep / compare outputs (solver/cli, solver/plans).
+# Progress lines on stderr (solver/cli/progress.py): pipeline stage keys and counters.
+PROGRESS_LABELS: dict[str, dict[str, str]] = {
+    "starting": {"en": "starting", "zh": "启动"},
+    "load": {"en": "reading inputs", "zh": "读取输入"},
+    "network": {"en": "building the walking network", "zh": "构建步行路网"},
+    "coverage": {"en": "computing walking-time coverage", "zh": "计算步行可达范围"},
+    "model": {"en": "building the model", "zh": "构建模型"},
+    "solve": {"en": "solving", "zh": "求解"},
+    "check": {"en": "independent check", "zh": "独立校核"},
+    "rank": {"en": "ranking sites", "zh": "点位排序"},
+    "uncovered": {"en": "analysing uncovered households", "zh": "分析未覆盖居民"},
+    "minimum-cost full coverage": {"en": "minimum-cost full coverage", "zh": "全覆盖最低费用"},
+    "level": {"en": "level", "zh": "预算档"},
+    "job": {"en": "job", "zh": "任务"},
+    "eta": {"en": "ETA", "zh": "预计剩余"},
+    "done": {"en": "done", "zh": "完成"},
+    "writing": {"en": "writing outputs", "zh": "写出结果"},
+    "report": {"en": "writing the report", "zh": "生成报告"},
+}
+
+
+def progress_label(key: str, lang: str = "en") -> str:
+    """A progress message in ``lang``; an unknown message (a free text) is shown as it is."""
+    return PROGRESS_LABELS.get(key, {}).get(lang, key)
+
+
+# Solver statuses (solver.engine.result.Termination values) in words.
+TERMINATION_LABELS: dict[str, dict[str, str]] = {
+    "optimal": {"en": "optimal", "zh": "最优"},
+    "feasible": {"en": "feasible (stopped at a limit)", "zh": "可行解（达到时间限制）"},
+    "infeasible": {"en": "infeasible", "zh": "无可行解"},
+    "no_solution": {"en": "no solution within the limits", "zh": "限制内未找到解"},
+}
+
+
+def termination_label(key: str, lang: str = "en") -> str:
+    return TERMINATION_LABELS.get(str(key), {}).get(lang, str(key))
+
+
+# Terminal output of the commands.
+CLI_LABELS: dict[str, dict[str, str]] = {
+    "district_line": {"en": "{name}: {points} demand points, {households} households, {candidates} candidate "
+                            "spaces, {existing} existing facilities; travel: {travel}",
+                      "zh": "{name}：{points}个需求点，{households}户，{candidates}处备选空间，{existing}处现有设施；"
+                            "出行：{travel}"},
+    "travel_network": {"en": "network", "zh": "步行路网"},
+    "travel_straight_line": {"en": "straight line", "zh": "直线距离"},
+    "no_network_note": {"en": "no walking network given: straight-line distance x {f}",
+                        "zh": "未提供步行路网：按直线距离×{f}计算"},
+    "model_line": {"en": "model: {ib} items -> {ia} after aggregation; {sb} spaces -> {sa}; {ob} options -> {oa}",
+                   "zh": "模型：{ib}个需求项→聚合后{ia}；{sb}处空间→{sa}；{ob}个选项→{oa}"},
+    "solve_line": {"en": "mode {mode}, budget {budget}, solver {solver}: {status}, gap {gap}, {wall} s",
+                   "zh": "模式 {mode}，预算 {budget}，求解器 {solver}：{status}，间隙 {gap}，{wall}秒"},
+    "no_budget": {"en": "none", "zh": "无"},
+    "coverage_table": {"en": "coverage (households within the walking threshold)",
+                       "zh": "覆盖情况（步行时间内可达的户数）"},
+    "col_service": {"en": "service", "zh": "业态"},
+    "col_threshold": {"en": "threshold", "zh": "步行时间"},
+    "col_before": {"en": "before", "zh": "现状"},
+    "col_after": {"en": "after", "zh": "规划后"},
+    "col_pct_before": {"en": "% before", "zh": "现状%"},
+    "col_pct_after": {"en": "% after", "zh": "规划后%"},
+    "plan_line": {"en": "plan: {spaces} spaces, {services} services, cost {cost}",
+                  "zh": "方案：{spaces}处空间，{services}项业态，费用{cost}"},
+    "check_agrees": {"en": "; independent check agrees", "zh": "；独立校核一致"},
+    "outputs_in": {"en": "outputs in {dir}:", "zh": "输出文件位于 {dir}："},
+    "streets_table": {"en": "streets ranked (grade today -> after the plan)", "zh": "街道排名（等级 现状→规划后）"},
+    "col_rank": {"en": "#", "zh": "序"},
+    "col_street": {"en": "street", "zh": "街道"},
+    "col_households": {"en": "households", "zh": "户数"},
+    "col_grade": {"en": "grade", "zh": "等级"},
+    "col_avg_after": {"en": "avg coverage after", "zh": "规划后平均覆盖率"},
+    "col_spaces": {"en": "spaces", "zh": "改造空间"},
+    "report_in": {"en": "report in {dir} ({s} s):", "zh": "报告位于 {dir}（{s}秒）："},
+    "sweep_done": {"en": "{n} levels in {s} s; outputs in {dir} ({files} files: {list})",
+                   "zh": "{n}个预算档，用时{s}秒；输出位于 {dir}（{files}个文件：{list}）"},
+    "compare_files": {"en": "files in {dir}: {list}", "zh": "文件位于 {dir}：{list}"},
+    "minutes": {"en": "{v} min", "zh": "{v}分钟"},
+    "yuan": {"en": "{v} yuan", "zh": "{v}元"},
+    "osm_done": {"en": "{file} -> {out} in {s} s", "zh": "{file} → {out}，用时{s}秒"},
+    "osm_network": {"en": "walking network: {nodes} nodes, {edges} edges, {km} km (from {segments} way segments; "
+                          "{parts} detached parts dropped)",
+                    "zh": "步行路网：{nodes}个节点，{edges}条边，{km}公里"
+                          "（来自{segments}段道路；舍弃{parts}个孤立部分）"},
+    "osm_households": {"en": "households: {h} in {points} demand points ({buildings} buildings, {areas} residential "
+                             "areas without buildings)",
+                       "zh": "居民：{h}户，{points}个需求点（{buildings}栋楼，{areas}处无楼栋的居住用地）"},
+    "osm_existing": {"en": "existing facilities: ", "zh": "现有设施："},
+    "osm_candidates": {"en": "candidate spaces (a starting list: check on site): ",
+                       "zh": "备选空间（初步清单，需现场核实）："},
+    "osm_left_out": {"en": "left out (see import_summary.json):", "zh": "未纳入（见 import_summary.json）："},
+    "osm_ways_left_out": {"en": "walkable ways left out by highway value (network.highways): ",
+                          "zh": "按 highway 取值未纳入的可步行道路（network.highways）："},
+    "osm_next": {"en": "next: siting solve {scenario}", "zh": "下一步：siting solve {scenario}"},
+}
+
+
+def cli_label(key: str, lang: str = "en", **values) -> str:
+    """A command-line label in ``lang``, with ``{placeholders}`` filled from ``values``."""
+    text = CLI_LABELS[key][lang]
+    return text.format(**values) if values else text
+
+
+# The budget sweep's sweep.md, sweep.png and sweep.csv headers (solver/plans/sweep.py, sweep_plot.py).
+SWEEP_LABELS: dict[str, dict[str, str]] = {
+    "title": {"en": "Budget sweep: {name}", "zh": "预算情景分析：{name}"},
+    "list_sep": {"en": ", ", "zh": "、"},
+    "budget": {"en": "budget (yuan)", "zh": "预算(元)"},
+    "status": {"en": "status", "zh": "求解状态"},
+    "cost": {"en": "cost (yuan)", "zh": "费用(元)"},
+    "spaces": {"en": "spaces", "zh": "改造空间"},
+    "service_pct": {"en": "{service} %", "zh": "{service}%"},
+    "total_pct": {"en": "total %", "zh": "合计%"},
+    "marginal": {"en": "households / +10k yuan", "zh": "每增1万元新增户数"},
+    "changes_below": {"en": "changes vs level below", "zh": "较上一档的变化"},
+    "existing_row": {"en": "0 (existing)", "zh": "0（现状）"},
+    "full_row": {"en": "{v} (full coverage)", "zh": "{v}（全覆盖）"},
+    "existing facilities only": {"en": "existing facilities only", "zh": "仅现有设施"},
+    "added": {"en": "added", "zh": "新增"},
+    "removed": {"en": "removed", "zh": "撤除"},
+    "services added": {"en": "services added", "zh": "增设业态"},
+    "services changed": {"en": "services changed", "zh": "业态调整"},
+    "nested": {"en": "(nested)", "zh": "（嵌套）"},
+    "same_plan": {"en": "same plan", "zh": "方案相同"},
+    "totals_note": {"en": "Totals count each household once per service ((household, service) pairs); the marginal "
+                          "column is the extra pairs covered per extra 10,000 yuan against the row above.",
+                    "zh": "合计按“户×业态”计数（每户每类业态计一次）；"
+                          "边际列为较上一行每增加1万元新增覆盖的“户×业态”数。"},
+    "full_reached": {"en": "Full coverage (every household within reach of a candidate space, for every service) is "
+                           "first reached at **{v} yuan** (minimum-cost full-coverage plan, {status}); more money "
+                           "covers nobody else.",
+                     "zh": "在 **{v}元** 首次达到全覆盖（凡步行范围内有备选空间的居民，每类业态均可达；"
+                           "全覆盖最低费用方案，{status}）；再增加资金不会覆盖更多居民。"},
+    "full_unreachable": {"en": "Full coverage cannot be reached ({message}); coverage stops growing at {v} yuan.",
+                         "zh": "无法达到全覆盖（{message}）；费用超过{v}元后覆盖率不再增加。"},
+    "no_full": {"en": "No full-coverage plan: {status}. {message}", "zh": "无全覆盖方案：{status}。{message}"},
+    "never_covered": {"en": "{n} (household, service) pairs stay uncovered at any budget: no eligible candidate "
+                            "space lies within their walking threshold.",
+                      "zh": "{n}个“户×业态”在任何预算下都无法覆盖：步行时间内没有可设置该业态的备选空间。"},
+    "spend_first": {"en": "**Spend first on these** ({n} spaces chosen at the lowest level and kept at every level "
+                          "above, in build order): {list}",
+                    "zh": "**优先投资**（{n}处空间：最低一档即被选中且在所有更高预算下保留，按建设顺序）：{list}"},
+    "no_spend_first": {"en": "No space is chosen at the lowest level and kept at every level above.",
+                       "zh": "没有在最低一档选中且在所有更高预算下都保留的空间。"},
+    "nested_title": {"en": "Nested build-up (each level keeps every space and service of the level below):",
+                     "zh": "嵌套式逐步建设（每一档保留上一档的全部空间和业态）："},
+    "optimal_total_pct": {"en": "optimal total %", "zh": "最优方案合计%"},
+    "given_up": {"en": "households given up", "zh": "损失的户数"},
+    "not_nested_note": {"en": "Optimal plans of neighbouring budgets need not be nested: with more money a different "
+                              "set of spaces can cover more, so a space chosen at a lower budget may be dropped and "
+                              "the coverage of a single service may even fall while the total rises. "
+                              "`siting sweep --nested` gives a build-up path that keeps every level's spaces.",
+                        "zh": "相邻预算的最优方案不一定是嵌套的：资金增加后，另一组空间可能覆盖更多居民，"
+                              "因此低预算下选中的空间可能被替换，个别业态的覆盖率甚至可能下降而总覆盖率上升。"
+                              "`siting sweep --nested` 给出逐步建设路径（每一档保留上一档的全部空间）。"},
+    "not_nested_plot": {"en": "Optimal plans of neighbouring budgets need not be nested: a service's coverage can "
+                              "fall while the total rises.",
+                        "zh": "相邻预算的最优方案不一定嵌套：总覆盖率上升时个别业态的覆盖率可能下降。"},
+    "changes_title": {"en": "Spaces that change between neighbouring levels:", "zh": "相邻预算档之间变化的空间："},
+    "n_added": {"en": "+{n} added", "zh": "新增{n}处"},
+    "removed_list": {"en": "removed {list}", "zh": "撤除 {list}"},
+    "changed_list": {"en": "services changed at {list}", "zh": "业态调整 {list}"},
+    "plot_all": {"en": "all services", "zh": "全部业态"},
+    "plot_nested": {"en": "all services, nested build-up", "zh": "全部业态（嵌套式建设）"},
+    "plot_full": {"en": "minimum-cost full coverage", "zh": "全覆盖最低费用"},
+    "plot_stops": {"en": "coverage stops growing", "zh": "覆盖率不再增加"},
+    "plot_full_at": {"en": "{what}: {v}M yuan", "zh": "{what}：{v}百万元"},
+    "plot_x": {"en": "budget (million yuan)", "zh": "预算（百万元）"},
+    "plot_y": {"en": "households covered (%)", "zh": "覆盖户数占比（%）"},
+    "plot_title": {"en": "Coverage vs budget: {name}", "zh": "覆盖率与预算：{name}"},
+}
+
+# sweep.csv column headers in Chinese (English keeps the column keys); {service} columns by name.
+SWEEP_COLUMNS_ZH: dict[str, str] = {
+    "level": "预算档", "budget_yuan": "预算(元)", "status": "求解状态", "cost_yuan": "费用(元)", "spaces": "改造空间数",
+    "services_opened": "新设业态数", "total_households": "合计覆盖(户×业态)", "total_pct": "合计覆盖率(%)",
+    "weighted_coverage": "加权覆盖值", "marginal_households_per_10k_yuan": "每增1万元新增覆盖(户×业态)",
+    "nested_cost_yuan": "嵌套方案费用(元)", "nested_total_households": "嵌套方案合计覆盖(户×业态)",
+    "nested_total_pct": "嵌套方案合计覆盖率(%)", "nested_gives_up_households": "嵌套方案损失(户×业态)",
+    "{service}_households": "{service}覆盖户数", "{service}_pct": "{service}覆盖率(%)",
+}
+
+
+def sweep_label(key: str, lang: str = "en", **values) -> str:
+    """A sweep label in ``lang``; an unknown key (a status text) is shown as it is."""
+    entry = SWEEP_LABELS.get(key)
+    if entry is None:
+        return termination_label(key, lang)
+    text = entry[lang]
+    return text.format(**values) if values else text
+
+
+# `siting compare`: comparison.md and comparison.html (solver/plans/compare.py, compare_page.py).
+COMPARE_LABELS: dict[str, dict[str, str]] = {
+    "title": {"en": "{a} -> {b}", "zh": "{a} → {b}"},
+    "page_title": {"en": "Comparison: {a} -> {b}", "zh": "方案对比：{a} → {b}"},
+    "difference": {"en": "difference", "zh": "差异"},
+    "status": {"en": "status", "zh": "求解状态"},
+    "budget": {"en": "budget (yuan)", "zh": "预算(元)"},
+    "cost": {"en": "cost (yuan)", "zh": "费用(元)"},
+    "spaces": {"en": "spaces", "zh": "改造空间"},
+    "none": {"en": "none", "zh": "无"},
+    "coverage_title": {"en": "Coverage (all streets), households covered:", "zh": "覆盖情况（全区），覆盖户数："},
+    "service": {"en": "service", "zh": "业态"},
+    "households": {"en": "households", "zh": "户数"},
+    "existing_a": {"en": "existing {a}", "zh": "{a}现状"},
+    "existing_b": {"en": "existing {b}", "zh": "{b}现状"},
+    "change_before": {"en": "change before re-planning", "zh": "重新规划前的变化"},
+    "plan_a": {"en": "plan {a}", "zh": "{a}规划后"},
+    "plan_b": {"en": "plan {b}", "zh": "{b}规划后"},
+    "change_after": {"en": "change after re-planning", "zh": "重新规划后的变化"},
+    "effect_note": {"en": "Before re-planning: the change's own effect on what the existing facilities reach "
+                          "(e.g. a closed market), from each run's coverage before its plan. After re-planning: "
+                          "the difference between the two plans' coverage.",
+                    "zh": "重新规划前：变化本身对现有设施覆盖的影响（如关闭菜市场），取两次运行规划前的覆盖。"
+                          "重新规划后：两个方案规划后覆盖的差异。"},
+    "streets_changed": {"en": "Streets whose coverage changes (after re-planning):",
+                        "zh": "覆盖发生变化的街道（重新规划后）："},
+    "grades_title": {"en": "Grades (today -> after the plan)", "zh": "等级（现状→规划后）"},
+    "street": {"en": "street", "zh": "街道"},
+    "district": {"en": "whole district", "zh": "全区"},
+    "grade_a": {"en": "{a}", "zh": "{a}"},
+    "spaces_line": {"en": "Spaces: {added} added, {removed} removed, {changed} with changed services, "
+                          "{more} with services added, {kept} kept.",
+                    "zh": "空间：新增{added}处，撤除{removed}处，业态调整{changed}处，"
+                          "增设业态{more}处，保留{kept}处。"},
+    "added": {"en": "added", "zh": "新增"},
+    "removed": {"en": "removed", "zh": "撤除"},
+    "services changed": {"en": "services changed", "zh": "业态调整"},
+    "services added": {"en": "services added", "zh": "增设业态"},
+    "kept": {"en": "kept", "zh": "保留"},
+    "and_more": {"en": " ... and {n} more", "zh": " ……另有{n}处"},
+    "pairs_line": {"en": "(household, service) pairs that gain coverage: {g} households in {gb} buildings; that "
+                         "lose it: {lo} households in {lb} buildings.",
+                   "zh": "覆盖增加的“户×业态”：{gb}栋楼{g}户；覆盖减少的：{lb}栋楼{lo}户。"},
+    "only_one": {"en": "Services in one run only (not compared household by household): {list}",
+                 "zh": "仅在一次运行中出现的业态（未逐户比较）：{list}"},
+    "id": {"en": "id", "zh": "编号"},
+    "name": {"en": "name", "zh": "名称"},
+    "change": {"en": "change", "zh": "变化"},
+    "services_a": {"en": "services {a}", "zh": "{a}业态"},
+    "services_b": {"en": "services {b}", "zh": "{b}业态"},
+    "cost_a": {"en": "cost {a} (yuan)", "zh": "{a}费用(元)"},
+    "cost_b": {"en": "cost {b} (yuan)", "zh": "{b}费用(元)"},
+    "map_title": {"en": "Spaces added and removed, households that gain or lose a service",
+                  "zh": "新增与撤除的空间，覆盖增减的居民楼"},
+    "legend_added": {"en": "space added", "zh": "新增空间"},
+    "legend_removed": {"en": "space removed", "zh": "撤除空间"},
+    "legend_changed": {"en": "services changed or added", "zh": "业态调整或增设"},
+    "legend_kept": {"en": "space kept", "zh": "保留空间"},
+    "legend_gained": {"en": "building gains a service", "zh": "居民楼覆盖增加"},
+    "legend_lost": {"en": "building loses a service", "zh": "居民楼覆盖减少"},
+    "legend_same": {"en": "building unchanged", "zh": "居民楼无变化"},
+    "sites_title": {"en": "Spaces that change", "zh": "变化的空间"},
+    "generated_by": {"en": "Made by siting compare from two run folders; opens offline.",
+                     "zh": "由 siting compare 根据两次运行结果生成，可离线打开。"},
+    "list_sep": {"en": ", ", "zh": "、"},
+}
+
+
+def compare_label(key: str, lang: str = "en", **values) -> str:
+    """A comparison label in ``lang``; an unknown key (a status) is shown as the solver status."""
+    entry = COMPARE_LABELS.get(key)
+    if entry is None:
+        return termination_label(key, lang)
+    text = entry[lang]
     return text.format(**values) if values else text

@@ -112,6 +112,15 @@ class Scenario:
     catalogue: Catalogue = field(default_factory=lambda: preset(DEFAULT_CATALOGUE), repr=False)
     disabled_services: tuple[str, ...] = ()
     space_defaults: dict[str, SpaceDefault] = field(default_factory=lambda: dict(space_defaults()), repr=False)
+    # the name and description in Chinese (reports and tables with --lang zh; empty: the English ones)
+    name_zh: str = ""
+    description_zh: str = ""
+
+    def title(self, lang: str = "en") -> tuple[str, str]:
+        """(name, description) in ``lang``, falling back to the English ones."""
+        if lang == "zh":
+            return self.name_zh or self.name, self.description_zh or self.description
+        return self.name, self.description
 
     @property
     def source(self) -> str:
@@ -138,7 +147,7 @@ class Scenario:
 
 
 TOP_KEYS = {
-    "name", "description", "crs", "mode", "budget_yuan", "data", "walking",
+    "name", "description", "name_zh", "description_zh", "crs", "mode", "budget_yuan", "data", "walking",
     "conversion_cost_default", "services", "street_caps", "must_open", "solve", "output", "grades",
 }
 TOP_KEYS |= {"catalogue", "space_defaults"}  # the service catalogue (solver/inputs/presets.py)
@@ -417,6 +426,12 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
     if why:
         problems.add(file, why, field="name", value=name)
         name = default_name
+    texts = {}
+    for key in ("description", "name_zh", "description_zh"):
+        why = text_problem(raw.get(key, ""), one_line=key == "name_zh")
+        if why:
+            problems.add(file, why, field=key, value=raw.get(key))
+        texts[key] = raw.get(key, "") if not why else ""
 
     if problems and check_tables_on_error and catalogue is not None:  # without it, services are unknown
         _check_tables_anyway(problems, file=file, paths=paths, crs=crs, services=declared_services,
@@ -425,7 +440,8 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
     problems.raise_if_any()
     files = {k: v if isinstance(v, Path) else None for k, v in paths.items()}  # data frames have no path
     return Scenario(
-        name=name, path=path.resolve() if path is not None else None, description=str(raw.get("description", "")),
+        name=name, path=path.resolve() if path is not None else None, description=texts["description"],
+        name_zh=texts["name_zh"], description_zh=texts["description_zh"],
         crs=crs, households=files["households"], candidates=files["candidates"],
         existing=files["existing"], network_nodes=files["network_nodes"],
         network_edges=files["network_edges"], services=services,
@@ -455,6 +471,21 @@ def name_problem(name: Any) -> str | None:
         return "must not contain control characters (a line break or tab)"
     if len(name) > MAX_NAME_CHARS:
         return f"must be at most {MAX_NAME_CHARS} characters"
+    return None
+
+
+MAX_DESCRIPTION_CHARS = 2000
+
+
+def text_problem(text: Any, *, one_line: bool) -> str | None:
+    """Why ``text`` cannot be a scenario's description (or, ``one_line``, its Chinese name), or None."""
+    if not isinstance(text, str):
+        return "must be a text (a quoted TOML string)"
+    limit = MAX_NAME_CHARS if one_line else MAX_DESCRIPTION_CHARS
+    if any((ord(c) < 32 and not (c in "\n\t" and not one_line)) or ord(c) == 127 for c in text):
+        return "must not contain control characters" + (" (a line break or tab)" if one_line else "")
+    if len(text) > limit:
+        return f"must be at most {limit} characters"
     return None
 
 

@@ -55,7 +55,7 @@ from .presets import is_path
 from .readers import read_toml
 
 SET_SOURCE = "--set"
-NOT_INHERITED = ("name", "description")
+NOT_INHERITED = ("name", "description", "name_zh", "description_zh")
 PATH_FIELDS = {("data", k) for k in ("households", "candidates", "existing", "network_nodes", "network_edges")} | {
     ("output", "dir"), ("candidates", "add")}
 BARE_WORD = re.compile(r"^[^\s\"'\[\]{}=,#]+$")

@@ -58,6 +58,7 @@ from ..engine.reduce import reduce_instance
 from ..engine.result import SolveParameters, Termination
 from ..engine.solve import PlanResult, StageReport, full_vector, solve_instance
 from ..folders import staged_folder, write_csv
+from ..inputs.labels import sweep_label
 from ..inputs.scenario import Scenario, describe_changes
 from ..inputs.tables import District
 from ..pipeline import RunOptions, prepare, solve_backend, solve_parameters
@@ -417,134 +418,107 @@ def plan_changes(levels: list[SweepLevel], district: District) -> tuple[pd.DataF
 # report and files
 
 
-def sweep_markdown(sw: Sweep) -> str:
+def sweep_markdown(sw: Sweep, *, lang: str = "en") -> str:
+    """sweep.md in ``lang`` (labels: solver/inputs/labels.py, SWEEP_LABELS)."""
+    def W(key: str, **values) -> str:  # noqa: N802 - the label lookup
+        return sweep_label(key, lang, **values)
+
+    def svc(key: str) -> str:
+        s = sw.scenario.services.get(key)
+        return key if s is None or lang != "zh" else (s.name_zh or key)
+
+    def named(ids: Sequence[str]) -> str:
+        names = sw.district.candidates.set_index("id")["name"]
+        return W("list_sep").join(f"{c} {names.get(c, '')}".strip() for c in ids)
+
     services = list(sw.full.coverage.services)
     t = sw.table
-    lines = [f"# Budget sweep: {sw.scenario.name}", ""]
-    head = ["budget (yuan)", "status", "cost (yuan)", "spaces"] + [f"{s} %" for s in services] + [
-        "total %", "households / +10k yuan", "changes vs level below"]
+    lines = [f"# {W('title', name=sw.scenario.title(lang)[0])}", ""]
+    head = [W("budget"), W("status"), W("cost"), W("spaces")] + [W("service_pct", service=svc(s)) for s in services] + [
+        W("total_pct"), W("marginal"), W("changes_below")]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "|".join(["---"] * len(head)) + "|")
     by_to = sw.changes.groupby("to_level")["change"].value_counts() if len(sw.changes) else None
     for _, r in t.iterrows():
         if r["level"] == "existing":
-            budget = "0 (existing)"
+            budget = W("existing_row")
         elif r["level"] == "full_coverage":
-            budget = f"{r['budget_yuan']:,.0f} (full coverage)"
+            budget = W("full_row", v=f"{r['budget_yuan']:,.0f}")
         else:
             budget = f"{r['budget_yuan']:,.0f}"
         change = ""
         if r["level"] not in ("existing", "full_coverage", t["level"].iloc[1]):
             if by_to is not None and r["level"] in by_to.index.get_level_values(0):
                 c = by_to.loc[r["level"]]
-                change = ", ".join(f"{n} {what}" for what, n in c.items())
+                change = W("list_sep").join(W("change_count", n=n, what=W(what)) for what, n in c.items())
                 if not any(w in c.index for w in ("removed", "services changed")):
-                    change += " (nested)"
+                    change += " " + W("nested")
             elif r["status"] in ("optimal", "feasible"):
-                change = "same plan"
+                change = W("same_plan")
         m = r["marginal_households_per_10k_yuan"]
-        cells = [budget, r["status"], "" if pd.isna(r["cost_yuan"]) else f"{r['cost_yuan']:,.0f}",
+        cells = [budget, W(str(r["status"])), "" if pd.isna(r["cost_yuan"]) else f"{r['cost_yuan']:,.0f}",
                  "" if pd.isna(r["spaces"]) else f"{int(r['spaces'])}"]
         cells += [f"{r[f'{s}_pct']:.1f}" for s in services]
         cells += [f"{r['total_pct']:.1f}", "" if m is None or pd.isna(m) else f"{m:.1f}", change]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("Totals count each household once per service ((household, service) pairs); the marginal column "
-                 "is the extra pairs covered per extra 10,000 yuan against the row above.")
+    lines.append(W("totals_note"))
     lines.append("")
     fres = sw.full.result
     if sw.full_reached:
-        lines.append(f"Full coverage (every household within reach of a candidate space, for every service) is "
-                     f"first reached at **{fres.cost:,.0f} yuan** (minimum-cost full-coverage plan, "
-                     f"{fres.termination.value}); more money covers nobody else.")
+        lines.append(W("full_reached", v=f"{fres.cost:,.0f}", status=W(fres.termination.value)))
     elif fres.x is not None:
-        lines.append(f"Full coverage cannot be reached ({fres.message}); coverage stops growing at "
-                     f"{fres.cost:,.0f} yuan.")
+        lines.append(W("full_unreachable", message=fres.message, v=f"{fres.cost:,.0f}"))
     else:
-        lines.append(f"No full-coverage plan: {fres.termination.value}. {fres.message}")
+        lines.append(W("no_full", status=W(fres.termination.value), message=fres.message))
     unc = sw.full.uncovered_table
     if len(unc):
         n = int(unc.loc[unc["reason"].isin(["unreachable", "not_eligible"]), "households"].sum())
         if n:
-            lines.append(f"{n:,} (household, service) pairs stay uncovered at any budget: no eligible candidate "
-                         "space lies within their walking threshold.")
+            lines.append(W("never_covered", n=f"{n:,}"))
     lines.append("")
     if sw.spend_first:
-        lines.append(f"**Spend first on these** ({len(sw.spend_first)} spaces chosen at the lowest level and kept at "
-                     "every level above, in build order): " + ", ".join(sw.spend_first))
+        lines.append(W("spend_first", n=len(sw.spend_first), list=named(sw.spend_first)))
     else:
-        lines.append("No space is chosen at the lowest level and kept at every level above.")
+        lines.append(W("no_spend_first"))
     if sw.nested:
         lines.append("")
-        lines.append("Nested build-up (each level keeps every space and service of the level below):")
+        lines.append(W("nested_title"))
         lines.append("")
-        lines.append("| budget (yuan) | status | cost (yuan) | spaces | total % | optimal total % | "
-                     "households given up |")
+        lines.append(f"| {W('budget')} | {W('status')} | {W('cost')} | {W('spaces')} | {W('total_pct')} | "
+                     f"{W('optimal_total_pct')} | {W('given_up')} |")
         lines.append("|---|---|---|---|---|---|---|")
         rows = t.set_index("level")
         for lv in sw.nested:
             r = rows.loc[lv.label]
             res = lv.run.result
-            lines.append(f"| {lv.budget:,.0f} | {res.termination.value} | {res.cost:,.0f} | "
+            lines.append(f"| {lv.budget:,.0f} | {W(res.termination.value)} | {res.cost:,.0f} | "
                          f"{len({c for c, _ in lv.run.plan})} | {r['nested_total_pct']:.1f} | {r['total_pct']:.1f} | "
                          f"{int(r['nested_gives_up_households']):,} |")
+    lines.append("")
+    lines.append(W("not_nested_note"))
     if len(sw.changes):
         lines.append("")
-        lines.append("Spaces that change between neighbouring levels (optimal plans need not be nested):")
+        lines.append(W("changes_title"))
         for (a, b), part in sw.changes.groupby(["from_level", "to_level"], sort=False):
             removed = part.loc[part["change"] == "removed", "id"].tolist()
             changed = part.loc[part["change"] == "services changed", "id"].tolist()
             added = part.loc[part["change"] == "added", "id"].tolist()
-            bits = [f"+{len(added)} added"]
+            bits = [W("n_added", n=len(added))]
             if removed:
-                bits.append("removed " + ", ".join(removed))
+                bits.append(W("removed_list", list=named(removed)))
             if changed:
-                bits.append("services changed at " + ", ".join(changed))
+                bits.append(W("changed_list", list=named(changed)))
             lines.append(f"- {a} -> {b}: " + "; ".join(bits))
     return "\n".join(lines) + "\n"
 
 
-def plot_curve(sw: Sweep, path: Path) -> None:
-    """Coverage (%) against budget: per service and in total, levels marked, full-coverage budget shown."""
-    import matplotlib
+def plot_curve(sw: Sweep, path: Path, *, lang: str = "en") -> None:
+    """Coverage (%) against budget: per service and in total, levels marked, full-coverage budget shown
+    (solver/plans/sweep_plot.py)."""
+    from .sweep_plot import plot_curve as draw
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    services = list(sw.full.coverage.services)
-    t = sw.table[sw.table["status"].isin(["existing facilities only", "optimal", "feasible"])]
-    t = t[t["level"] != "full_coverage"]
-    x = t["budget_yuan"].to_numpy(dtype=float) / 1e6
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
-    ax.plot(x, t["total_pct"], "o-", color="black", lw=2.2, label="all services", zorder=3)
-    for s in services:
-        ax.plot(x, t[f"{s}_pct"], ".--", lw=1.2, label=s)
-    if sw.nested and "nested_total_pct" in t:
-        ok = t["nested_total_pct"].notna().to_numpy()
-        ax.plot(x[ok], t.loc[ok, "nested_total_pct"], "s:", color="tab:red", lw=1.5,
-                label="all services, nested build-up")
-    for xv, yv in zip(x[1:], t["total_pct"].to_numpy()[1:]):
-        ax.annotate(f"{yv:.1f}%", (xv, yv), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8)
-    budget_full = sw.full.result.cost if sw.full.result.x is not None else None
-    if budget_full is not None:
-        full_row = sw.table[sw.table["level"] == "full_coverage"]
-        ax.axvline(budget_full / 1e6, color="grey", ls=":", lw=1)
-        if len(full_row):
-            ax.plot([budget_full / 1e6], full_row["total_pct"], "*", color="black", ms=12,
-                    label="minimum-cost full coverage" if sw.full_reached else "coverage stops growing")
-        what = "full coverage" if sw.full_reached else "coverage stops growing"
-        ax.annotate(f"{what}: {budget_full / 1e6:,.2f}M yuan", (budget_full / 1e6, 0.5),
-                    xycoords=("data", "axes fraction"), fontsize=8, ha="right", va="center", rotation=90,
-                    color="grey")
-    ax.set_xlabel("budget (million yuan)")
-    ax.set_ylabel("households covered (%)")
-    ax.set_title(f"Coverage vs budget: {sw.scenario.name}")
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, metadata={"Software": None})
-    plt.close(fig)
-
+    draw(sw, path, lang=lang)
 
 
 def sweep_summary(sw: Sweep) -> dict:
@@ -572,15 +546,19 @@ def sweep_summary(sw: Sweep) -> dict:
     }
 
 
-def write_sweep(sw: Sweep, out_dir: Path) -> list[Path]:
-    """Write the sweep into ``out_dir`` (replaced atomically): the table, plot, report and every plan."""
+def write_sweep(sw: Sweep, out_dir: Path, *, lang: str = "en") -> list[Path]:
+    """Write the sweep into ``out_dir`` (replaced atomically): the table, plot, report and every plan;
+    what people read (sweep.md, sweep.png, sweep.csv's headers) in ``lang``."""
+    from .sweep_plot import sweep_csv_frame
+
     out_dir = Path(out_dir)
+    names = {k: s.name_zh for k, s in sw.scenario.services.items()}
     with staged_folder(out_dir) as tmp:
-        write_csv(sw.table, tmp / "sweep.csv")
+        write_csv(sweep_csv_frame(sw.table, list(sw.full.coverage.services), names, lang), tmp / "sweep.csv")
         write_csv(sw.changes, tmp / "changes.csv")
         write_csv(sw.sites, tmp / "sites_by_level.csv")
-        (tmp / "sweep.md").write_text(sweep_markdown(sw), encoding="utf-8")
-        plot_curve(sw, tmp / "sweep.png")
+        (tmp / "sweep.md").write_text(sweep_markdown(sw, lang=lang), encoding="utf-8")
+        plot_curve(sw, tmp / "sweep.png", lang=lang)
         (tmp / "levels").mkdir()
         for lv in sw.levels:
             write_outputs(lv.run, tmp / "levels" / lv.label)

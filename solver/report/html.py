@@ -18,12 +18,14 @@ from importlib import resources
 import pandas as pd
 
 from ..inputs.grades import LEVELS, Grade
+from ..inputs.labels import termination_label
 from .evaluation import AreaEvaluation, Evaluation
 from .labels import Labels
 from .rundata import RunData
 from .svgmap import (
     COVERED_NEW,
     COVERED_OLD,
+    ROAD_COLOUR,
     UNCOVERED,
     MapGeometry,
     ramp,
@@ -283,7 +285,7 @@ def _rules(run: RunData, ev: Evaluation, L: Labels) -> str:
     return "".join(out)
 
 
-def _legend(run: RunData, L: Labels) -> str:
+def _legend(run: RunData, L: Labels, *, roads: bool = False) -> str:
     """Under the map: building colours (by mode), then the symbols."""
     services = list(run.services)
     n = len(services)
@@ -312,10 +314,15 @@ def _legend(run: RunData, L: Labels) -> str:
     marks = " ".join(f'<span style="color:{svc_colours[s]};font-weight:700">{escape(L.abbr(s))}</span> '
                      f"{escape(L.service(s))}" for s in services)
     out.append(f'<div class="row note">{marks}</div>')
-    dots = "".join(f'<path transform="translate({5 + 9 * k} 6)" d="M0-4L4 0L0 4L-4 0Z" fill="{svc_colours[s]}" '
-                   f'stroke="#222" stroke-width=".8"/>' for k, s in enumerate(services))
-    out.append(f'<div class="row"><svg width="{9 * n + 2}" height="12">{dots}</svg>{escape(L("legend_existing"))}'
-               f"</div>")
+    present = set(run.existing["service"].astype(str)) if len(run.existing) else set()
+    for s in services:  # the colour key of the existing facilities
+        if s in present:
+            out.append(f'<div class="row"><svg width="12" height="12"><path transform="translate(6 6)" '
+                       f'd="M0-4.5L4.5 0L0 4.5L-4.5 0Z" fill="{svc_colours[s]}" stroke="#222" stroke-width=".8"/>'
+                       f'</svg>{escape(L("layer_existing"))}: {escape(L.service(s))}</div>')
+    if roads:
+        out.append(f'<div class="row"><svg width="16" height="12"><line x1="1" y1="6" x2="15" y2="6" '
+                   f'stroke="{ROAD_COLOUR}" stroke-width="2"/></svg>{escape(L("legend_roads"))}</div>')
     out.append('<div class="row"><svg width="12" height="12"><rect x="2" y="2" width="8" height="8" fill="#fff" '
                f'stroke="#666"/></svg>{escape(L("legend_candidate"))}</div>')
     out.append("</div></div>")
@@ -327,17 +334,16 @@ def _about(run: RunData, L: Labels) -> str:
     res = sm.get("result", {})
     travel = sm.get("travel", {})
     gap = res.get("gap")
-    status = L("status_line", status=res.get("status", "?"),
+    status = L("status_line", status=termination_label(res.get("status", "?"), L.lang),
                gap="—" if gap is None else f"{100 * gap:.3f}%",
                check=L("check_agrees") if sm.get("check") else L("check_missing"))
     speed = f'{travel.get("speed_m_per_min", 0):g}'
     how = (L("travel_network", speed=speed) if travel.get("method") == "network"
            else L("travel_straight", speed=speed))
-    scen = sm.get("scenario", {})
+    name, description = run.title(L.lang)
     version = sm.get("versions", {}).get("siting", "")
     return (f'<footer><h3>{escape(L("about_title"))}</h3>'
-            f'<p>{escape(L("scenario"))}: <b>{escape(str(scen.get("name", run.name)))}</b> — '
-            f'{escape(str(scen.get("description", "")))}</p>'
+            f'<p>{escape(L("scenario"))}: <b>{escape(name)}</b> — {escape(description)}</p>'
             + (f'<p>{escape(L("catalogue"))}: {escape(_title(L, run.catalogue))} '
                f'({escape(str(run.catalogue.get("name", "")))})</p>' if run.catalogue is not None else "")
             + f'<p>{escape(L("status"))}: {escape(status)}</p><p>{escape(L("travel"))}: {escape(how)}</p>'
@@ -355,8 +361,8 @@ def render_html(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) 
     data = {"services": services, "streets": streets, "boxes": street_boxes(geo), "ramp": ramp(len(services)),
             "colours": {"old": COVERED_OLD, "new": COVERED_NEW, "none": UNCOVERED},
             "scaleLabel": L("scale", m="{m}")}
-    title = f'{L("title")} — {run.name}'
-    description = str(run.summary.get("scenario", {}).get("description", ""))
+    name, description = run.title(L.lang)
+    title = f'{L("title")} — {name}'
     opts = [f'<option value="">{escape(L("district"))}</option>']
     opts += [f'<option value="{escape(s)}">{a.rank}. {escape(s)} · {escape(L.grade(a.grade_after))}</option>'
              for s, a in zip(ranked_streets, ev.streets)]
@@ -369,6 +375,7 @@ def render_html(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) 
                     f"{escape(L(key))}</label>" for lid, key, on in layers)
     panels = [_panel(run, ev, L, ev.district, uncovered)] + [_panel(run, ev, L, a, uncovered) for a in ev.streets]
     data_json = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    has_roads = geo.roads is not None and len(geo.roads) > 0
     return "".join([
         "<!DOCTYPE html>\n",
         f'<html lang="{"zh-CN" if L.lang == "zh" else "en"}"><head><meta charset="utf-8">',
@@ -381,7 +388,7 @@ def render_html(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) 
         f'<span class="seg"><label><input type="radio" name="state" value="after" checked>{escape(L("state_after"))}'
         f'</label><label><input type="radio" name="state" value="before">{escape(L("state_before"))}</label></span>',
         "</div></header><main>",
-        f'<section class="mapbox" id="mapbox">{svg_map(run, ev, geo, L)}{_legend(run, L)}',
+        f'<section class="mapbox" id="mapbox">{svg_map(run, ev, geo, L)}{_legend(run, L, roads=has_roads)}',
         f'<div class="maptools"><b>{escape(L("layers"))}:</b> {tools}</div></section>',
         f'<div class="side" id="panels">{"".join(panels)}</div></main>',
         f'<div class="wide">{_streets_table(ev, L)}</div>',

@@ -8,7 +8,7 @@
 * ``street_<n>_<name>.png`` per street (n = the street's rank in the district):
   the street zoomed, its communities, its spaces with rank and services.
 
-Chinese text needs a CJK font: :func:`cjk_font` finds one (Noto Sans CJK,
+Chinese text needs a CJK font: :func:`cjk_font` (solver/fonts.py) finds one (Noto Sans CJK,
 Source Han Sans, WenQuanYi, ...) and registers it with matplotlib; without one
 the maps are still drawn and :func:`cjk_font` returns None so the caller can
 warn that Chinese characters will show as boxes.
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
+from ..fonts import cjk_font
 from ..paths import safe_file_name, unique_file_names
 from .evaluation import AreaEvaluation, Evaluation
 from .labels import Labels
@@ -31,6 +32,7 @@ from .rundata import RunData
 from .svgmap import (
     COVERED_NEW,
     COVERED_OLD,
+    ROAD_COLOUR,
     STREET_TINTS,
     UNCOVERED,
     MapGeometry,
@@ -43,36 +45,7 @@ from .svgmap import (
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
-CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
-                "WenQuanYi Micro Hei", "Droid Sans Fallback", "SimHei", "Microsoft YaHei", "PingFang SC",
-                "Noto Sans SC", "AR PL UMing CN")
-CJK_FILE_HINTS = ("notosanscjk", "sourcehansans", "wqy", "droidsansfallback", "simhei", "msyh", "pingfang",
-                  "notosanssc", "uming")
 DPI = 150
-_FONT: list[str | None] = []  # cache: [family or None]
-
-
-def cjk_font() -> str | None:
-    """The family name of an installed CJK font (registered with matplotlib), or None."""
-    if _FONT:
-        return _FONT[0]
-    from matplotlib import font_manager as fm
-
-    def known() -> str | None:
-        names = {f.name for f in fm.fontManager.ttflist}
-        return next((f for f in CJK_FAMILIES if f in names), None)
-
-    family = known()
-    if family is None:  # installed after matplotlib built its font cache: register the files
-        for path in sorted(fm.findSystemFonts()):
-            if any(h in Path(path).name.lower().replace("-", "").replace("_", "") for h in CJK_FILE_HINTS):
-                try:
-                    fm.fontManager.addfont(path)
-                except (OSError, RuntimeError, ValueError):
-                    continue
-        family = known()
-    _FONT.append(family)
-    return family
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +99,7 @@ class _Painter:
         ax.set_aspect("equal", adjustable="box")
         ax.set_axis_off()
         self.layout = {"height": height, "legend_h": legend_h, "band": band, "top": top}
+        self.boxes: list[tuple[float, float, float, float]] = []  # display boxes of the labels placed
         return fig, ax
 
     def patch(self, ax, geom, **kw) -> None:
@@ -155,6 +129,16 @@ class _Painter:
             for geom in self.geo.community_areas.values():
                 self.patch(ax, geom, facecolor="none", edgecolor="#8a8a8a", linewidth=0.6, linestyle=(0, (4, 3)),
                            zorder=2)
+
+    def roads(self, ax) -> None:
+        """The walking network, thin grey lines over the street fills and under everything else."""
+        from matplotlib.collections import LineCollection
+
+        roads = self.geo.roads
+        if roads is None or not len(roads):
+            return
+        segs = list(roads.reshape(-1, 2, 2))
+        ax.add_collection(LineCollection(segs, colors=ROAD_COLOUR, linewidths=0.55, alpha=0.9, zorder=1.5))
 
     def uncovered(self, ax, mask: np.ndarray) -> None:
         self.patch(ax, self.geo.cells.merge(mask), facecolor=(0.70, 0.09, 0.17, 0.08), edgecolor=UNCOVERED,
@@ -196,37 +180,83 @@ class _Painter:
 
     def sites(self, ax, *, only_service: str | None = None, only_street: str | None = None,
               big: bool = False) -> None:
+        """The spaces to convert: a numbered circle on the space, its service marks beside it, on the
+        first side (right, left, above, below) where they overlap no other label (:meth:`_clear`)."""
         from matplotlib import patheffects
 
         sites = self.run.sites
         chosen = np.flatnonzero(sites["chosen"].astype(int).to_numpy() == 1)
         halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
-        for i in sorted(chosen, key=lambda i: -float(sites["rank"].iloc[i])):
+        renderer = ax.figure.canvas.get_renderer()
+        rows = []
+        for i in sorted(chosen, key=lambda i: float(sites["rank"].iloc[i])):
             row = sites.iloc[i]
             svc = [s for s in str(row["services"]).split(";") if s]
             if only_service is not None and only_service not in svc:
                 continue
             if only_street is not None and str(row["street"]) != only_street:
                 continue
+            rows.append((i, row, svc))
+        size = 170 if big else 120
+        r_pt = float(np.sqrt(size / np.pi)) + 1.0
+        for i, row, _svc in rows:  # badges first: every badge sits on its space
             x, y = self.geo.sx[i], self.geo.sy[i]
-            ax.scatter([x], [y], s=170 if big else 120, c="white", edgecolors="#111", linewidths=1.6, zorder=7)
+            ax.scatter([x], [y], s=size, c="white", edgecolors="#111", linewidths=1.6, zorder=7)
             ax.text(x, y, str(int(float(row["rank"]))), ha="center", va="center", fontsize=6.5 if not big else 7.5,
                     fontweight="bold", zorder=8)
-            dx = self.unit * (0.55 if not big else 0.35)
-            for s in svc:
-                ax.text(x + dx, y, self.L.abbr(s), ha="left", va="center", fontsize=8 if not big else 9.5,
-                        fontweight="bold", color=service_colour(self.colours, s), zorder=8, path_effects=halo)
-                dx += self.unit * (0.75 if self.L.lang == "zh" else 0.5) * (1.0 if not big else 0.55)
+            cx, cy = ax.transData.transform((x, y))
+            r_px = r_pt * ax.figure.dpi / 72.0
+            self.boxes.append((cx - r_px, cy - r_px, cx + r_px, cy + r_px))
+        fs = 8 if not big else 9.5
+        gap = r_pt + 2.0
+        for i, _row, svc in rows:  # then the marks, rank 1 first
+            x, y = self.geo.sx[i], self.geo.sy[i]
+            text = " ".join(self.L.abbr(s) for s in svc)
+            for dx, dy, ha, va in ((gap, 0, "left", "center"), (-gap, 0, "right", "center"),
+                                   (0, gap, "center", "bottom"), (0, -gap, "center", "top"),
+                                   (gap, gap, "left", "bottom"), (-gap, -gap, "right", "top")):
+                probe = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                                    fontsize=fs, fontweight="bold")
+                bb = probe.get_window_extent(renderer)
+                probe.remove()
+                box = (bb.x0, bb.y0, bb.x1, bb.y1)
+                if self._clear(box):
+                    break
+            self.boxes.append(box)
+            # the marks in their services' colours, one after another from the box's left edge
+            inv = ax.transData.inverted()
+            left = bb.x0
+            for k, s in enumerate(svc):
+                part = self.L.abbr(s) + (" " if k < len(svc) - 1 else "")
+                ax.annotate(part, inv.transform((left, (bb.y0 + bb.y1) / 2)), ha="left", va="center", fontsize=fs,
+                            fontweight="bold", color=service_colour(self.colours, s), zorder=8, path_effects=halo)
+                probe = ax.annotate(part, (0, 0), fontsize=fs, fontweight="bold")
+                left += probe.get_window_extent(renderer).width
+                probe.remove()
+
+    def _clear(self, box: tuple[float, float, float, float]) -> bool:
+        x0, y0, x1, y1 = box
+        return all(x1 <= b[0] or x0 >= b[2] or y1 <= b[1] or y0 >= b[3] for b in self.boxes)
 
     def names(self, ax, items: list[tuple[str, tuple[float, float] | None]], *, size: float = 10.0) -> None:
+        """Street (or community) names at their area's label point, moved off the spaces' labels."""
         from matplotlib import patheffects
 
         halo = [patheffects.withStroke(linewidth=3, foreground="white")]
+        renderer = ax.figure.canvas.get_renderer()
         for text, p in items:
             if p is None:
                 continue
-            ax.text(p[0], p[1], text, ha="center", va="center", fontsize=size, fontweight="bold", color="#2b2f36",
-                    zorder=6.5, path_effects=halo, clip_on=True)  # under the spaces to convert
+            for dx, dy in ((0, 0), (0, 14), (0, -14), (28, 0), (-28, 0), (0, 26), (0, -26), (40, 14), (-40, -14)):
+                art = ax.annotate(text, p, xytext=(dx, dy), textcoords="offset points", ha="center", va="center",
+                                  fontsize=size, fontweight="bold", color="#2b2f36", zorder=6.5, path_effects=halo,
+                                  annotation_clip=True)
+                bb = art.get_window_extent(renderer)
+                box = (bb.x0, bb.y0, bb.x1, bb.y1)
+                if self._clear(box) or (dx, dy) == (-40, -14):
+                    self.boxes.append(box)
+                    break
+                art.remove()
 
     def furniture(self, fig, ax, title: str, subtitle: str) -> None:
         """Title and subtitle above the map; scale bar and north arrow in the band below it."""
@@ -250,7 +280,9 @@ class _Painter:
 
         handles: list[Any] = []
         for text, spec in entries:
-            if spec.get("kind") == "patch":
+            if spec.get("kind") == "line":
+                handles.append(Line2D([], [], color=spec["color"], linewidth=1.5, label=text))
+            elif spec.get("kind") == "patch":
                 handles.append(Patch(facecolor=spec["facecolor"], edgecolor=spec.get("edgecolor", "#555"),
                                      hatch=spec.get("hatch"), label=text))
             else:
@@ -331,9 +363,13 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
         (L("legend_uncovered_area"), {"kind": "patch", "facecolor": (0.70, 0.09, 0.17, 0.08), "edgecolor": UNCOVERED,
                                       "hatch": "////"}),
         (L("legend_chosen"), {"color": "white", "edge": "#111", "size": 10}),
-        (L("legend_existing"), {"color": service_colour(p.colours, p.services[0]) if p.services else "#666",
-                                "marker": "D", "size": 6}),
     ]
+    # existing facilities: one diamond per service in its colour (the colour key)
+    common_symbols += [(f'{L("layer_existing")}: {L.service(s)}', {"color": service_colour(p.colours, s),
+                                                                   "marker": "D", "size": 6})
+                       for s in p.services if (run.existing["service"].astype(str) == s).any()]
+    if geo.roads is not None and len(geo.roads):
+        common_symbols.append((L("legend_roads"), {"kind": "line", "color": ROAD_COLOUR}))
     common_symbols += [(line, {"color": "white", "edge": "white", "size": 1}) for line in _marks_entries(p)]
     with matplotlib.rc_context(rc), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from")
@@ -345,13 +381,14 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
                            for k in range(n, -1, -1)] + common_symbols
         fig, ax = p.figure(_full_box(geo), legend_rows=p.rows(len(overview_legend)))
         p.areas(ax)
+        p.roads(ax)
         p.uncovered(ax, np.asarray(~after.all(axis=1)) if n else np.zeros(len(after), dtype=bool))
         p.buildings(ax, [count_colours[k] for k in after.sum(axis=1)])
         p.existing(ax)
         p.sites(ax)
         p.names(ax, name_points)
         d = ev.district
-        p.furniture(fig, ax, L("map_title_overview", name=run.name),
+        p.furniture(fig, ax, L("map_title_overview", name=run.title(L.lang)[0]),
                     _subtitle(L, d, run))
         p.legend(fig, overview_legend)
         overview = out_dir / "overview.png"
@@ -362,6 +399,7 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
             colours = np.where(after[:, k], np.where(before[:, k], COVERED_OLD, COVERED_NEW), UNCOVERED).tolist()
             fig, ax = p.figure(_full_box(geo), legend_rows=2)
             p.areas(ax)
+            p.roads(ax)
             p.uncovered(ax, ~after[:, k])
             p.buildings(ax, colours)
             p.existing(ax, only=s)
@@ -371,7 +409,7 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
             sub = (f"{L('before')} {L.pct(d.pct_before(s))} → {L('after')} {L.pct(d.pct_after(s))}"
                    f"  ·  {L.column('households')} {L.int(d.covered_before[s])} → {L.int(d.covered_after[s])}"
                    f" / {L.int(d.households)}")
-            p.furniture(fig, ax, L("map_title_service", name=run.name, service=L.service(s),
+            p.furniture(fig, ax, L("map_title_service", name=run.title(L.lang)[0], service=L.service(s),
                                    minutes=f"{info.threshold_min:g}"), sub)
             p.legend(fig, [(L("legend_covered_existing"), {"color": COVERED_OLD}),
                            (L("legend_covered_new"), {"color": COVERED_NEW}),
@@ -390,6 +428,7 @@ def draw_maps(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels, ou
             st = a.street
             fig, ax = p.figure(_street_box(geo, st), legend_rows=p.rows(len(overview_legend)))
             p.areas(ax, communities=True)
+            p.roads(ax)
             inside = streets_hh == st
             p.uncovered(ax, inside & (~after.all(axis=1) if n else np.zeros(len(after), dtype=bool)))
             p.buildings(ax, [count_colours[k] for k in after.sum(axis=1)], alpha=np.where(inside, 1.0, 0.2))

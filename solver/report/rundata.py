@@ -77,6 +77,15 @@ class RunData:
     def name(self) -> str:
         return str(self.summary.get("scenario", {}).get("name", self.folder.name))
 
+    def title(self, lang: str = "en") -> tuple[str, str]:
+        """The scenario's (name, description) in ``lang``: name_zh / description_zh for Chinese when the
+        scenario gives them, else the English ones."""
+        scen = self.summary.get("scenario", {})
+        name, description = self.name, str(scen.get("description", "") or "")
+        if lang == "zh":
+            return str(scen.get("name_zh") or name), str(scen.get("description_zh") or description)
+        return name, description
+
     @property
     def catalogue(self) -> dict | None:
         """summary.json's ``catalogue`` record; None for a run of the default catalogue that needs none."""

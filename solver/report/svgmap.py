@@ -45,7 +45,10 @@ EXTRA_COLOURS = ("#6a3d9a", "#b15928", "#33a02c", "#fb9a99", "#cab2d6", "#fdbf6f
 OTHER_COLOUR = "#66a61e"  # an existing facility of a service the run does not model
 COVERED_OLD, COVERED_NEW, UNCOVERED = "#92c5de", "#2166ac", "#b2182b"
 # pale tints telling streets apart
-STREET_TINTS = ("#f1ecdc", "#e3eedf", "#e2e9f3", "#f3e4ea", "#e9e4f2", "#dfeeee", "#f2e8dc", "#e8e8e2")
+# street fills: light (the buildings stay readable on them) but told apart at a glance: hues far apart on
+# the colour wheel, neighbours in the list unlike each other
+STREET_TINTS = ("#f4dfb0", "#c9e6bd", "#c5d8f3", "#f3c9d6", "#dccdf1", "#bfe5e0", "#ecd3b8", "#dddcc4")
+ROAD_COLOUR = "#9aa0a8"
 SCREEN_WIDTH_PX = 900.0  # the map's width on screen before the script measures it
 
 
@@ -96,6 +99,7 @@ class MapGeometry:
     ex: np.ndarray  # existing facilities
     ey: np.ndarray
     bounds: tuple[float, float, float, float]  # xmin, ymin, xmax, ymax (frame metres, y north)
+    roads: np.ndarray | None = None  # walking-network edges (x0, y0, x1, y1), frame metres; None: no network
 
 
 def map_geometry(run: RunData) -> MapGeometry:
@@ -118,7 +122,29 @@ def map_geometry(run: RunData) -> MapGeometry:
     bounds = ((float(allx.min()) - pad, float(ally.min()) - pad, float(allx.max()) + pad, float(ally.max()) + pad)
               if len(allx) else (-500.0, -500.0, 500.0, 500.0))
     return MapGeometry(frame=frame, hx=hx, hy=hy, cells=cells, street_areas=street_areas,
-                       community_areas=community_areas, sx=sx, sy=sy, ex=exx, ey=exy, bounds=bounds)
+                       community_areas=community_areas, sx=sx, sy=sy, ex=exx, ey=exy, bounds=bounds,
+                       roads=_roads(run, frame))
+
+
+def _roads(run: RunData, frame) -> np.ndarray | None:
+    """The walking network's edges from the run's results.gpkg (layer ``network``), in the map frame;
+    None for a run without a network (or a folder written before results.gpkg existed)."""
+    path = run.folder / "results.gpkg"
+    if not path.is_file():
+        return None
+    import pyogrio
+    import shapely
+
+    if "network" not in [name for name, _ in pyogrio.list_layers(path)]:
+        return None
+    frame_gdf = pyogrio.read_dataframe(path, layer="network", columns=[])
+    if frame_gdf.crs is not None and frame_gdf.crs.to_epsg() != 4326:
+        frame_gdf = frame_gdf.to_crs(4326)
+    coords = shapely.get_coordinates(frame_gdf.geometry.to_numpy())
+    if len(coords) != 2 * len(frame_gdf):
+        return None
+    x, y = frame.project(coords[:, 0], coords[:, 1])
+    return np.column_stack([x[0::2], y[0::2], x[1::2], y[1::2]])
 
 
 def _fmt(v: float) -> str:
@@ -174,6 +200,14 @@ def svg_map(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) -> s
         out.append(f'<path class="community-area" d="{svg_path(geom, to_svg)}"><title>{escape(st)} · '
                    f'{escape(cm)}</title></path>')
     out.append("</g>")
+
+    # the walking network, thin, under everything but the areas
+    if geo.roads is not None and len(geo.roads):
+        x0, y0 = to_svg(geo.roads[:, 0], geo.roads[:, 1])
+        x1, y1 = to_svg(geo.roads[:, 2], geo.roads[:, 3])
+        d = "".join(f"M{a:.0f} {b:.0f}L{c:.0f} {e:.0f}" for a, b, c, e in zip(x0, y0, x1, y1))
+        out.append(f'<g id="lyr-roads"><path class="roads" d="{d}" fill="none" stroke="{ROAD_COLOUR}" '
+                   f'stroke-width="{max(width / 1200.0, 1.0):.1f}" stroke-opacity="0.8"/></g>')
 
     # uncovered areas: one path per state (before/after) and mode (any service / each service)
     hh = run.households
@@ -235,6 +269,22 @@ def svg_map(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) -> s
                    f'<title>{escape(tip)}</title></g>')
     out.append("</g>")
 
+    # label placement at the full view, in screen pixels (symbols keep their pixel size: .sym scales by
+    # --u): badges sit on their spaces; street names move off badges; service marks go to the first side
+    # (right, left, above, below) that overlaps no badge, name or other marks
+    chosen = sites[sites["chosen"].astype(int) == 1].copy()
+    pos = {sid: k for k, sid in enumerate(sites["id"])}
+    placed: list[tuple[float, float, float, float]] = []
+
+    def clear(b: tuple[float, float, float, float]) -> bool:
+        return all(b[2] <= q[0] or b[0] >= q[2] or b[3] <= q[1] or b[1] >= q[3] for q in placed)
+
+    if len(chosen):
+        chosen["rank_i"] = chosen["rank"].astype(float).astype(int)
+        for row in chosen.itertuples(index=False):
+            bx, by = px[pos[row.id]] / u0, py[pos[row.id]] / u0
+            placed.append((bx - 11, by - 11, bx + 11, by + 11))
+
     # street names
     out.append('<g id="lyr-names">')
     for st, geom in geo.street_areas.items():
@@ -242,16 +292,32 @@ def svg_map(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) -> s
         if p is None:
             continue
         lx, ly = to_svg([p[0]], [p[1]])
-        out.append(f'<g class="name" transform="translate({lx[0]:.0f} {ly[0]:.0f})"><text class="sym">'
+        w = _text_px(st, 16.0)
+        for dx, dy in ((0, 0), (0, -20), (0, 20), (w / 2 + 14, 0), (-w / 2 - 14, 0), (0, -38), (0, 38)):
+            cx_, cy_ = lx[0] / u0 + dx, ly[0] / u0 + dy
+            box = (cx_ - w / 2, cy_ - 13, cx_ + w / 2, cy_ + 5)
+            if clear(box):
+                break
+        placed.append(box)
+        out.append(f'<g class="name" transform="translate({cx_ * u0:.0f} {cy_ * u0:.0f})"><text class="sym">'
                    f'{escape(st)}</text></g>')
     out.append("</g>")
 
     # chosen spaces, in reverse rank so that rank 1 is drawn on top
     out.append('<g id="lyr-chosen">')
-    chosen = sites[sites["chosen"].astype(int) == 1].copy()
+    mark_at: dict[str, tuple[float, float, str]] = {}
     if len(chosen):
-        chosen["rank_i"] = chosen["rank"].astype(float).astype(int)
-        pos = {sid: k for k, sid in enumerate(sites["id"])}
+        for row in chosen.sort_values("rank_i").itertuples(index=False):  # rank 1 chooses first
+            svc = [s for s in str(row.services).split(";") if s]
+            w = _text_px("".join(L.abbr(s) for s in svc), 13.0)
+            bx, by = px[pos[row.id]] / u0, py[pos[row.id]] / u0
+            options = [(12.0, 4.0, "start", (bx + 12, by - 8, bx + 12 + w, by + 6)),
+                       (-12.0, 4.0, "end", (bx - 12 - w, by - 8, bx - 12, by + 6)),
+                       (0.0, -13.0, "middle", (bx - w / 2, by - 25, bx + w / 2, by - 11)),
+                       (0.0, 24.0, "middle", (bx - w / 2, by + 12, bx + w / 2, by + 26))]
+            x, y, anchor, box = next((o for o in options if clear(o[3])), options[0])
+            placed.append(box)
+            mark_at[str(row.id)] = (x, y, anchor)
         ranked = run.ranked.set_index("id") if len(run.ranked) else None
         for row in chosen.sort_values("rank_i", ascending=False).itertuples(index=False):
             k = pos[row.id]
@@ -261,11 +327,13 @@ def svg_map(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) -> s
             cost = float(ranked.loc[row.id, "cost"]) if ranked is not None and row.id in ranked.index else None
             tip = (f"#{row.rank_i} {row.name}\n{L.space_type(row.space_type)} · {escape(str(row.street))}\n"
                    f"{L.service_list(row.services)}\n{L.column('cost')}: {L.yuan(cost)}")
+            mx, my, anchor = mark_at[str(row.id)]
             out.append(f'<g class="site" data-id="{escape(str(row.id))}" data-street="{escape(str(row.street))}" '
                        f'data-svc="{escape(";".join(svc))}" '
                        f'transform="translate({px[k]:.0f} {py[k]:.0f})"><g class="sym">'
                        f'<circle r="9"/><text class="rk" y="3.5">{row.rank_i}</text>'
-                       f'<text class="mk" x="12" y="4">{marks}</text></g><title>{escape(tip)}</title></g>')
+                       f'<text class="mk" x="{mx:g}" y="{my:g}" text-anchor="{anchor}">{marks}</text></g>'
+                       f'<title>{escape(tip)}</title></g>')
     out.append("</g>")
 
     # scale bar and north arrow (repositioned by the script when zooming)
@@ -277,6 +345,11 @@ def svg_map(run: RunData, ev: Evaluation, geo: MapGeometry, labels: Labels) -> s
                f'<path d="M0-14L6 6L0 2L-6 6Z"/><text y="20">{escape(L("north"))}</text></g></g>')
     out.append("</svg>")
     return "".join(out)
+
+
+def _text_px(text: str, size: float) -> float:
+    """Approximate width in pixels of bold ``text`` at ``size`` px (CJK characters are square)."""
+    return sum(size if ord(ch) > 0x2E80 else 0.62 * size for ch in text)
 
 
 def street_css(streets: list[str]) -> str:

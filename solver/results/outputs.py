@@ -30,6 +30,7 @@ from ..inputs.presets import catalogue_summary, needs_record
 from ..inputs.scenario import describe_changes
 from ..paths import unique_file_names
 from ..plain import json_value
+from .gis import gpkg_crs_note, write_gpkg
 from .onsite import attributes_in_use, deciding_assumptions, joined, plan_assumptions
 from .run import Run
 
@@ -53,7 +54,9 @@ def summary(run: Run) -> dict:
     cov = run.coverage_table[run.coverage_table["street"] == "ALL"].set_index("service")
     out = {
         "scenario": {"name": sc.name, "file": None if sc.path is None else str(sc.path), "description": sc.description,
-                     "what_if": describe_changes(sc)},
+                     "what_if": describe_changes(sc),
+                     **({"name_zh": sc.name_zh} if sc.name_zh else {}),
+                     **({"description_zh": sc.description_zh} if sc.description_zh else {})},
         "inputs": {"fingerprints_sha256": run.district.fingerprints, "input_crs": sc.crs,
                    "working_crs": run.district.crs.to_string(),
                    "households_rows": len(run.district.households),
@@ -117,6 +120,7 @@ def summary(run: Run) -> dict:
         "versions": _versions(),
     }
     out.update(input_notes(run))
+    out["gis"] = {"file": "results.gpkg", "crs": gpkg_crs_note(run)}  # solver/results/gis.py
     if needs_record(sc.catalogue, sc.services) or run.notes:  # else the folder reads as basic4's (presets.py)
         out["catalogue"] = catalogue_record(run)
     if run.notes:
@@ -162,6 +166,17 @@ def with_coordinates(table: pd.DataFrame, run: Run) -> pd.DataFrame:
         iy, 7 if run.district.input_crs.is_geographic else 2)
     out["lon"], out["lat"] = np.round(lon, 7), np.round(lat, 7)
     return out
+
+
+def uncovered_with_coordinates(run: Run) -> pd.DataFrame:
+    """uncovered.csv: the uncovered pairs with their demand point's input-CRS x, y and WGS84 lon, lat."""
+    unc = run.uncovered_table
+    hh = run.district.households
+    pos = pd.Index(hh["id"]).get_indexer(unc["id"])
+    table = unc.copy()
+    table["x"] = hh["x"].to_numpy(dtype=float)[pos]
+    table["y"] = hh["y"].to_numpy(dtype=float)[pos]
+    return with_coordinates(table, run)
 
 
 def household_layer(run: Run) -> pd.DataFrame:
@@ -232,9 +247,10 @@ def write_outputs(run: Run, out_dir: Path) -> list[Path]:
         write_csv(ranked, tmp / "ranked_sites.csv")
         with open(tmp / "ranked_sites.geojson", "w", encoding="utf-8") as fh:
             json.dump(_geojson(ranked), fh, ensure_ascii=False, indent=1)
-        write_csv(household_layer(run), tmp / "households_coverage.csv")
-        write_csv(site_layer(run), tmp / "sites.csv")
-        write_csv(existing_layer(run), tmp / "existing.csv")
+        households, sites, existing = household_layer(run), site_layer(run), existing_layer(run)
+        write_csv(households, tmp / "households_coverage.csv")
+        write_csv(sites, tmp / "sites.csv")
+        write_csv(existing, tmp / "existing.csv")
         by_street = tmp / "by_street"
         by_street.mkdir()
         # file names from street names: safe, short and unique (solver/paths.py); the name itself is the
@@ -245,7 +261,10 @@ def write_outputs(run: Run, out_dir: Path) -> list[Path]:
             part.insert(1, "street_rank", np.arange(1, len(part) + 1))
             write_csv(part, by_street / f"{names[str(street)]}.csv")
         write_csv(run.coverage_table, tmp / "coverage.csv")
-        write_csv(run.uncovered_table, tmp / "uncovered.csv")
+        uncovered = uncovered_with_coordinates(run)
+        write_csv(uncovered, tmp / "uncovered.csv")
+        write_gpkg(run, tmp / "results.gpkg", households=households, sites=sites, existing=existing,
+                   ranked=ranked, uncovered=uncovered)
         plan = pd.DataFrame(run.plan, columns=["id", "service"])
         write_csv(plan, tmp / "plan.csv")
         if run.district.left_out is not None and len(run.district.left_out):
