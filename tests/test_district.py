@@ -15,7 +15,7 @@ from factories import random_instance
 
 import solver.engine.district as district
 from models.mode import Mode
-from solver.engine.backends.highs_lp import solve_mip, solve_relaxation
+from solver.engine.backends.highs_lp import solve_mip, solve_relaxation, solve_relaxation_ipm
 from solver.engine.bounds import dual_bound
 from solver.engine.heuristics import Prepared
 from solver.engine.result import SolveParameters, Termination
@@ -74,6 +74,9 @@ def test_dual_bound_is_valid_at_any_multipliers(case):
     at_lp = dual_bound(model, lp.row_dual)
     assert at_lp.bound == pytest.approx(lp.objective, rel=1e-6, abs=1e-6)  # strong duality at the LP duals
     assert at_lp.bound >= best - 1e-6
+    ipm = solve_relaxation_ipm(model, time_limit_s=10)  # no crossover: duals in the model's sense too
+    assert ipm.optimal and ipm.row_dual is not None
+    assert dual_bound(model, ipm.row_dual).bound == pytest.approx(lp.objective, rel=1e-5, abs=1e-4)
     rng = np.random.default_rng(case["seed"])
     for scale in (0.0, 1.0, 100.0):
         pi = rng.normal(0, scale, model.n_rows)  # any multipliers, wrong signs included (they are clipped)

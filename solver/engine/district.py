@@ -13,8 +13,9 @@ valid for every plan: u_j = 0 closes every option of j (x_o <= u_j), and at most
 C fit when j is open. A pair that does not fit together gives x_o + x_o' <= u_j.
 
 Root (``solve_root``): the LP relaxation of the strengthened model without the cost term,
-by HiGHS (solver/engine/backends/highs_lp.py); its bound is recomputed from the raw model at
-the LP's row duals (solver/engine/bounds.py), so an inexact LP never gives an invalid bound.
+by HiGHS's interior point method without crossover (solver/engine/backends/highs_lp.py);
+its bound is recomputed from the raw model at the LP's row duals (solver/engine/bounds.py), so
+an inexact LP never gives an invalid bound.
 
 Incumbent: the options the LP opens (x_o >= 1/2, largest first, while feasible), then the
 greedy fill and the local search of solver/engine/local_search.py; the better of this and the
@@ -45,7 +46,7 @@ from models.linear import LinearModel
 from models.mclp import build_max_coverage, cost_weight
 from models.structure import plan_layout
 
-from .backends.highs_lp import solve_mip, solve_relaxation
+from .backends.highs_lp import solve_mip, solve_relaxation_ipm
 from .bounds import dual_bound
 from .heuristics import Prepared, _greedy_fill, _State, greedy_max_coverage
 from .local_search import improve
@@ -128,14 +129,13 @@ class DistrictRoot:
 
 
 def solve_root(inst: Instance, *, time_limit_s: float) -> DistrictRoot | None:
-    """The strengthened LP relaxation (coverage only) and its valid bound; None if the LP did not solve."""
-    import scipy
+    """The strengthened LP relaxation (coverage only) and its valid bound; None if the LP gave no duals."""
 
     t0 = time.perf_counter()
     model = strengthened_model(inst, cheapest=False)
-    lp = solve_relaxation(model, time_limit_s=time_limit_s)
-    if lp.row_dual is None or lp.values is None or lp.objective is None:
-        return None
+    lp = solve_relaxation_ipm(model, time_limit_s=time_limit_s)
+    if lp.row_dual is None or lp.values is None:
+        return None  # (a stopped IPM's duals still give a valid, weaker, bound)
     db = dual_bound(model, lp.row_dual)
     forced = db.forced_bound(model.lb, model.ub)
     # only the move 0 -> 1 matters for fixing to 0: variables whose reduced cost is negative
@@ -145,9 +145,10 @@ def solve_root(inst: Instance, *, time_limit_s: float) -> DistrictRoot | None:
     has = layout.site_var >= 0
     site_with[has] = with_var[layout.site_var[has]]
     start, stop = model.row_blocks.get("area_cover", (0, 0))
-    return DistrictRoot(bound=db.bound, lp_objective=float(lp.objective), x_lp=model.block(lp.values, "x"),
+    lp_value = np.nan if lp.objective is None else lp.objective
+    return DistrictRoot(bound=db.bound, lp_objective=lp_value, x_lp=model.block(lp.values, "x"),
                         option_with=with_var[:inst.n_options], site_with=site_with, cover_rows=stop - start,
-                        wall_s=time.perf_counter() - t0, solver=f"highs-ipm (scipy {scipy.__version__})")
+                        wall_s=time.perf_counter() - t0, solver="highs-ipm, no crossover (highspy)")
 
 
 def rounded_plan(inst: Instance, x_lp: np.ndarray, *, prep: Prepared | None = None,
@@ -237,7 +238,7 @@ class Outcome:
 ROOT_SHARE = 0.5
 # The support models: (share of the remaining time, neighbourhood): the LP's support first, then
 # also the options whose forced bound is within 5 % of the gap left by the first.
-SUPPORT_STEPS = ((0.4, 0.0), (0.4, 0.05))
+SUPPORT_STEPS = ((0.6, 0.0), (0.5, 0.05))
 
 
 def root_and_incumbent(inst: Instance, hint_x: np.ndarray | None, *, cheapest: bool, remaining,
