@@ -235,7 +235,7 @@ class Outcome:
 
 
 # Share of the remaining time for the LP root.
-ROOT_SHARE = 0.5
+ROOT_SHARE = 0.7
 # The support models: (share of the remaining time, neighbourhood): the LP's support first, then
 # also the options whose forced bound is within 5 % of the gap left by the first.
 SUPPORT_STEPS = ((0.6, 0.0), (0.5, 0.05))

@@ -289,7 +289,12 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
     out = district.root_and_incumbent(r, hint_x, cheapest=cheapest, remaining=remaining, sizes=sizes,
                                       timings=timings, note=note)
     if out.root is None or out.x is None or out.bound is None or out.fixed is None:
-        return _max_coverage(r, out.x, run, stages, cheapest=cheapest)
+        if out.x is not None:
+            note(r.coverage_value(out.x), None)
+        x_red, term, bound = _max_coverage(r, out.x, run, stages, cheapest=cheapest)
+        if x_red is not None:
+            note(r.coverage_value(x_red), bound)
+        return x_red, term, bound
     x0, lagr = out.x, out.bound
     z = r.coverage_value(x0)
     stages.append(StageReport(name="district_root", objective=z, best_bound=lagr, solver=out.root.solver,
@@ -368,6 +373,7 @@ def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheape
     if res.best_bound is not None and np.isfinite(res.best_bound):
         raw = res.best_bound + eps * r.max_spend()
         bound = float(np.floor(raw / delta + 1e-6) * delta) if cheapest else float(raw)
+        bound = min(bound, float(r.item_weight.sum()))  # SCIP reports 1e20 before its root LP ends
     term = res.termination
     x_red = _read_x(model, res.values) if term.has_solution else None
     if hint_x is not None and (x_red is None or _better(r, hint_x, x_red)):
