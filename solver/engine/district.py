@@ -238,7 +238,7 @@ class Outcome:
 ROOT_SHARE = 0.7
 # The support models: (share of the remaining time, neighbourhood): the LP's support first, then
 # also the options whose forced bound is within 5 % of the gap left by the first.
-SUPPORT_STEPS = ((0.6, 0.0), (0.5, 0.05))
+SUPPORT_STEPS = ((0.6, 0.0), (0.25, 0.05))
 
 
 def root_and_incumbent(inst: Instance, hint_x: np.ndarray | None, *, cheapest: bool, remaining,
