@@ -126,9 +126,11 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     t1 = time.perf_counter()
     hint_x = _given_hint(inst, red, hint_x, cover_mode=cover_mode) if warm_start else None
     district_core = not cover_mode and district.applies(r) and not lagrangian.applies(r)
-    if warm_start and hint_x is None and not district_core:  # the district core rounds its LP instead
-        # With an LP root ahead, its rounding runs the tabu search (from a better start).
-        hint_x = greedy_cover(r) if cover_mode else warm_plan(r, iterations=0 if lagrangian.applies(r) else None)
+    if warm_start and hint_x is None:
+        # With an LP root ahead, its rounding runs the tabu search (from a better start); the district
+        # core's greedy plan is its first plan and its fallback when the LP does not solve in time.
+        rooted = lagrangian.applies(r) or district_core
+        hint_x = greedy_cover(r) if cover_mode else warm_plan(r, iterations=0 if rooted else None)
     timings["heuristic"] = time.perf_counter() - t1
     heuristic_value = None
     if hint_x is not None:
@@ -286,6 +288,8 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
                      sizes: dict, timings: dict, note):
     """The district core (solver/engine/district.py): strengthened LP root, rounding, support model,
     reduced-cost fixing; the rest to the solver from the best plan; bound min(L, max(rest, z))."""
+    if hint_x is not None:
+        note(r.coverage_value(hint_x), None)
     out = district.root_and_incumbent(r, hint_x, cheapest=cheapest, remaining=remaining, sizes=sizes,
                                       timings=timings, note=note)
     if out.root is None or out.x is None or out.bound is None or out.fixed is None:
