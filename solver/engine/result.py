@@ -39,6 +39,17 @@ class Settings(StrEnum):
     GENERAL = "general"  # SCIP's defaults: district models (the budget is a knapsack over costs)
     CARDINALITY = "cardinality"  # the budget counts sites (Instance.is_cardinality): the textbook MCLP/LSCP
     CARDINALITY_PROOF = "cardinality_proof"  # a small warm-started textbook model: what is left is the proof
+    DISTRICT = "district"  # a district model after district.py's root: a near-optimal plan is given
+
+
+@dataclass(frozen=True, kw_only=True)
+class TraceEvent:
+    """A point of the gap-vs-time curve: seconds from the start of the solve, the best plan's
+    objective and the best bound then (None: not known yet)."""
+
+    t_s: float
+    objective: float | None
+    bound: float | None
 
 
 @dataclass(frozen=True, kw_only=True)

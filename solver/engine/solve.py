@@ -24,13 +24,13 @@ from models.mode import Mode
 from models.structure import plan_layout
 
 from ..choices import Backend, Engine
-from . import lagrangian
+from . import district, lagrangian
 from .backends import solve_linear
 from .guard import guard_plan
 from .heuristics import Prepared, greedy_cover, greedy_max_coverage
 from .local_search import improve, tabu_search
 from .reduce import Reduction, keep_options, reduce_instance
-from .result import BackendResult, Settings, SolveParameters, Termination, relative_gap
+from .result import BackendResult, Settings, SolveParameters, Termination, TraceEvent, relative_gap
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +64,7 @@ class PlanResult:
     heuristic_value: float | None = None
     message: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    trace: tuple[TraceEvent, ...] = ()  # the gap-vs-time events of the engines that record them
 
     @property
     def objective(self) -> float | None:
@@ -124,15 +125,22 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
                           message=f"{unreachable_must} must-cover item(s) cannot be reached by any option")
     t1 = time.perf_counter()
     hint_x = _given_hint(inst, red, hint_x, cover_mode=cover_mode) if warm_start else None
+    district_core = not cover_mode and district.applies(r) and not lagrangian.applies(r)
     if warm_start and hint_x is None:
-        # With an LP root ahead, its rounding runs the tabu search (from a better start).
-        hint_x = greedy_cover(r) if cover_mode else warm_plan(r, iterations=0 if lagrangian.applies(r) else None)
+        # With an LP root ahead, its rounding runs the tabu search (from a better start); the district
+        # core's greedy plan is its first plan and its fallback when the LP does not solve in time.
+        rooted = lagrangian.applies(r) or district_core
+        hint_x = greedy_cover(r) if cover_mode else warm_plan(r, iterations=0 if rooted else None)
     timings["heuristic"] = time.perf_counter() - t1
     heuristic_value = None
     if hint_x is not None:
         heuristic_value = r.plan_cost(hint_x) if cover_mode else r.coverage_value(hint_x)
     deadline = t0 + params.time_limit_s
     stages: list[StageReport] = []
+    trace: list[TraceEvent] = []
+
+    def note(objective: float | None, bound: float | None) -> None:
+        trace.append(TraceEvent(t_s=time.perf_counter() - t0, objective=objective, bound=bound))
 
     def remaining(share: float = 1.0) -> float:
         return max(1.0, (deadline - time.perf_counter()) * share)
@@ -161,6 +169,9 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             r = red.instance
             x_red, term, _ = _max_coverage(r, warm_plan(r), run, stages, cheapest=True)
             bound = None  # the primary objective here is coverage; cost is minimal among max-coverage plans
+    elif district_core:
+        x_red, term, bound = _district_rooted(r, hint_x if warm_start else None, run, stages, cheapest=cheapest,
+                                              remaining=remaining, sizes=sizes, timings=timings, note=note)
     else:
         x_red, term, bound = _max_coverage_rooted(r, hint_x, run, stages, cheapest=cheapest,
                                                   remaining=remaining, sizes=sizes, timings=timings,
@@ -172,14 +183,14 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     if x_red is None:
         return PlanResult(termination=term, mode=mode, x=None, coverage=None, cost=None, best_bound=bound,
                           wall_s=wall, stages=stages, sizes=sizes, solver=solver,
-                          heuristic_value=heuristic_value, timings=timings, message=message)
+                          heuristic_value=heuristic_value, timings=timings, message=message, trace=tuple(trace))
     x = red.expand_x(x_red, inst.n_options)
     guard_plan(inst, x, covers=(red.item_map != -1) if cover_mode and not message else None)
     coverage = inst.coverage_value(x)
     cost = inst.plan_cost(x)
     return PlanResult(termination=term, mode=mode, x=x, coverage=coverage, cost=cost,
                       best_bound=bound, wall_s=wall, stages=stages, sizes=sizes, solver=solver,
-                      heuristic_value=heuristic_value, timings=timings, message=message)
+                      heuristic_value=heuristic_value, timings=timings, message=message, trace=tuple(trace))
 
 
 # Measured choices: benchmarks/README.md, "Solver constants" says why each has its value.
@@ -273,6 +284,46 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
     return x_red, term, max(bound, r.coverage_value(x_red))
 
 
+def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool, remaining,
+                     sizes: dict, timings: dict, note):
+    """The district core (solver/engine/district.py): strengthened LP root, rounding, support model,
+    reduced-cost fixing; the rest to the solver from the best plan; bound min(L, max(rest, z))."""
+    if hint_x is not None:
+        note(r.coverage_value(hint_x), None)
+    out = district.root_and_incumbent(r, hint_x, cheapest=cheapest, remaining=remaining, sizes=sizes,
+                                      timings=timings, note=note)
+    if out.root is None or out.x is None or out.bound is None or out.fixed is None:
+        if out.x is not None:
+            note(r.coverage_value(out.x), None)
+        x_red, term, bound = _max_coverage(r, out.x, run, stages, cheapest=cheapest)
+        if x_red is not None:
+            note(r.coverage_value(x_red), bound)
+        return x_red, term, bound
+    x0, lagr = out.x, out.bound
+    z = r.coverage_value(x0)
+    stages.append(StageReport(name="district_root", objective=z, best_bound=lagr, solver=out.root.solver,
+                              termination=Termination.OPTIMAL if out.proven else Termination.FEASIBLE,
+                              wall_s=sum(timings.get(k, 0.0) for k in ("lp_root", "rounding", "support"))))
+    if out.proven:
+        return x0, Termination.OPTIMAL, z
+    sub, _, opts = keep_options(r, ~out.fixed)
+    red = reduce_instance(sub, cover_mode=False)
+    sub_hint = _given_hint(sub, red, x0[opts], cover_mode=False)
+    x_sub, term, bound = _max_coverage(red.instance, sub_hint, run, stages, cheapest=cheapest,
+                                       settings=Settings.DISTRICT, build=district.strengthened_model)
+    x_red = x0
+    if x_sub is not None:
+        x = np.zeros(r.n_options, dtype=bool)
+        x[opts] = red.expand_x(x_sub, sub.n_options)
+        x_red = x0 if _better(r, x0, x) else x
+    elif term is Termination.NO_SOLUTION:
+        term = Termination.FEASIBLE
+    bound = lagr if bound is None else min(lagr, max(bound, z))
+    bound = max(bound, r.coverage_value(x_red))
+    note(r.coverage_value(x_red), bound)
+    return x_red, term, bound
+
+
 def _search(r: Instance, x: np.ndarray, *, seconds: float, target: float, threads: int, sizes: dict,
             timings: dict) -> np.ndarray:
     """The iterated local search (solver/engine/ils.py) from plan x, with the work that takes about
@@ -310,14 +361,15 @@ def rounded_plan(inst: Instance, x_lp: np.ndarray, p: int, *, done=lambda x: Fal
 
 
 def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool,
-                  settings: Settings | None = None):
+                  settings: Settings | None = None, build=build_max_coverage):
     """Maximise coverage (then, with ``cheapest``, minimise cost) in one solve.
 
     Returns (x, status, coverage bound); the bound is converted from the solver's
     bound on  coverage - eps * cost  into a bound on coverage alone. ``settings`` overrides
-    the SCIP settings run() derives from the model's shape.
+    the SCIP settings run() derives from the model's shape; ``build`` builds the model (same
+    variables as models/mclp.py's, e.g. with district.py's area cover rows).
     """
-    model = build_max_coverage(r, cheapest=cheapest)
+    model = build(r, cheapest=cheapest)
     res = run(model, None if hint_x is None else full_vector(r, hint_x, with_items=True), settings=settings)
     eps = cost_weight(r) if cheapest else 0.0
     delta = r.coverage_granularity()
@@ -325,6 +377,7 @@ def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheape
     if res.best_bound is not None and np.isfinite(res.best_bound):
         raw = res.best_bound + eps * r.max_spend()
         bound = float(np.floor(raw / delta + 1e-6) * delta) if cheapest else float(raw)
+        bound = min(bound, float(r.item_weight.sum()))  # SCIP reports 1e20 before its root LP ends
     term = res.termination
     x_red = _read_x(model, res.values) if term.has_solution else None
     if hint_x is not None and (x_red is None or _better(r, hint_x, x_red)):

@@ -66,3 +66,127 @@ def solve_relaxation(model: LinearModel, *, time_limit_s: float) -> Relaxation:
     return Relaxation(optimal=True, objective=float(sign * res.fun + model.objective_offset),
                       values=np.asarray(res.x, dtype=float), row_dual=dual, wall_s=wall,
                       message=str(res.message))
+
+
+@dataclass(frozen=True, kw_only=True)
+class MipSolution:
+    """A HiGHS branch-and-cut result; ``values`` is None when no feasible point was found."""
+
+    optimal: bool
+    values: np.ndarray | None
+    objective: float | None  # in the model's sense
+    bound: float | None  # HiGHS's dual bound, in the model's sense
+    wall_s: float
+    message: str
+
+
+def _highs_lp(model: LinearModel, *, integer: bool):
+    """``model`` as a highspy.HighsLp (row-wise matrix, infinite bounds as HiGHS's infinity)."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    A = model.A.tocsr()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = model.n_vars, model.n_rows
+    lp.col_cost_ = np.asarray(model.objective, dtype=float)
+    lp.col_lower_ = np.asarray(model.lb, dtype=float)
+    lp.col_upper_ = np.asarray(model.ub, dtype=float)
+    lp.row_lower_ = np.where(np.isfinite(model.row_lb), model.row_lb, -inf)
+    lp.row_upper_ = np.where(np.isfinite(model.row_ub), model.row_ub, inf)
+    lp.offset_ = float(model.objective_offset)
+    lp.sense_ = highspy.ObjSense.kMaximize if model.maximize else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = model.n_vars, model.n_rows
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
+                           for v in model.integer]
+    return lp
+
+
+def solve_relaxation_ipm(model: LinearModel, *, time_limit_s: float) -> Relaxation:
+    """The LP relaxation by HiGHS's interior-point method without crossover (highspy).
+
+    No vertex, and duals only as accurate as the IPM's tolerances: callers recompute any bound
+    from the duals (solver/engine/bounds.py), so that inaccuracy only weakens the bound. At
+    district scale crossover took most of the LP time on these degenerate LPs. ``row_dual`` is
+    in the model's sense, as :func:`solve_relaxation`'s; ``optimal`` is False if the IPM stopped
+    early (the duals it has are still returned when there are any).
+    """
+    import highspy
+
+    t0 = time.perf_counter()
+    h = _silent_highs()
+    h.setOptionValue("time_limit", max(0.1, float(time_limit_s)))
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "off")
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.passModel(_highs_lp(model, integer=False))
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    sol = h.getSolution()
+    wall = time.perf_counter() - t0
+    message = h.modelStatusToString(status)
+    if not sol.dual_valid:
+        return Relaxation(optimal=False, objective=None, values=None, row_dual=None, wall_s=wall, message=message)
+    dual = np.asarray(sol.row_dual, dtype=float)  # HiGHS's: d(objective)/d(row bound), in the model's sense
+    return Relaxation(optimal=status == highspy.HighsModelStatus.kOptimal,
+                      objective=float(info.objective_function_value), values=np.asarray(sol.col_value, dtype=float),
+                      row_dual=dual, wall_s=wall, message=message)
+
+
+def _silent_highs():
+    """A highspy.Highs with its output off; the banner it prints when built goes to /dev/null
+    (it is written by the C++ library to file descriptor 1, not through sys.stdout)."""
+    import os
+    import sys
+
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def solve_mip(model: LinearModel, *, time_limit_s: float, relative_gap: float = 0.0,
+              start: np.ndarray | None = None, threads: int = 1) -> MipSolution:
+    """Solve ``model`` with HiGHS's branch-and-cut (highspy) from the feasible point ``start``,
+    e.g. a small sub-model restricted to the LP's support (solver/engine/district.py)."""
+    import highspy
+
+    t0 = time.perf_counter()
+    h = _silent_highs()
+    h.passModel(_highs_lp(model, integer=True))
+    h.setOptionValue("time_limit", max(0.1, float(time_limit_s)))
+    h.setOptionValue("mip_rel_gap", float(relative_gap))
+    h.setOptionValue("threads", int(max(1, threads)))
+    h.setOptionValue("random_seed", 0)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(start, dtype=float)
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    wall = time.perf_counter() - t0
+    values = None
+    if info.primal_solution_status == 2:  # feasible
+        values = np.asarray(h.getSolution().col_value, dtype=float)
+    bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+    return MipSolution(optimal=status == highspy.HighsModelStatus.kOptimal, values=values,
+                       objective=None if values is None else model.objective_value(values),
+                       bound=bound, wall_s=wall, message=h.modelStatusToString(status))

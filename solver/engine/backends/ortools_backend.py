@@ -45,8 +45,13 @@ SCIP_HEURISTICS_OFF = "".join(
         "rounding", "shiftandpropagate", "shifting", "simplerounding", "trivial", "trivialnegation",
         "vbounds", "zirounding"))
 SCIP_NO_CONFLICT_ANALYSIS = "conflict/enable = FALSE\n"
+# District models after the LP root and support model of engine/district.py, which hand SCIP a
+# near-optimal plan: SCIP's defaults without its primal heuristics, whose diving took a third of
+# the time (benchmarks/README.md, "District core").
+SCIP_DISTRICT = ""
 SCIP_SETTINGS = {
     Settings.GENERAL: "",
+    Settings.DISTRICT: SCIP_DISTRICT,
     Settings.CARDINALITY: SCIP_PSEUDOCOST_BRANCHING + SCIP_NO_CUT_ROUNDS + SCIP_STEEPEST_EDGE,
     Settings.CARDINALITY_PROOF: (SCIP_PSEUDOCOST_BRANCHING + SCIP_NO_CUT_ROUNDS + SCIP_STEEPEST_EDGE
                                  + SCIP_DEPTH_FIRST + SCIP_HEURISTICS_OFF + SCIP_NO_CONFLICT_ANALYSIS),

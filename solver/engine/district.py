@@ -1,0 +1,287 @@
+"""The solver core for the general (district) max-coverage model: a strengthened LP root,
+LP-guided rounding, reduced-cost fixing, then SCIP on what is left.
+
+The model is models/mclp.py (knapsack budget over conversion + fit-out costs, areas, street
+caps, must-open, must-cover). Its LP relaxation is weak where a space cannot hold all its
+eligible services: x_o = A_j / (sum r_s) spreads the space over every service. The root adds,
+for every space j with options O_j and every minimal cover C of its area row (a set of options
+whose areas exceed A_j while every proper subset fits),
+
+    sum_{o in C} x_o <= (|C| - 1) u_j                        (area cover inequalities)
+
+valid for every plan: u_j = 0 closes every option of j (x_o <= u_j), and at most |C| - 1 of
+C fit when j is open. A pair that does not fit together gives x_o + x_o' <= u_j.
+
+Root (``solve_root``): the LP relaxation of the strengthened model without the cost term,
+by HiGHS's interior point method without crossover (solver/engine/backends/highs_lp.py);
+its bound is recomputed from the raw model at the LP's row duals (solver/engine/bounds.py), so
+an inexact LP never gives an invalid bound.
+
+Incumbent: the options the LP opens (x_o >= 1/2, largest first, while feasible), then the
+greedy fill and the local search of solver/engine/local_search.py; the better of this and the
+greedy warm start is kept.
+
+Fixing: with L the root bound and d the reduced costs, a plan that opens option o (or
+space j) covers at most L + d_o (L + d_u); below the incumbent's coverage z (z + delta
+when cost ties are not broken) it cannot beat the incumbent, and x_o = 0 (u_j = 0) is fixed.
+The incumbent's own options are never fixed. The rest is solved by SCIP (with the area
+cover rows) from the incumbent, and the bound reported is
+
+    min(L, max(bound of the rest, z)),
+
+valid because a plan using a fixed option covers no more than z.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy.sparse import csr_matrix, vstack
+
+from models.instance import Instance
+from models.linear import LinearModel
+from models.mclp import build_max_coverage, cost_weight
+from models.structure import plan_layout
+
+from .backends.highs_lp import solve_mip, solve_relaxation_ipm
+from .bounds import dual_bound
+from .heuristics import Prepared, _greedy_fill, _State, greedy_max_coverage
+from .local_search import improve
+
+# Minimal covers of an area row are enumerated up to this many options (a space rarely holds more).
+MAX_COVER_SIZE = 4
+# The root runs on general (non-cardinality) instances with at least this many options.
+ROOT_MIN_OPTIONS = 200
+
+
+def applies(inst: Instance) -> bool:
+    """The district core is for general-shaped max-coverage instances of some size."""
+    return inst.n_options >= ROOT_MIN_OPTIONS and not inst.is_cardinality()
+
+
+def area_cover_rows(inst: Instance) -> tuple[csr_matrix, np.ndarray]:
+    """The area cover inequalities  sum_C x_o - (|C| - 1) u_j <= 0  as (A, row_ub), over the plan
+    variables of models/structure.py (x first, then u)."""
+    layout = plan_layout(inst)
+    order = np.argsort(inst.opt_site, kind="stable")
+    starts = np.searchsorted(inst.opt_site[order], np.arange(inst.n_sites + 1))
+    area = inst.option_area
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    n = 0
+    for j in range(inst.n_sites):
+        opts = order[starts[j]:starts[j + 1]]
+        cap = float(inst.site_area[j])
+        if len(opts) < 2 or not np.isfinite(cap) or area[opts].sum() <= cap + 1e-9:
+            continue
+        fits = opts[area[opts] <= cap + 1e-9]  # an option that never fits is closed by its area row
+        for size in range(2, min(MAX_COVER_SIZE, len(fits)) + 1):
+            for c in itertools.combinations(fits.tolist(), size):
+                a = area[list(c)]
+                total = float(a.sum())
+                if total <= cap + 1e-9 or np.any(total - a > cap + 1e-9):
+                    continue  # fits, or not minimal
+                rows += [n] * (size + 1)
+                cols += [*c, int(layout.site_var[j])]
+                vals += [1.0] * size + [-(size - 1.0)]
+                n += 1
+    A = csr_matrix((vals, (rows, cols)), shape=(n, layout.n_plan_vars))
+    return A, np.zeros(n)
+
+
+def strengthened_model(inst: Instance, *, cheapest: bool) -> LinearModel:
+    """models/mclp.py's model with the area cover rows appended (row block ``area_cover``)."""
+    model = build_max_coverage(inst, cheapest=cheapest)
+    A_c, ub = area_cover_rows(inst)
+    if A_c.shape[0] == 0:
+        return model
+    extra = csr_matrix((A_c.data, A_c.indices, A_c.indptr), shape=(A_c.shape[0], model.n_vars))
+    start = model.n_rows
+    return replace(model, A=vstack([model.A, extra]).tocsr(),
+                   row_lb=np.concatenate([model.row_lb, np.full(len(ub), -np.inf)]),
+                   row_ub=np.concatenate([model.row_ub, ub]),
+                   row_blocks={**model.row_blocks, "area_cover": (start, start + len(ub))})
+
+
+@dataclass(frozen=True, kw_only=True)
+class DistrictRoot:
+    bound: float  # no plan covers more (weak duality at the LP duals, recomputed)
+    lp_objective: float  # what HiGHS reported
+    x_lp: np.ndarray  # LP values of the options
+    option_with: np.ndarray  # per option: bound on the coverage of any plan that opens it
+    site_with: np.ndarray  # per site: bound on the coverage of any plan that opens it (inf: no own variable)
+    cover_rows: int
+    wall_s: float
+    solver: str
+
+    def proves(self, coverage: float, delta: float) -> bool:
+        return self.bound < coverage + delta - 1e-9 * max(1.0, abs(coverage))
+
+    def fixed_to_zero(self, inst: Instance, threshold: float, protect: np.ndarray) -> np.ndarray:
+        """Bool per option: opening it (or its space) bounds coverage below ``threshold``."""
+        tol = 1e-9 * max(1.0, abs(threshold))
+        out = (self.option_with < threshold - tol) | (self.site_with[inst.opt_site] < threshold - tol)
+        return out & ~np.asarray(protect, dtype=bool)
+
+
+def solve_root(inst: Instance, *, time_limit_s: float) -> DistrictRoot | None:
+    """The strengthened LP relaxation (coverage only) and its valid bound; None if the LP gave no duals."""
+
+    t0 = time.perf_counter()
+    model = strengthened_model(inst, cheapest=False)
+    lp = solve_relaxation_ipm(model, time_limit_s=time_limit_s)
+    if lp.row_dual is None or lp.values is None:
+        return None  # (a stopped IPM's duals still give a valid, weaker, bound)
+    db = dual_bound(model, lp.row_dual)
+    forced = db.forced_bound(model.lb, model.ub)
+    # only the move 0 -> 1 matters for fixing to 0: variables whose reduced cost is negative
+    with_var = np.where(db.reduced < 0, forced, db.bound)
+    layout = plan_layout(inst)
+    site_with = np.full(inst.n_sites, np.inf)
+    has = layout.site_var >= 0
+    site_with[has] = with_var[layout.site_var[has]]
+    start, stop = model.row_blocks.get("area_cover", (0, 0))
+    lp_value = np.nan if lp.objective is None else lp.objective
+    return DistrictRoot(bound=db.bound, lp_objective=lp_value, x_lp=model.block(lp.values, "x"),
+                        option_with=with_var[:inst.n_options], site_with=site_with, cover_rows=stop - start,
+                        wall_s=time.perf_counter() - t0, solver="highs-ipm, no crossover (highspy)")
+
+
+def rounded_plan(inst: Instance, x_lp: np.ndarray, *, prep: Prepared | None = None,
+                 threshold: float = 0.5) -> np.ndarray | None:
+    """The options the LP opens (x_lp >= threshold, largest first, while feasible), filled greedily
+    and improved by local search; None when that plan misses a must-open service or must-cover item."""
+    prep = prep if prep is not None else Prepared(inst)
+    st = _State(inst, prep)
+    order = np.argsort(-np.asarray(x_lp), kind="stable")
+    for o in order[np.asarray(x_lp)[order] >= threshold].tolist():
+        if st.feasible(o):
+            st.add(o)
+    _greedy_fill(st, inst.item_weight, prep.all_opts)
+    if inst.feasibility_problems(st.x):
+        return None
+    x = improve(inst, st.x, prep=prep)
+    return None if inst.feasibility_problems(x) else x
+
+
+def coverage_bound(inst: Instance, raw_bound: float | None, *, cheapest: bool) -> float | None:
+    """A solver's bound on  coverage - eps * cost  as a bound on coverage (models/mclp.py)."""
+    if raw_bound is None or not np.isfinite(raw_bound):
+        return None
+    if not cheapest:
+        return float(raw_bound)
+    delta = inst.coverage_granularity()
+    raw = raw_bound + cost_weight(inst) * inst.max_spend()
+    return float(np.floor(raw / delta + 1e-6) * delta)
+
+
+def support_plan(inst: Instance, root: DistrictRoot, incumbent: np.ndarray, *, time_limit_s: float,
+                 cheapest: bool, neighbourhood: float) -> np.ndarray | None:
+    """The best plan that uses only options the LP opens (x_lp > 0), the incumbent uses, or whose
+    forced bound is within ``neighbourhood`` of the gap from the root bound (the LP is degenerate: many
+    options have reduced cost 0 or near it): a small model (RENS-like, Berthold 2014) solved by
+    HiGHS within ``time_limit_s``; None if none found."""
+    from .reduce import aggregate_items, keep_options
+
+    slack = neighbourhood * max(0.0, root.bound - inst.coverage_value(incumbent))
+    keep = (root.x_lp > 1e-6) | incumbent | (root.option_with >= root.bound - slack)
+    sub, _, opts = keep_options(inst, keep)
+    sub, _ = aggregate_items(sub)  # the same options, far fewer items
+    model = strengthened_model(sub, cheapest=cheapest)
+    sol = solve_mip(model, time_limit_s=time_limit_s, start=plan_vector(sub, incumbent[opts]))
+    if sol.values is None:
+        return None
+    x = np.zeros(inst.n_options, dtype=bool)
+    x[opts] = model.block(sol.values, "x") > 0.5
+    return None if inst.feasibility_problems(x) else x
+
+
+def plan_vector(inst: Instance, x: np.ndarray) -> np.ndarray:
+    """Values of the variables (x, u, y) of models/mclp.py for the option selection ``x``."""
+    layout = plan_layout(inst)
+    open_site = np.zeros(inst.n_sites, dtype=bool)
+    open_site[inst.opt_site[x]] = True
+    return np.concatenate([x.astype(float), open_site[layout.u_sites].astype(float),
+                           inst.covered_items(x).astype(float)])
+
+
+def greedy_plan(inst: Instance, prep: Prepared) -> np.ndarray | None:
+    """The greedy warm start improved by local search (solver/engine/heuristics.py, local_search.py)."""
+    x = greedy_max_coverage(inst, prep)
+    return None if x is None else improve(inst, x, prep=prep)
+
+
+def better(inst: Instance, a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Plan a beats plan b: more coverage, then less cost (None loses)."""
+    if a is None:
+        return False
+    if b is None:
+        return True
+    ca, cb = inst.coverage_value(a), inst.coverage_value(b)
+    return ca > cb if ca != cb else inst.plan_cost(a) < inst.plan_cost(b)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    x: np.ndarray | None
+    proven: bool  # the root proves x optimal (nothing left for a solver)
+    bound: float | None  # root bound on coverage, floored to the granularity
+    root: DistrictRoot | None
+    fixed: np.ndarray | None  # options fixed to 0 (bool per option)
+
+
+# Share of the remaining time for the LP root.
+ROOT_SHARE = 0.7
+# The support models: (share of the remaining time, neighbourhood): the LP's support first, then
+# also the options whose forced bound is within 5 % of the gap left by the first.
+SUPPORT_STEPS = ((0.6, 0.0), (0.25, 0.05))
+
+
+def root_and_incumbent(inst: Instance, hint_x: np.ndarray | None, *, cheapest: bool, remaining,
+                       sizes: dict, timings: dict, note=lambda objective, bound: None) -> Outcome:
+    """LP root, rounding, support model and fixing (module docstring); the caller solves the rest.
+
+    ``hint_x`` is a plan to start from (None: the LP's rounding, or the greedy when that fails);
+    ``note(objective, bound)`` is told every improvement."""
+    t = time.perf_counter()
+    root = solve_root(inst, time_limit_s=remaining(ROOT_SHARE))
+    timings["lp_root"] = time.perf_counter() - t
+    if root is None:
+        return Outcome(x=hint_x if hint_x is not None else greedy_plan(inst, Prepared(inst)), proven=False,
+                       bound=None, root=None, fixed=None)
+    sizes["root_cover_rows"] = root.cover_rows
+    delta = inst.coverage_granularity()
+    bound = float(np.floor(root.bound / delta + 1e-6) * delta)
+    note(None if hint_x is None else inst.coverage_value(hint_x), bound)
+    t = time.perf_counter()
+    prep = Prepared(inst)
+    x = hint_x
+    rounded = rounded_plan(inst, root.x_lp, prep=prep)
+    if rounded is None and x is None:
+        x = greedy_plan(inst, prep)
+    if better(inst, rounded, x):
+        x = rounded
+    if x is not None:
+        note(inst.coverage_value(x), bound)
+    timings["rounding"] = time.perf_counter() - t
+    if x is not None and (cheapest or not root.proves(inst.coverage_value(x), delta)):
+        t = time.perf_counter()
+        cur: np.ndarray = x
+        for share, hood in SUPPORT_STEPS:
+            found = support_plan(inst, root, cur, time_limit_s=remaining(share), cheapest=cheapest,
+                                 neighbourhood=hood)
+            if found is not None and better(inst, found, cur):
+                cur = found
+                note(inst.coverage_value(cur), bound)
+        x = cur
+        timings["support"] = time.perf_counter() - t
+    if x is None:
+        return Outcome(x=None, proven=False, bound=bound, root=root, fixed=None)
+    z = inst.coverage_value(x)
+    fixed = root.fixed_to_zero(inst, z if cheapest else z + delta, protect=x)
+    sizes["root_fixed_options"] = int(fixed.sum())
+    return Outcome(x=x, proven=root.proves(z, delta) and not cheapest, bound=bound, root=root, fixed=fixed)

@@ -1,0 +1,146 @@
+"""The district core (solver/engine/district.py, bounds.py): every claim checked against enumeration.
+
+Small random general instances (knapsack budget over conversion + fit-out costs, areas, street
+caps, must-open, must-cover) from tests/factories.py; every plan is enumerated.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+
+import numpy as np
+import pytest
+from factories import random_instance
+
+import solver.engine.district as district
+from models.mode import Mode
+from solver.engine.backends.highs_lp import solve_mip, solve_relaxation, solve_relaxation_ipm
+from solver.engine.bounds import dual_bound
+from solver.engine.heuristics import Prepared
+from solver.engine.result import SolveParameters, Termination
+from solver.engine.solve import solve_instance
+
+CASES = [
+    dict(seed=1), dict(seed=2, caps=True), dict(seed=3, must=2), dict(seed=4, must_open=True),
+    dict(seed=5, n_services=3, n_sites=5, budget_share=0.2), dict(seed=6, caps=True, must_open=True, budget_share=0.5),
+    dict(seed=7, n_services=3, n_sites=5, density=0.3),
+]
+
+
+def _instance(case: dict):
+    kw = dict(n_sites=6, n_items=40, n_services=2, density=0.25)
+    kw.update(case)
+    inst = random_instance(**kw)
+    assert inst.n_options <= 15, "enumeration needs a small instance"
+    return inst
+
+
+@cache
+def _plans(key: str):
+    """Every feasible plan of the case: (x, coverage, cost)."""
+    inst = _instance(eval(key))
+    out = []
+    for bits in itertools.product([False, True], repeat=inst.n_options):
+        x = np.array(bits, dtype=bool)
+        if not inst.feasibility_problems(x):
+            out.append((x, inst.coverage_value(x), inst.plan_cost(x)))
+    return out
+
+
+def _optimum(case: dict) -> tuple[float, float]:
+    """(most coverage, least cost among plans with it)."""
+    plans = _plans(repr(case))
+    best = max(c for _, c, _ in plans)
+    return best, min(k for _, c, k in plans if c == best)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c['seed']}")
+def test_area_cover_rows_hold_for_every_plan(case):
+    inst = _instance(case)
+    A, ub = district.area_cover_rows(inst)
+    for x, _, _ in _plans(repr(case)):
+        v = district.plan_vector(inst, x)[: A.shape[1]]
+        assert np.all(A @ v <= ub + 1e-9)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c['seed']}")
+def test_dual_bound_is_valid_at_any_multipliers(case):
+    inst = _instance(case)
+    best, _ = _optimum(case)
+    model = district.strengthened_model(inst, cheapest=False)
+    lp = solve_relaxation(model, time_limit_s=10)
+    assert lp.optimal
+    at_lp = dual_bound(model, lp.row_dual)
+    assert at_lp.bound == pytest.approx(lp.objective, rel=1e-6, abs=1e-6)  # strong duality at the LP duals
+    assert at_lp.bound >= best - 1e-6
+    ipm = solve_relaxation_ipm(model, time_limit_s=10)  # no crossover: duals in the model's sense too
+    assert ipm.optimal and ipm.row_dual is not None
+    assert dual_bound(model, ipm.row_dual).bound == pytest.approx(lp.objective, rel=1e-5, abs=1e-4)
+    rng = np.random.default_rng(case["seed"])
+    for scale in (0.0, 1.0, 100.0):
+        pi = rng.normal(0, scale, model.n_rows)  # any multipliers, wrong signs included (they are clipped)
+        assert dual_bound(model, pi).bound >= best - 1e-6
+        assert dual_bound(model, lp.row_dual + pi * 0.01).bound >= best - 1e-6
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c['seed']}")
+def test_root_bound_and_fixing_never_cut_off_the_optimum(case):
+    inst = _instance(case)
+    best, cheapest = _optimum(case)
+    root = district.solve_root(inst, time_limit_s=10)
+    assert root is not None and root.bound >= best - 1e-6
+    plans = _plans(repr(case))
+    delta = inst.coverage_granularity()
+    for x0, z, _ in plans[:: max(1, len(plans) // 15)] + [p for p in plans if p[1] == best][:3]:
+        # a plan opening a fixed option covers less than the threshold
+        for threshold, keeps_ties in ((z, True), (z + delta, False)):
+            fixed = root.fixed_to_zero(inst, threshold, protect=x0)
+            assert not np.any(fixed & x0)
+            left = [(c, k) for x, c, k in plans if not np.any(x & fixed)]
+            top = max(c for c, _ in left)
+            assert max(top, z) == best  # the optimum survives, or the incumbent is optimal
+            if keeps_ties and top == best:  # ... and so does the cheapest optimum
+                assert min(k for c, k in left if c == best) == cheapest
+        assert np.all(root.option_with[x0] >= z - 1e-6)  # a plan opening o covers at most option_with[o]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c['seed']}")
+def test_rounding_and_support_plans_are_feasible(case):
+    inst = _instance(case)
+    root = district.solve_root(inst, time_limit_s=10)
+    assert root is not None
+    x = district.rounded_plan(inst, root.x_lp, prep=Prepared(inst))
+    if x is None:  # only allowed when the rounding misses a must-open service or must-cover item
+        assert inst.must_open or inst.item_must.any()
+        x = district.greedy_plan(inst, Prepared(inst))
+    assert x is not None and not inst.feasibility_problems(x)
+    for hood in (0.0, 0.5):
+        y = district.support_plan(inst, root, x, time_limit_s=10, cheapest=True, neighbourhood=hood)
+        assert y is not None and not inst.feasibility_problems(y)
+        assert inst.coverage_value(y) >= inst.coverage_value(x)  # it starts from x
+
+
+def test_highs_mip_solves_exactly_from_a_start():
+    case = CASES[1]
+    inst = _instance(case)
+    best, _ = _optimum(case)
+    model = district.strengthened_model(inst, cheapest=False)
+    sol = solve_mip(model, time_limit_s=10, start=district.plan_vector(inst, np.zeros(inst.n_options, bool)))
+    assert sol.optimal and sol.values is not None
+    assert inst.coverage_value(model.block(sol.values, "x") > 0.5) == best
+    assert sol.bound == pytest.approx(best, abs=1e-6)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c['seed']}")
+def test_solve_through_the_district_core_is_exact(case, monkeypatch):
+    monkeypatch.setattr(district, "ROOT_MIN_OPTIONS", 0)
+    inst = _instance(case)
+    best, cheapest = _optimum(case)
+    res = solve_instance(inst, mode=Mode.MAX_COVERAGE, params=SolveParameters(time_limit_s=30), reduce=False)
+    assert any(s.name == "district_root" for s in res.stages)
+    assert res.termination is Termination.OPTIMAL
+    assert not inst.feasibility_problems(res.x)
+    assert res.coverage == best and res.cost == cheapest
+    assert res.best_bound >= best
+    assert res.trace and res.trace[-1].objective == best
