@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import typer
@@ -23,6 +24,7 @@ from .common import (
     print_warnings,
     writing,
 )
+from .evaluate_cmd import as_of_option
 from .exits import EXIT_NO_SOLUTION
 
 
@@ -38,6 +40,9 @@ def solve(
     threads: int | None = typer.Option(None, help="Solver threads."),
     set_: list[str] | None = typer.Option(None, "--set", help="Override a scenario value: dotted.key=value "
                                              "(TOML value), e.g. services.pharmacy.threshold_min=10. Repeatable."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Quarter (2026Q3) or date of the dated existing "
+                                     "facilities [default: the scenario's as_of; without one every row without "
+                                     "a closed date counts]."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
 ) -> None:
     """Solve a scenario: choose spaces and services, check the plan, write ranked lists and coverage."""
@@ -49,8 +54,11 @@ def solve(
     if budget is not None and not budget >= 0:
         raise typer.BadParameter(f"must be >= 0; got {budget}", param_hint="--budget")
     check_range(budget, ranges.BUDGET_YUAN, "--budget")
+    date = as_of_option(as_of)  # solver/inputs/dates.py
     with handled_errors():
         sc = load_with_overrides(scenario, set_)
+        if date is not None:
+            sc = dataclasses.replace(sc, as_of=date)
         out_dir = out if out is not None else (sc.output_dir or Path("out") / sc.folder_name)
         where = ("--out" if out is not None else
                  f"output.dir in {scenario}" if sc.output_dir else "the default output folder")

@@ -25,6 +25,7 @@ from pyproj import CRS
 
 from ..choices import Backend
 from ..folders import staged_folder, write_csv
+from ..inputs.dates import date_text
 from ..inputs.geo import project
 from ..inputs.presets import catalogue_summary, needs_record
 from ..inputs.scenario import describe_changes
@@ -117,6 +118,8 @@ def summary(run: Run) -> dict:
         "versions": _versions(),
     }
     out.update(input_notes(run))
+    if run.district.dated is not None:  # the date the existing facilities were taken on (solver/inputs/dates.py)
+        out["existing_dates"] = run.district.dated
     if needs_record(sc.catalogue, sc.services) or run.notes:  # else the folder reads as basic4's (presets.py)
         out["catalogue"] = catalogue_record(run)
     if run.notes:
@@ -209,6 +212,9 @@ def site_layer(run: Run) -> pd.DataFrame:
 def existing_layer(run: Run) -> pd.DataFrame:
     ex = run.district.existing
     out = pd.DataFrame({"id": ex["id"], "name": ex["name"], "service": ex["service"], "x": ex["x"], "y": ex["y"]})
+    for col in ("opened", "closed"):  # dated facilities (solver/inputs/dates.py)
+        if col in ex and ex[col].notna().any():
+            out[col] = date_text(ex[col])
     return with_coordinates(out, run)
 
 
@@ -228,28 +234,34 @@ def write_outputs(run: Run, out_dir: Path) -> list[Path]:
     """Write every output file of ``run`` into ``out_dir`` (replaced atomically)."""
     out_dir = Path(out_dir)
     with staged_folder(out_dir) as tmp:
-        ranked = with_coordinates(run.ranked_table, run)
-        write_csv(ranked, tmp / "ranked_sites.csv")
-        with open(tmp / "ranked_sites.geojson", "w", encoding="utf-8") as fh:
-            json.dump(_geojson(ranked), fh, ensure_ascii=False, indent=1)
-        write_csv(household_layer(run), tmp / "households_coverage.csv")
-        write_csv(site_layer(run), tmp / "sites.csv")
-        write_csv(existing_layer(run), tmp / "existing.csv")
-        by_street = tmp / "by_street"
-        by_street.mkdir()
-        # file names from street names: safe, short and unique (solver/paths.py); the name itself is the
-        # file's street column
-        names = unique_file_names(str(s) for s in ranked["street"].unique())
-        for street, part in ranked.groupby("street", sort=True):
-            part = part.copy()
-            part.insert(1, "street_rank", np.arange(1, len(part) + 1))
-            write_csv(part, by_street / f"{names[str(street)]}.csv")
-        write_csv(run.coverage_table, tmp / "coverage.csv")
-        write_csv(run.uncovered_table, tmp / "uncovered.csv")
-        plan = pd.DataFrame(run.plan, columns=["id", "service"])
-        write_csv(plan, tmp / "plan.csv")
-        if run.district.left_out is not None and len(run.district.left_out):
-            write_csv(run.district.left_out, tmp / "left_out.csv")  # rows the model could not use, and why
-        with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
-            json.dump(summary(run), fh, ensure_ascii=False, indent=2)
+        write_files(run, tmp)
     return sorted(p for p in out_dir.rglob("*") if p.is_file())
+
+
+def write_files(run: Run, tmp: Path, *, summary_doc: dict | None = None) -> None:
+    """The files of :func:`write_outputs` into the (staged, empty) folder ``tmp``; ``summary_doc``: the
+    summary.json to write instead of :func:`summary` (an evaluation's, solver/plans/evaluate.py)."""
+    ranked = with_coordinates(run.ranked_table, run)
+    write_csv(ranked, tmp / "ranked_sites.csv")
+    with open(tmp / "ranked_sites.geojson", "w", encoding="utf-8") as fh:
+        json.dump(_geojson(ranked), fh, ensure_ascii=False, indent=1)
+    write_csv(household_layer(run), tmp / "households_coverage.csv")
+    write_csv(site_layer(run), tmp / "sites.csv")
+    write_csv(existing_layer(run), tmp / "existing.csv")
+    by_street = tmp / "by_street"
+    by_street.mkdir()
+    # file names from street names: safe, short and unique (solver/paths.py); the name itself is the
+    # file's street column
+    names = unique_file_names(str(s) for s in ranked["street"].unique())
+    for street, part in ranked.groupby("street", sort=True):
+        part = part.copy()
+        part.insert(1, "street_rank", np.arange(1, len(part) + 1))
+        write_csv(part, by_street / f"{names[str(street)]}.csv")
+    write_csv(run.coverage_table, tmp / "coverage.csv")
+    write_csv(run.uncovered_table, tmp / "uncovered.csv")
+    plan = pd.DataFrame(run.plan, columns=["id", "service"])
+    write_csv(plan, tmp / "plan.csv")
+    if run.district.left_out is not None and len(run.district.left_out):
+        write_csv(run.district.left_out, tmp / "left_out.csv")  # rows the model could not use, and why
+    with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
+        json.dump(summary(run) if summary_doc is None else summary_doc, fh, ensure_ascii=False, indent=2)
