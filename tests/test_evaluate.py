@@ -154,3 +154,20 @@ def test_existing_on_without_dates_is_unchanged(tmp_path):
     assert existing_on(d, None, file="existing.csv") is d
     d2 = existing_on(d, parse_as_of("2026Q1"), file="existing.csv")
     assert len(d2.existing) == 3 and any("no row has an opened or closed date" in str(w) for w in d2.warnings)
+
+
+def test_bad_input_is_exit_1_when_started_with_sigint_ignored(tmp_path):
+    """Started in the background of a script (or by nohup), SIGINT is ignored: bad input is still exit 1,
+    not a defect (the InputError, a ValueError, once hit the handler's own `except ValueError`)."""
+    import signal
+    import subprocess
+    import sys
+
+    path = _district(tmp_path, opened=["2025Q5", ""], closed=["", ""])
+    cmd = [sys.executable, "-c", "from solver.cli.app import main; main()", "evaluate", str(path),
+           "-o", str(tmp_path / "e")]
+    res = subprocess.run(cmd,
+                         capture_output=True, text=True, cwd=ROOT, timeout=120,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert res.returncode == 1, res.stderr[-1500:]
+    assert "2025Q5" in res.stderr

@@ -45,11 +45,12 @@ def sigint_interrupts() -> Iterator[None]:
 
     try:
         old = signal.getsignal(signal.SIGINT)
-        if old is signal.SIG_IGN:
-            yield
-            return
-        signal.signal(signal.SIGINT, handler)
+        ignored = old is signal.SIG_IGN
+        if not ignored:
+            signal.signal(signal.SIGINT, handler)
     except ValueError:  # not the main interpreter's main thread
+        ignored = True
+    if ignored:  # (the yields stay outside the try: an InputError is a ValueError too)
         yield
         return
     try:
