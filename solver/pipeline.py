@@ -34,6 +34,7 @@ from .inputs.frames import load_frames
 from .inputs.loading import check_inputs
 from .inputs.scenario import Scenario, load_scenario
 from .inputs.tables import District
+from .inputs.villages import apply_village_rule
 from .results.run import ProgressFn, Run, complete_run, timed
 from .travel.coverage import Coverage, Geometry, Items, build_items, check_geometry, check_network, compute_coverage
 
@@ -126,6 +127,10 @@ def validate(scenario: Scenario, *, district: District | None = None, timings: d
         problems.raise_if_any()
         raise DefectError("the tables were not read, yet no problem was reported")
     district = existing_on(district, scenario.as_of, file=_existing_name(scenario, district))
+    src = district.sources.get("households")
+    district, found = apply_village_rule(district, scenario.villages, tuple(scenario.services),
+                                         file=src.name if src is not None else "households")
+    problems.extend(found)
     warnings = [*district.warnings, *street_warnings(district)]
     problems.extend(must_open_problems(scenario, district))
     with timed(timings, "network", progress):

@@ -21,13 +21,13 @@ from models.instance import Instance
 from models.lscp import build_cover
 from models.mclp import build_max_coverage, cost_weight
 from models.mode import Mode
-from models.structure import plan_layout
+from models.structure import plan_layout, plan_values
 
 from ..choices import Backend, Engine
 from . import lagrangian
 from .backends import solve_linear
 from .guard import guard_plan
-from .heuristics import Prepared, greedy_cover, greedy_max_coverage
+from .heuristics import Prepared, conservative_instance, greedy_cover, greedy_max_coverage
 from .local_search import improve, tabu_search
 from .reduce import Reduction, keep_options, reduce_instance
 from .result import BackendResult, Settings, SolveParameters, Termination, relative_gap
@@ -76,10 +76,7 @@ class PlanResult:
 
 def full_vector(inst: Instance, x: np.ndarray, *, with_items: bool) -> np.ndarray:
     """Variable values (x, u[, y]) of the models for an option selection x."""
-    layout = plan_layout(inst)
-    open_site = np.zeros(inst.n_sites, dtype=bool)
-    open_site[inst.opt_site[x]] = True
-    parts = [x.astype(float), open_site[layout.u_sites].astype(float)]
+    parts = [plan_values(inst, plan_layout(inst), x)]
     if with_items:
         parts.append(inst.covered_items(x).astype(float))
     return np.concatenate(parts)
@@ -125,8 +122,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     t1 = time.perf_counter()
     hint_x = _given_hint(inst, red, hint_x, cover_mode=cover_mode) if warm_start else None
     if warm_start and hint_x is None:
-        # With an LP root ahead, its rounding runs the tabu search (from a better start).
-        hint_x = greedy_cover(r) if cover_mode else warm_plan(r, iterations=0 if lagrangian.applies(r) else None)
+        hint_x = heuristic_plan(r, cover_mode=cover_mode)
     timings["heuristic"] = time.perf_counter() - t1
     heuristic_value = None
     if hint_x is not None:
@@ -159,7 +155,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             # (row dominance is exact only for full coverage: reduce afresh without it)
             red = reduce_instance(Instance(**{**inst.__dict__, "budget": None}), cover_mode=False)
             r = red.instance
-            x_red, term, _ = _max_coverage(r, warm_plan(r), run, stages, cheapest=True)
+            x_red, term, _ = _max_coverage(r, heuristic_plan(r, cover_mode=False), run, stages, cheapest=True)
             bound = None  # the primary objective here is coverage; cost is minimal among max-coverage plans
     else:
         x_red, term, bound = _max_coverage_rooted(r, hint_x, run, stages, cheapest=cheapest,
@@ -187,6 +183,24 @@ PROOF_MAX_OPTIONS = 1000  # warm-started textbook models up to this size get the
 SEARCH_SHARE = 0.4  # of the time limit, in work units: the iterated local search beyond PROOF_MAX_OPTIONS
 TABU_ITERATIONS = 100  # swap moves of the warm start's tabu search (a count, not a clock: deterministic)
 TABU_MIN_NONZEROS_CARDINALITY = 100_000  # smaller textbook instances (coverage nonzeros) skip the tabu moves
+
+
+def heuristic_plan(r: Instance, *, cover_mode: bool) -> np.ndarray | None:
+    """The warm start: the greedy cover, or warm_plan; with combined formats, found on the
+    conservative instance (solver/engine/heuristics.py) and checked feasible here (else None)."""
+    if not r.has_combinations:
+        # With an LP root ahead, its rounding runs the tabu search (from a better start).
+        return greedy_cover(r) if cover_mode else warm_plan(r, iterations=0 if lagrangian.applies(r) else None)
+    sub, opts = conservative_instance(r)
+    found = greedy_cover(sub) if cover_mode else warm_plan(sub)
+    if found is None:
+        return None
+    x = np.zeros(r.n_options, dtype=bool)
+    x[opts[found]] = True
+    reachable = np.diff(r.cover.tocsr().indptr) > 0
+    if r.feasibility_problems(x) or (cover_mode and not r.covered_items(x)[reachable].all()):
+        return None
+    return x
 
 
 def warm_plan(inst: Instance, *, iterations: int | None = None) -> np.ndarray | None:

@@ -19,6 +19,8 @@ SPACE_TYPE_LABELS: dict[str, dict[str, str]] = {
     "transit": {"en": "transit-station space", "zh": "交通站点空间"},
     "park": {"en": "park space", "zh": "公园空间"},
     "other": {"en": "other", "zh": "其他"},
+    "village_room": {"en": "idle village room", "zh": "村集体闲置用房"},
+    "coop": {"en": "supply cooperative building", "zh": "供销社用房"},
 }
 
 CATEGORY_LABELS: dict[str, dict[str, str]] = {

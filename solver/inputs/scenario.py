@@ -36,6 +36,7 @@ from .presets import (
 from .ranges import Range
 from .services import MergedServices, merge_services
 from .values import ranged as _ranged
+from .villages import VillageRules, parse_villages
 from .whatif import Resolved, resolve
 
 
@@ -116,6 +117,7 @@ class Scenario:
     # the date the existing facilities are taken on (``as_of``; solver/inputs/dates.py); None: every row
     # without a closed date counts
     as_of: AsOf | None = None
+    villages: VillageRules = field(default_factory=VillageRules)  # [villages] (solver/inputs/villages.py)
 
     @property
     def source(self) -> str:
@@ -148,6 +150,7 @@ TOP_KEYS = {
 TOP_KEYS |= {"catalogue", "space_defaults"}  # the service catalogue (solver/inputs/presets.py)
 TOP_KEYS |= {"extends", "existing", "candidates"}  # what-if keys: the extends chain and the table changes
 TOP_KEYS |= {"as_of"}  # the date of the existing facilities (solver/inputs/dates.py)
+TOP_KEYS |= {"villages"}  # villages: rural travel and the village rule (solver/inputs/villages.py)
 DATA_KEYS = {"households", "candidates", "existing", "network_nodes", "network_edges"}
 WALKING_KEYS = {"speed_m_per_min", "detour_factor", "max_snap_m"}
 SOLVE_KEYS = {"backend", "time_limit_s", "relative_gap", "threads", "seed"}
@@ -423,6 +426,8 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
             problems.add(file, "must be a quarter (\"2026Q3\", its last day) or a date (\"2026-09-30\")",
                          field="as_of", value=raw["as_of"])
 
+    villages = parse_villages(raw.get("villages"), problems, file, tuple(services))
+
     default_name = path.stem if path is not None else "tables"
     name = raw.get("name", default_name)
     why = name_problem(name)
@@ -450,6 +455,7 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
         output_dir=out_dir, grades=grades, raw=raw,
         catalogue=catalogue if catalogue is not None else preset(DEFAULT_CATALOGUE),
         disabled_services=merged.disabled, space_defaults=space, as_of=as_of,
+        villages=villages,
     )
 
 

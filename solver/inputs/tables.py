@@ -92,6 +92,7 @@ HOUSEHOLD_COLUMNS = (
     Column(name="population", kind="float", required=False, range=ranges.PEOPLE),
     Column(name="elderly", kind="float", required=False, range=ranges.PEOPLE),
     Column(name="must_cover", kind="str", required=False),
+    Column(name="kind", kind="enum", required=False, choices=("urban", "village")),  # solver/inputs/villages.py
 )
 CANDIDATE_COLUMNS = (
     Column(name="id", kind="id"),
@@ -654,6 +655,8 @@ def check_district(src: TableSources) -> tuple[District | None, Problems]:
     for opt in ("name", "population", "elderly"):
         if opt not in hh:
             hh[opt] = "" if opt == "name" else np.nan
+    if "kind" not in hh:
+        hh["kind"] = "urban"
 
     cand = _candidate_frame(checked, keep.get("candidates"), src.space_defaults)
 

@@ -78,7 +78,10 @@ def summary(run: Run) -> dict:
             "services": {k: {"name_en": s.name_en, "name_zh": s.name_zh,
                              "threshold_min": s.threshold_min, "weight": s.weight,
                              "fit_out_cost": s.fit_out_cost, "area_m2": s.area_m2, "category": s.category,
-                             "min_floor": s.min_floor}
+                             "min_floor": s.min_floor,
+                             # combined formats (一店多能), only where a service has them
+                             **({"requires": list(s.requires)} if s.requires else {}),
+                             **({"shared_fit_out": dict(s.shared_fit_out)} if s.shared_fit_out else {})}
                          for k, s in sc.services.items()},
             "street_caps": {k: {"max_sites": v.max_sites, "max_yuan": v.max_yuan} for k, v in sc.street_caps.items()},
             "default_street_cap": (None if sc.default_street_cap is None else
