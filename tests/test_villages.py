@@ -64,6 +64,11 @@ def test_the_village_rule_is_a_must_cover(tmp_path):
     r = run(sc)
     assert r.result.termination.has_solution
     assert ("C2", "convenience_store") in r.plan  # only the village's own room reaches it on foot
+    from solver.results.outputs import summary
+
+    assert summary(r)["travel"]["villages"] == {"speed_m_per_min": 60.0, "min_population": 1000.0,
+                                                "must_reach": ["convenience_store"], "villages": 2,
+                                                "under_the_rule": 1}
 
 
 def test_a_rule_that_cannot_hold_says_which_village_and_why(tmp_path):

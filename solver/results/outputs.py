@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import platform
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -121,6 +122,12 @@ def summary(run: Run) -> dict:
         "versions": _versions(),
     }
     out.update(input_notes(run))
+    hh = run.district.households
+    if "kind" in hh and (hh["kind"] == "village").any():  # rural travel and the village rule (inputs/villages.py)
+        travel = cast(dict, out["travel"])
+        travel["villages"] = {**sc.villages.to_dict(list(sc.services)),
+                              "villages": int((hh["kind"] == "village").sum()),
+                              "under_the_rule": int(hh["village_rule"].sum()) if "village_rule" in hh else 0}
     if run.district.dated is not None:  # the date the existing facilities were taken on (solver/inputs/dates.py)
         out["existing_dates"] = run.district.dated
     if needs_record(sc.catalogue, sc.services) or run.notes:  # else the folder reads as basic4's (presets.py)
