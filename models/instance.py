@@ -7,6 +7,18 @@ a_ko = 1 when option o reaches item k within the service's threshold.
 
 The pure single-service MCLP/LSCP of the literature is the special case of
 one service, unit site costs, no fit-out cost, no areas and budget = p.
+
+Combined formats (一店多能, "X+早餐"), both optional:
+
+* ``service_hosts``: s' -> H(s'), the services that host s'. An option (j, s') may
+  open only beside an open option (j, s) with s in H(s') in the same space:
+  x_{j,s'} <= sum_{s in H(s')} x_{j,s}.
+* ``shared_fit_out``: (s, s') -> d_{ss'} >= 0 yuan saved when both open in the same
+  space (a shared counter, kitchen or fit-out). The plan's cost is
+  sum_j c_j u_j + sum_o f_o x_o - sum_{j, (s,s')} d_{ss'} x_{j,s} x_{j,s'}.
+  Every service's discounts sum to at most its fit-out cost,
+  sum_{s': (s,s') paired} d_{ss'} <= f_s, so closing an option never raises a plan's
+  cost (heuristics and reductions rely on it); the constructor checks it.
 """
 
 from __future__ import annotations
@@ -42,6 +54,83 @@ class Instance:
     budget: float | None = None
     group_caps: tuple[GroupCap, ...] = ()
     must_open: dict[int, int] = field(default_factory=dict)  # service -> minimum number of options
+    service_hosts: dict[int, tuple[int, ...]] = field(default_factory=dict)  # s' -> services hosting it
+    shared_fit_out: dict[tuple[int, int], float] = field(default_factory=dict)  # (s, s'), s < s' -> d
+
+    def __post_init__(self) -> None:
+        for (a, b), d in self.shared_fit_out.items():
+            if not (a < b and d >= 0):
+                raise ValueError(f"shared_fit_out needs (s, s') with s < s' and a discount >= 0; got {(a, b)}: {d}")
+        if self.shared_fit_out:
+            total = np.zeros(self.n_services)
+            for (a, b), d in self.shared_fit_out.items():
+                total[a] += d
+                total[b] += d
+            over = np.flatnonzero(total > self.service_cost + 1e-9)
+            if len(over):
+                raise ValueError(f"shared fit-out discounts of service {int(over[0])} sum to "
+                                 f"{total[over[0]]:g} > its fit-out cost {self.service_cost[over[0]]:g}")
+        for s, hosts in self.service_hosts.items():
+            if s in hosts:
+                raise ValueError(f"service {s} cannot host itself")
+
+    @property
+    def has_combinations(self) -> bool:
+        return bool(self.service_hosts or self.shared_fit_out)
+
+    def _option_at(self, sites: np.ndarray, service: int) -> np.ndarray:
+        """The option (j, service) for each site j of ``sites`` (-1 where j cannot host it)."""
+        mine = np.flatnonzero(self.opt_service == service)
+        order = np.argsort(self.opt_site[mine], kind="stable")
+        keys = self.opt_site[mine][order]
+        pos = np.searchsorted(keys, sites)
+        ok = (pos < len(keys)) & (keys[np.minimum(pos, max(len(keys) - 1, 0))] == sites) if len(keys) else \
+            np.zeros(len(sites), dtype=bool)
+        out = np.full(len(sites), -1, dtype=np.int64)
+        out[ok] = mine[order[pos[ok]]]
+        return out
+
+    def shared_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(o1, o2, d): every pair of options in one space whose services share fit-out, with the saving."""
+        o1, o2, dd = [], [], []
+        for (a, b), d in sorted(self.shared_fit_out.items()):
+            if d <= 0:
+                continue
+            oa = np.flatnonzero(self.opt_service == a)
+            ob = self._option_at(self.opt_site[oa], b)
+            ok = ob >= 0
+            o1.append(oa[ok])
+            o2.append(ob[ok])
+            dd.append(np.full(int(ok.sum()), float(d)))
+        if not o1:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(o1), np.concatenate(o2), np.concatenate(dd)
+
+    def host_links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(hosted, link_hosted, link_host): every option of a hosted service, and the (hosted option,
+        host option in the same space) pairs; a hosted option without any link can never open."""
+        hosted, lh, lo = [], [], []
+        for s, hosts in sorted(self.service_hosts.items()):
+            opts = np.flatnonzero(self.opt_service == s)
+            hosted.append(opts)
+            for h in hosts:
+                oh = self._option_at(self.opt_site[opts], h)
+                ok = oh >= 0
+                lh.append(opts[ok])
+                lo.append(oh[ok])
+        return _cat(hosted), _cat(lh), _cat(lo)
+
+    def unhosted(self, x: np.ndarray) -> np.ndarray:
+        """Bool per option: open, of a hosted service, with no host open in its space."""
+        x = np.asarray(x, dtype=bool)
+        out = np.zeros(self.n_options, dtype=bool)
+        if not self.service_hosts:
+            return out
+        hosted, lh, lo = self.host_links()
+        has = np.zeros(self.n_options, dtype=bool)
+        has[lh[x[lo]]] = True
+        out[hosted] = x[hosted] & ~has[hosted]
+        return out
 
     @property
     def n_sites(self) -> int:
@@ -97,7 +186,7 @@ class Instance:
         limits areas, and there are no street caps or must-open services; the budget row
         is then sum_o x_o <= p up to a factor, with no knapsack structure to cut on.
         """
-        if self.group_caps or self.must_open or self.n_options == 0:
+        if self.group_caps or self.must_open or self.n_options == 0 or self.has_combinations:
             return False
         if len(np.unique(self.opt_site)) != self.n_options:
             return False
@@ -107,10 +196,26 @@ class Instance:
         return bool(np.all(self.option_area <= self.site_area[self.opt_site]))
 
     def plan_cost(self, x: np.ndarray) -> float:
-        """Total cost of an option selection ``x`` (bool per option)."""
+        """Total cost of an option selection ``x`` (bool per option), shared fit-out deducted."""
         u = np.zeros(self.n_sites, dtype=bool)
         u[self.opt_site[x]] = True
-        return float(self.site_cost[u].sum() + self.option_cost[x].sum())
+        cost = float(self.site_cost[u].sum() + self.option_cost[x].sum())
+        if self.shared_fit_out:
+            o1, o2, d = self.shared_pairs()
+            cost -= float(d[x[o1] & x[o2]].sum())
+        return cost
+
+    def site_spend(self, x: np.ndarray) -> np.ndarray:
+        """Per site: conversion + fit-out of its open options, shared fit-out deducted."""
+        u = np.zeros(self.n_sites, dtype=bool)
+        u[self.opt_site[x]] = True
+        spend = self.site_cost * u + np.bincount(self.opt_site[x], weights=self.option_cost[x],
+                                                 minlength=self.n_sites)
+        if self.shared_fit_out:
+            o1, o2, d = self.shared_pairs()
+            both = x[o1] & x[o2]
+            spend -= np.bincount(self.opt_site[o1[both]], weights=d[both], minlength=self.n_sites)
+        return spend
 
     def covered_items(self, x: np.ndarray) -> np.ndarray:
         """Bool per item: reached by at least one selected option."""
@@ -130,8 +235,7 @@ class Instance:
         cost = self.plan_cost(x)
         if self.budget is not None and cost > self.budget * (1 + 1e-9) + tol:
             out.append(f"cost {cost:,.0f} > budget {self.budget:,.0f}")
-        site_spend = self.site_cost * u + np.bincount(self.opt_site[x], weights=self.option_cost[x],
-                                                      minlength=self.n_sites)
+        site_spend = self.site_spend(x)
         for cap in self.group_caps:
             in_group = self.site_group == cap.group
             if cap.max_sites is not None and int(u[in_group].sum()) > cap.max_sites:
@@ -142,9 +246,16 @@ class Instance:
             have = int(x[self.opt_service == s].sum())
             if have < need:
                 out.append(f"service {s}: {have} sites opened < {need} required")
+        alone = np.flatnonzero(self.unhosted(x))
+        out += [f"option {o} (service {self.opt_service[o]}) open without a host service in site "
+                f"{self.opt_site[o]}" for o in alone[:20]]
         missing = np.flatnonzero(self.item_must & ~self.covered_items(x))
         out += [f"must-cover item {k} not covered" for k in missing[:20]]
         return out
+
+
+def _cat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def pure_instance(cover: csr_matrix, demand: np.ndarray, *, p: int | None) -> Instance:

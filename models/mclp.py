@@ -12,11 +12,12 @@ to x_o for a space with a single option), y_k in [0,1] (item k covered).
 
 Lexicographic objective — the most coverage, then the least cost — in one solve:
 
-    max   sum_k W_k y_k  -  eps * ( sum_j c_j u_j + sum_o f_s(o) x_o )
+    max   sum_k W_k y_k  -  eps * ( sum_j c_j u_j + sum_o f_s(o) x_o - sum_p d_p z_p )
     s.t.  y_k - sum_o a_ko x_o <= 0                 for every item k
           y_k = 1                                   for must-cover items
           plan rows of models/structure.py          (linking, area, budget,
-                                                     street caps, must-open)
+                                                     street caps, must-open, hosted
+                                                     services, shared fit-out z_p)
 
 with eps = delta / (C + 1), where delta is the coverage granularity (coverage
 values of two plans differ by 0 or at least delta: 1 for integer weights) and
@@ -67,7 +68,8 @@ def build_max_coverage(inst: Instance, *, cheapest: bool = True) -> LinearModel:
         c -= cost_weight(inst) * cost_coefficients(inst, layout, n)
     return LinearModel(name="mclp_max_coverage", objective=c, maximize=True, lb=lb, ub=np.ones(n),
                        integer=integer, A=A, row_lb=rlb, row_ub=rub,
-                       blocks={"x": (0, layout.n_x), "u": (layout.n_x, y0), "y": (y0, n)}, row_blocks=rb.blocks)
+                       blocks={"x": (0, layout.n_x), "u": (layout.n_x, layout.z0), "z": (layout.z0, y0),
+                               "y": (y0, n)}, row_blocks=rb.blocks)
 
 
 def cost_weight(inst: Instance) -> float:

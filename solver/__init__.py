@@ -37,6 +37,7 @@ _EXPORTS = {
     "RunOptions": "solver.pipeline",
     "Run": "solver.results.run",
     "sweep": "solver.plans.sweep",
+    "evaluate": "solver.plans.evaluate",
     "solve_instance": "solver.engine.solve",
     "SolveParameters": "solver.engine.result",
     "Termination": "solver.engine.result",
@@ -50,8 +51,8 @@ _EXPORTS = {
 
 __all__ = [
     "Backend", "CheckError", "Engine", "InputError", "Mode", "Run", "RunOptions", "SitingError", "SolveParameters",
-    "Termination", "__version__", "load_scenario", "prepare", "run", "run_tables", "solve_instance", "sweep",
-    "validate",
+    "Termination", "__version__", "evaluate", "load_scenario", "prepare", "run", "run_tables", "solve_instance",
+    "sweep", "validate",
 ]
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from .errors import CheckError, InputError, SitingError
     from .inputs.scenario import load_scenario
     from .pipeline import RunOptions, prepare, run, run_tables, validate
+    from .plans.evaluate import evaluate
     from .plans.sweep import sweep
     from .results.run import Run
 

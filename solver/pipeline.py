@@ -29,10 +29,12 @@ from .engine.solve import PlanResult, solve_instance
 from .errors import DefectError, InputError, Problem, Problems, UsageError
 from .inputs import ranges
 from .inputs.consistency import must_open_problems, street_warnings
+from .inputs.dates import existing_on
 from .inputs.frames import load_frames
 from .inputs.loading import check_inputs
 from .inputs.scenario import Scenario, load_scenario
 from .inputs.tables import District
+from .inputs.villages import apply_village_rule
 from .results.run import ProgressFn, Run, complete_run, timed
 from .travel.coverage import Coverage, Geometry, Items, build_items, check_geometry, check_network, compute_coverage
 
@@ -124,6 +126,11 @@ def validate(scenario: Scenario, *, district: District | None = None, timings: d
     if district is None:
         problems.raise_if_any()
         raise DefectError("the tables were not read, yet no problem was reported")
+    district = existing_on(district, scenario.as_of, file=_existing_name(scenario, district))
+    src = district.sources.get("households")
+    district, found = apply_village_rule(district, scenario.villages, tuple(scenario.services),
+                                         file=src.name if src is not None else "households")
+    problems.extend(found)
     warnings = [*district.warnings, *street_warnings(district)]
     problems.extend(must_open_problems(scenario, district))
     with timed(timings, "network", progress):
@@ -132,6 +139,11 @@ def validate(scenario: Scenario, *, district: District | None = None, timings: d
     problems.raise_if_any()
     district = replace(checked.district, warnings=tuple(warnings) + checked.warnings)
     return district, checked.geometry
+
+
+def _existing_name(scenario: Scenario, district: District) -> str:
+    src = district.sources.get("existing")
+    return src.name if src is not None else str(scenario.existing or "existing")
 
 
 def network_problems(district: District, max_snap_m: float) -> Problems:

@@ -252,7 +252,7 @@ def test_scenario_problems_with_the_catalogues_services(tmp_path):
         f"{path}, field 'grades.improved_services': service is disabled in this scenario: enable it with "
         "[services.bookstore] enabled = true; got 'bookstore'",
         f"{path}, field 'space_defaults.basement': unknown space type; allowed: vacated, underground, boiler_room, "
-        "bike_shed, old_factory, transit, park, other; got 'basement'",
+        "bike_shed, old_factory, transit, park, other, village_room, coop; got 'basement'",
         f"{path}, field 'space_defaults.park.frontage': must be true or false or 'ground_floor' (on floor 1 "
         "only); got 'maybe'",
         f"{path}, field 'must_open.elderly_care': service is disabled in this scenario (enabled = false); "

@@ -83,7 +83,7 @@ def test_every_problem_at_once_exit_1_nothing_written(tmp_path):
         "candidates.csv, row 2, field 'floor': floor 0 does not exist: use 1 for the ground floor, -1 for B1; "
         "got '0'",
         "candidates.csv, row 4, field 'space_type': unknown value; must be one of: vacated, underground, "
-        "boiler_room, bike_shed, old_factory, transit, park, other; got 'basement'",
+        "boiler_room, bike_shed, old_factory, transit, park, other, village_room, coop; got 'basement'",
         "candidates.csv, row 5, field 'area_m2': must not be empty; got ''",
         f"candidates.csv, row 7, field 'id': duplicate id (first on row 6); got '{cand.loc[4, 'id']}'",
         "existing.csv, row 4, field 'service': unknown service (did you mean 'pharmacy'?); known: vegetable, "

@@ -137,9 +137,10 @@ def test_min_floor_zero_and_unknown_space_types(tmp_path):
         f"{path}, field 'services.repair.min_floor': floor 0 does not exist: use 1 for the ground floor, "
         "-1 for B1; got 0",
         f"{path}, field 'services.repair.allowed_space_types': unknown space type; allowed: vacated, "
-        "underground, boiler_room, bike_shed, old_factory, transit, park, other; got 'basement'",
+        "underground, boiler_room, bike_shed, old_factory, transit, park, other, village_room, coop; got 'basement'",
         f"{path}, field 'services.repair.allowed_space_types': unknown space type (did you mean 'park'?); "
-        "allowed: vacated, underground, boiler_room, bike_shed, old_factory, transit, park, other; got 'Park'",
+        "allowed: vacated, underground, boiler_room, bike_shed, old_factory, transit, park, other, village_room, "
+        "coop; got 'Park'",
     ]
 
 

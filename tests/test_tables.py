@@ -26,7 +26,7 @@ from solver.pipeline import validate
 from solver.travel.coverage import build_geometry
 
 SERVICES = "vegetable, breakfast, repair, pharmacy"
-SPACES = "vacated, underground, boiler_room, bike_shed, old_factory, transit, park, other"
+SPACES = "vacated, underground, boiler_room, bike_shed, old_factory, transit, park, other, village_room, coop"
 AREA_4548 = "EPSG:4548 (China - onshore between 115°30'E and 118°30'E)"
 
 

@@ -96,7 +96,7 @@ def test_every_problem_names_the_file_that_wrote_it(tmp_path):
                 'speed_m_per_min = 0\n[candidates]\nforbid_space_types = ["basement"]\n')
     msgs = messages(kid, overrides=["services.vegetable.weight=-1", "services.pharmcy.threshold_min=15"])
     assert f"{kid}, field 'candidates.forbid_space_types': unknown space type; allowed: vacated, underground, " \
-           "boiler_room, bike_shed, old_factory, transit, park, other; got 'basement'" in msgs
+           "boiler_room, bike_shed, old_factory, transit, park, other, village_room, coop; got 'basement'" in msgs
     assert any(m.startswith(f"{kid}, field 'budjet': unknown key") for m in msgs)
     assert f"{kid}, field 'walking.speed_m_per_min': must be > 0; got 0" in msgs
     assert f"{base}, field 'services.pharmacy.threshold_min': must be > 0; got -5" in msgs

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from . import compare_cmd, import_osm_cmd, report_cmd, solve_cmd, sweep_cmd
+from . import compare_cmd, evaluate_cmd, history_cmd, import_osm_cmd, report_cmd, solve_cmd, sweep_cmd
 from .help import SitingCommand, SitingGroup
 
 app = typer.Typer(
@@ -33,6 +33,10 @@ app.command("compare", cls=SitingCommand, short_help="What changes between two r
             "after).")(compare_cmd.compare_cmd)
 app.command("import-osm", cls=SitingCommand, short_help="Input tables and a starter scenario from an OSM "
             "extract.")(import_osm_cmd.import_osm)
+app.command("evaluate", cls=SitingCommand, short_help="Grade streets and communities from the existing "
+            "facilities on a date (no plan).")(evaluate_cmd.evaluate_cmd)
+app.command("history", cls=SitingCommand, short_help="Quarterly evaluations as one dynamic map "
+            "(history.html).")(history_cmd.history_cmd)
 
 
 def _version(value: bool) -> None:

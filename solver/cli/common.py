@@ -43,11 +43,12 @@ def sigint_interrupts() -> Iterator[None]:
 
     try:
         old = signal.getsignal(signal.SIGINT)
-        if old is signal.SIG_IGN:
-            yield
-            return
-        signal.signal(signal.SIGINT, handler)
+        ignored = old is signal.SIG_IGN
+        if not ignored:
+            signal.signal(signal.SIGINT, handler)
     except ValueError:  # not the main interpreter's main thread
+        ignored = True
+    if ignored:  # (the yields stay outside the try: an InputError is a ValueError too)
         yield
         return
     try:
@@ -146,3 +147,16 @@ def writing(out_dir, *, hint: str, what: str = "the outputs"):
     except OSError as exc:
         raise typer.BadParameter(f"cannot write {what}: {exc.strerror or exc}; got {out_dir}",
                                  param_hint=hint) from None
+
+
+def as_of_option(value: str | None, hint: str = "--as-of"):
+    """The parsed ``--as-of`` (a usage error, exit 2, when it is not a quarter or a date)."""
+    if value is None:
+        return None
+    from ..inputs.dates import parse_as_of
+
+    parsed = parse_as_of(value)
+    if parsed is None:
+        raise typer.BadParameter(f"must be a quarter (2026Q3: its last day) or a date (2026-09-30); got {value!r}",
+                                 param_hint=hint)
+    return parsed

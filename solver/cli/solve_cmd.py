@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from models.mode import Mode
 from ..choices import Engine
 from .common import (
     DEFAULT_SCENARIO,
+    as_of_option,
     check_out_dir,
     check_range,
     check_solve_options,
@@ -46,6 +48,10 @@ def solve(
     threads: ThreadsOpt = None,
     set_: SetOpt = None,
     lang: LangOpt = Lang.en,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="QUARTER", show_default=False,
+                                              help="Quarter (2026Q3) or date of the dated existing facilities "
+                                                   "[default: the scenario's as_of; without one every row "
+                                                   "without a closed date counts].")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Solve a scenario: choose spaces and services, check the plan, write ranked lists and coverage."""
@@ -59,8 +65,11 @@ def solve(
     if budget is not None and not budget >= 0:
         raise typer.BadParameter(f"must be >= 0; got {budget}", param_hint="--budget")
     check_range(budget, ranges.BUDGET_YUAN, "--budget")
+    date = as_of_option(as_of)  # solver/inputs/dates.py
     with handled_errors():
         sc = load_with_overrides(scenario, set_)
+        if date is not None:
+            sc = dataclasses.replace(sc, as_of=date)
         out_dir = out if out is not None else (sc.output_dir or Path("out") / sc.folder_name)
         where = ("--out" if out is not None else
                  f"output.dir in {scenario}" if sc.output_dir else "the default output folder")

@@ -11,6 +11,13 @@ with the best single option, as in the paper's (1 - 1/e)/2 guarantee.
 
 ``greedy_cover`` is Chvátal's greedy for weighted set covering followed by
 removal of redundant options.
+
+Combined formats (hosted services, shared fit-out; models/instance.py): the
+heuristics and the local search (local_search.py) run on
+:func:`conservative_instance`, the instance without the hosted services'
+options and without the fit-out savings. A plan of it opens no hosted service
+and its cost there is at least its true cost, so it is feasible for the real
+instance (budget, street caps, hosts); the exact solve adds the combinations.
 """
 
 from __future__ import annotations
@@ -230,3 +237,16 @@ def greedy_cover(inst: Instance) -> np.ndarray | None:
     if inst.feasibility_problems(x):
         return None
     return x
+
+
+def conservative_instance(inst: Instance) -> tuple[Instance, np.ndarray]:
+    """The instance without hosted services' options and fit-out savings (module docstring), and the
+    options of ``inst`` it keeps (its option k is option ``opts[k]`` of ``inst``)."""
+    from dataclasses import replace
+
+    from .reduce import keep_options
+
+    plain = replace(inst, service_hosts={}, shared_fit_out={})
+    hosted = np.isin(inst.opt_service, sorted(inst.service_hosts))
+    sub, _, opts = keep_options(plain, ~hosted)
+    return sub, opts

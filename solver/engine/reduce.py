@@ -12,7 +12,12 @@
    when street caps exist. Ties keep the lower index, so the relation is a strict
    order and every dropped site has an undropped dominator. Any plan using j
    becomes, by moving j's services to j', a plan at least as good: the
-   reduction is exact.
+   reduction is exact. With combined formats it stays exact: j's hosted
+   services move together with their hosts (j' offers all of j's services),
+   and a shared fit-out saving depends on the pair of services, not the space;
+   where j' already offers some of them, the duplicates close, which never
+   raises the cost (each service's savings sum to at most its fit-out,
+   models/instance.py).
 4. In full-coverage mode, an item whose option set contains another item's
    option set is implied by that item and is dropped (row dominance).
 
@@ -21,7 +26,7 @@ All steps are sparse; the maps back to the original indices are returned.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -101,12 +106,7 @@ def aggregate_items(inst: Instance) -> tuple[Instance, np.ndarray]:
     first = order[starts]
     cover = sub[first]
     service = inst.item_service[live][first]
-    out = Instance(
-        site_cost=inst.site_cost, site_area=inst.site_area, site_group=inst.site_group,
-        service_cost=inst.service_cost, service_area=inst.service_area, opt_site=inst.opt_site,
-        opt_service=inst.opt_service, item_weight=weight, item_service=service, item_must=must,
-        cover=cover.tocsr(), budget=inst.budget, group_caps=inst.group_caps, must_open=inst.must_open,
-    )
+    out = replace(inst, item_weight=weight, item_service=service, item_must=must, cover=cover.tocsr())
     return out, item_map
 
 
@@ -154,9 +154,11 @@ def dominated_sites(inst: Instance, *, same_group_only: bool) -> np.ndarray:
 
 
 def useless_options(inst: Instance) -> np.ndarray:
-    """Bool per option: reaches no item and serves no must-open service."""
+    """Bool per option: reaches no item, serves no must-open service and hosts no service
+    (a host option may reach nothing new and still carry a hosted one: X+早餐)."""
     empty = np.diff(inst.cover.tocsc().indptr) == 0
-    protected = np.isin(inst.opt_service, list(inst.must_open))
+    hosts = {h for hs in inst.service_hosts.values() for h in hs}
+    protected = np.isin(inst.opt_service, list(inst.must_open) + sorted(hosts))
     return empty & ~protected
 
 
@@ -166,15 +168,9 @@ def keep_options(inst: Instance, keep_opt: np.ndarray) -> tuple[Instance, np.nda
     keep_sites = np.unique(inst.opt_site[keep_opts])
     new_site = np.full(inst.n_sites, -1)
     new_site[keep_sites] = np.arange(len(keep_sites))
-    out = Instance(
-        site_cost=inst.site_cost[keep_sites], site_area=inst.site_area[keep_sites],
-        site_group=inst.site_group[keep_sites], service_cost=inst.service_cost,
-        service_area=inst.service_area, opt_site=new_site[inst.opt_site[keep_opts]],
-        opt_service=inst.opt_service[keep_opts], item_weight=inst.item_weight,
-        item_service=inst.item_service, item_must=inst.item_must,
-        cover=inst.cover.tocsc()[:, keep_opts].tocsr(), budget=inst.budget,
-        group_caps=inst.group_caps, must_open=inst.must_open,
-    )
+    out = replace(inst, site_cost=inst.site_cost[keep_sites], site_area=inst.site_area[keep_sites],
+                  site_group=inst.site_group[keep_sites], opt_site=new_site[inst.opt_site[keep_opts]],
+                  opt_service=inst.opt_service[keep_opts], cover=inst.cover.tocsc()[:, keep_opts].tocsr())
     return out, keep_sites, keep_opts
 
 
@@ -217,14 +213,8 @@ def reduce_instance(inst: Instance, *, cover_mode: bool) -> Reduction:
             keep_items = np.flatnonzero(~implied)
             new_index = np.full(red.n_items, -1)
             new_index[keep_items] = np.arange(len(keep_items))
-            red = Instance(
-                site_cost=red.site_cost, site_area=red.site_area, site_group=red.site_group,
-                service_cost=red.service_cost, service_area=red.service_area, opt_site=red.opt_site,
-                opt_service=red.opt_service, item_weight=red.item_weight[keep_items],
-                item_service=red.item_service[keep_items], item_must=red.item_must[keep_items],
-                cover=red.cover[keep_items], budget=red.budget, group_caps=red.group_caps,
-                must_open=red.must_open,
-            )
+            red = replace(red, item_weight=red.item_weight[keep_items], item_service=red.item_service[keep_items],
+                          item_must=red.item_must[keep_items], cover=red.cover[keep_items])
             # implied items are covered whenever their dominator is; map them to -2
             mapped = item_map >= 0
             item_map = item_map.copy()

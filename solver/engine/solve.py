@@ -21,13 +21,13 @@ from models.instance import Instance
 from models.lscp import build_cover
 from models.mclp import build_max_coverage, cost_weight
 from models.mode import Mode
-from models.structure import plan_layout
+from models.structure import plan_layout, plan_values
 
 from ..choices import Backend, Engine
 from . import district, lagrangian
 from .backends import solve_linear
 from .guard import guard_plan
-from .heuristics import Prepared, greedy_cover, greedy_max_coverage
+from .heuristics import Prepared, conservative_instance, greedy_cover, greedy_max_coverage
 from .local_search import improve, tabu_search
 from .reduce import Reduction, keep_options, reduce_instance
 from .result import BackendResult, Settings, SolveParameters, Termination, TraceEvent, relative_gap
@@ -77,10 +77,7 @@ class PlanResult:
 
 def full_vector(inst: Instance, x: np.ndarray, *, with_items: bool) -> np.ndarray:
     """Variable values (x, u[, y]) of the models for an option selection x."""
-    layout = plan_layout(inst)
-    open_site = np.zeros(inst.n_sites, dtype=bool)
-    open_site[inst.opt_site[x]] = True
-    parts = [x.astype(float), open_site[layout.u_sites].astype(float)]
+    parts = [plan_values(inst, plan_layout(inst), x)]
     if with_items:
         parts.append(inst.covered_items(x).astype(float))
     return np.concatenate(parts)
@@ -127,10 +124,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     hint_x = _given_hint(inst, red, hint_x, cover_mode=cover_mode) if warm_start else None
     district_core = not cover_mode and district.applies(r) and not lagrangian.applies(r)
     if warm_start and hint_x is None:
-        # With an LP root ahead, its rounding runs the tabu search (from a better start); the district
-        # core's greedy plan is its first plan and its fallback when the LP does not solve in time.
-        rooted = lagrangian.applies(r) or district_core
-        hint_x = greedy_cover(r) if cover_mode else warm_plan(r, iterations=0 if rooted else None)
+        hint_x = heuristic_plan(r, cover_mode=cover_mode, rooted=lagrangian.applies(r) or district_core)
     timings["heuristic"] = time.perf_counter() - t1
     heuristic_value = None
     if hint_x is not None:
@@ -167,7 +161,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             # (row dominance is exact only for full coverage: reduce afresh without it)
             red = reduce_instance(Instance(**{**inst.__dict__, "budget": None}), cover_mode=False)
             r = red.instance
-            x_red, term, _ = _max_coverage(r, warm_plan(r), run, stages, cheapest=True)
+            x_red, term, _ = _max_coverage(r, heuristic_plan(r, cover_mode=False), run, stages, cheapest=True)
             bound = None  # the primary objective here is coverage; cost is minimal among max-coverage plans
     elif district_core:
         x_red, term, bound = _district_rooted(r, hint_x if warm_start else None, run, stages, cheapest=cheapest,
@@ -198,6 +192,27 @@ PROOF_MAX_OPTIONS = 1000  # warm-started textbook models up to this size get the
 SEARCH_SHARE = 0.4  # of the time limit, in work units: the iterated local search beyond PROOF_MAX_OPTIONS
 TABU_ITERATIONS = 100  # swap moves of the warm start's tabu search (a count, not a clock: deterministic)
 TABU_MIN_NONZEROS_CARDINALITY = 100_000  # smaller textbook instances (coverage nonzeros) skip the tabu moves
+
+
+def heuristic_plan(r: Instance, *, cover_mode: bool, rooted: bool = False) -> np.ndarray | None:
+    """The warm start: the greedy cover, or warm_plan; with combined formats, found on the
+    conservative instance (solver/engine/heuristics.py) and checked feasible here (else None).
+
+    ``rooted``: an LP root follows (textbook Lagrangian root or the district core), whose rounding
+    runs the tabu search from a better start, so the warm start skips it; the district core's
+    greedy plan is its first plan and its fallback when the LP does not solve in time."""
+    if not r.has_combinations:
+        return greedy_cover(r) if cover_mode else warm_plan(r, iterations=0 if rooted else None)
+    sub, opts = conservative_instance(r)
+    found = greedy_cover(sub) if cover_mode else warm_plan(sub)
+    if found is None:
+        return None
+    x = np.zeros(r.n_options, dtype=bool)
+    x[opts[found]] = True
+    reachable = np.diff(r.cover.tocsr().indptr) > 0
+    if r.feasibility_problems(x) or (cover_mode and not r.covered_items(x)[reachable].all()):
+        return None
+    return x
 
 
 def warm_plan(inst: Instance, *, iterations: int | None = None) -> np.ndarray | None:

@@ -36,7 +36,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SPACE_TYPES: tuple[str, ...] = ("vacated", "underground", "boiler_room", "bike_shed", "old_factory", "transit",
-                                "park", "other")  # labels: solver/inputs/labels.py
+                                "park", "other",
+                                # rural: idle rooms of a village collective (村集体闲置用房) and supply-and-marketing
+                                # cooperative buildings of a township (供销社)
+                                "village_room", "coop")  # labels: solver/inputs/labels.py
 
 GAS_SUPPLY = ("none", "pipeline", "bottled")
 
@@ -93,6 +96,10 @@ class Service:
     abbr_zh: str = ""
     area_max_m2: float | None = None  # the usual upper end of the area: for reports only
     source: tuple[tuple[str, str], ...] = ()  # (what, where it comes from): service, threshold, ...
+    # combined formats (一店多能): the services that may host this one in the same space (any one of them;
+    # empty: it may open alone), and the fit-out saved when it opens beside another service (yuan)
+    requires: tuple[str, ...] = ()
+    shared_fit_out: tuple[tuple[str, float], ...] = ()
 
     def label(self, lang: str = "en") -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -112,7 +119,7 @@ class Service:
 SERVICE_FIELDS = (
     "name_en", "name_zh", "abbr_en", "abbr_zh", "group", "category", "threshold_min", "weight", "fit_out_cost",
     "area_m2", "area_max_m2", "min_floor", "no_bottled_gas_underground", "allowed_space_types", "needs_water",
-    "needs_frontage", "source",
+    "needs_frontage", "source", "requires", "shared_fit_out",
 )
 SOURCE_KEYS = ("service", "threshold", "weight", "area", "cost", "rules")  # what a `source` table explains
 

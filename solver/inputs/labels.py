@@ -19,6 +19,8 @@ SPACE_TYPE_LABELS: dict[str, dict[str, str]] = {
     "transit": {"en": "transit-station space", "zh": "交通站点空间"},
     "park": {"en": "park space", "zh": "公园空间"},
     "other": {"en": "other", "zh": "其他"},
+    "village_room": {"en": "idle village room", "zh": "村集体闲置用房"},
+    "coop": {"en": "supply cooperative building", "zh": "供销社用房"},
 }
 
 CATEGORY_LABELS: dict[str, dict[str, str]] = {
@@ -98,6 +100,8 @@ UNCOVERED_REASONS: dict[str, dict[str, str]] = {
     "not_eligible": {"en": "spaces in reach not allowed to host it", "zh": "可达空间不允许设置该业态"},
     "budget": {"en": "budget went further elsewhere", "zh": "预算优先用于其他地点"},
     "capacity": {"en": "space areas or street caps", "zh": "空间面积或街道上限不足"},
+    "no_plan": {"en": "a space in reach could host it (evaluation, no plan)",
+                "zh": "可达空间可设置该业态（现状评估，无规划）"},
 }
 
 COLUMN_LABELS.update({
@@ -126,6 +130,27 @@ FLOOR_NUMBER_FORMAT: dict[str, str] = {"en": '0"F";"B"0', "zh": '0"层";"地下"
 
 # Every other piece of text in the HTML report, the PNG maps and the workbook.
 REPORT_LABELS: dict[str, dict[str, str]] = {
+    # history.html (solver/report/history.py)
+    "history_title": {"en": "15-minute living circle: quarterly evaluation", "zh": "一刻钟便民生活圈季度评估"},
+    "hist_quarter": {"en": "quarter", "zh": "季度"},
+    "hist_view_grade": {"en": "grade", "zh": "等级"},
+    "hist_view_service": {"en": "coverage: {service}", "zh": "覆盖率：{service}"},
+    "hist_level_community": {"en": "communities", "zh": "社区"},
+    "hist_level_street": {"en": "streets", "zh": "街道"},
+    "hist_streets": {"en": "streets: grade and coverage (change against the quarter before)",
+                     "zh": "各街道等级与覆盖率（与上季度相比）"},
+    "hist_grade": {"en": "grade", "zh": "等级"},
+    "hist_changes": {"en": "facilities opened and closed in the quarter", "zh": "本季度新开与关闭的设施"},
+    "hist_new": {"en": "opened", "zh": "新开"},
+    "hist_closed": {"en": "closed", "zh": "关闭"},
+    "hist_open": {"en": "facilities open", "zh": "在营设施"},
+    "hist_none": {"en": "none", "zh": "无"},
+    "hist_reached": {"en": "building reaches it", "zh": "楼栋可达"},
+    "hist_not_reached": {"en": "building does not", "zh": "楼栋不可达"},
+    "hist_buildings": {"en": "buildings: services reached", "zh": "楼栋：可达业态数"},
+    "hist_note": {"en": "Each quarter is the state at its end: the existing facilities that count on that day "
+                        "(opened on or before it, not closed by then), evaluated like a run's report.",
+                  "zh": "每季度为季末状态：截至该日已开业且未关闭的现有设施，评估方法与方案报告相同。"},
     "title": {"en": "15-minute living circle: siting plan", "zh": "一刻钟便民生活圈设施选址方案"},
     "district": {"en": "whole district", "zh": "全区"},
     "street": {"en": "street", "zh": "街道"},

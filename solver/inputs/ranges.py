@@ -114,6 +114,9 @@ SCENARIO_RANGES: dict[str, Range] = {
     "solve.seed": SEED,
     "candidates.cost.*": COST_YUAN,
     "candidates.cost_by_type.*": COST_YUAN,
+    "services.*.shared_fit_out.*": COST_YUAN,
+    "villages.speed_m_per_min": SPEED_M_PER_MIN,
+    "villages.min_population": PEOPLE,
 }
 TABLE_RANGES: dict[str, Range] = {
     "households.households": HOUSEHOLDS,

@@ -22,6 +22,7 @@ from ..errors import InputError, Problems, did_you_mean
 from ..paths import path_problem
 from . import ranges
 from .catalogue import SPACE_TYPES, Service, SpaceDefault
+from .dates import AsOf, parse_as_of
 from .grades import GradeRules, default_grade_rules, parse_grades
 from .presets import (
     DEFAULT_CATALOGUE,
@@ -35,6 +36,7 @@ from .presets import (
 from .ranges import Range
 from .services import MergedServices, merge_services
 from .values import ranged as _ranged
+from .villages import VillageRules, parse_villages
 from .whatif import Resolved, resolve
 
 
@@ -121,6 +123,10 @@ class Scenario:
         if lang == "zh":
             return self.name_zh or self.name, self.description_zh or self.description
         return self.name, self.description
+    # the date the existing facilities are taken on (``as_of``; solver/inputs/dates.py); None: every row
+    # without a closed date counts
+    as_of: AsOf | None = None
+    villages: VillageRules = field(default_factory=VillageRules)  # [villages] (solver/inputs/villages.py)
 
     @property
     def source(self) -> str:
@@ -152,6 +158,8 @@ TOP_KEYS = {
 }
 TOP_KEYS |= {"catalogue", "space_defaults"}  # the service catalogue (solver/inputs/presets.py)
 TOP_KEYS |= {"extends", "existing", "candidates"}  # what-if keys: the extends chain and the table changes
+TOP_KEYS |= {"as_of"}  # the date of the existing facilities (solver/inputs/dates.py)
+TOP_KEYS |= {"villages"}  # villages: rural travel and the village rule (solver/inputs/villages.py)
 DATA_KEYS = {"households", "candidates", "existing", "network_nodes", "network_edges"}
 WALKING_KEYS = {"speed_m_per_min", "detour_factor", "max_snap_m"}
 SOLVE_KEYS = {"backend", "time_limit_s", "relative_gap", "threads", "seed"}
@@ -420,6 +428,15 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
             else:
                 problems.add(file, "must be a folder path", field="output.dir", value=out_raw["dir"])
 
+    as_of = None
+    if "as_of" in raw:
+        as_of = parse_as_of(str(raw["as_of"])) if isinstance(raw["as_of"], str) else None
+        if as_of is None:
+            problems.add(file, "must be a quarter (\"2026Q3\", its last day) or a date (\"2026-09-30\")",
+                         field="as_of", value=raw["as_of"])
+
+    villages = parse_villages(raw.get("villages"), problems, file, tuple(services))
+
     default_name = path.stem if path is not None else "tables"
     name = raw.get("name", default_name)
     why = name_problem(name)
@@ -453,7 +470,8 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
                            threads=int(threads), seed=int(seed)),
         output_dir=out_dir, grades=grades, raw=raw,
         catalogue=catalogue if catalogue is not None else preset(DEFAULT_CATALOGUE),
-        disabled_services=merged.disabled, space_defaults=space,
+        disabled_services=merged.disabled, space_defaults=space, as_of=as_of,
+        villages=villages,
     )
 
 

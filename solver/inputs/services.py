@@ -8,6 +8,13 @@ Merging (the same for every catalogue, shipped or a user's file)::
                  a service the catalogue lacks is new and enabled unless it says otherwise
     min_floor, no_bottled_gas_underground = the spec's, else its category's (after overrides)
 
+Combined formats (一店多能): ``requires = ["vegetable", "convenience_store"]`` lets a service open only
+beside one of those (enabled) services in the same space (X+早餐: a breakfast counter in a vegetable
+shop or convenience store); ``shared_fit_out = { vegetable = 90_000 }`` is the fit-out saved (yuan)
+when both open in one space. A pair's saving may be written on either service (the same value if on
+both); a service's savings sum to at most its own fit-out cost. The model prices them exactly
+(models/structure.py).
+
 A new service needs ``category``, ``threshold_min``, ``fit_out_cost`` and ``area_m2``;
 every other field has a default (``group = "none"``: in no group of the grade rules but
 "all services"). Map marks (``abbr_en``, ``abbr_zh``) must tell the enabled services apart:
@@ -118,6 +125,21 @@ def build_service(key: str, spec: Mapping[str, Any], problems: Problems, file: s
     if min_floor is not None and min_floor >= 1 and allowed == ["underground"]:
         problems.add(file, "no space can host it: the only allowed space type is underground, but min_floor is "
                      "above ground", field=f"{fld}.min_floor", value=min_floor)
+    requires = spec.get("requires", [])
+    if not isinstance(requires, (list, tuple)) or not all(isinstance(r, str) for r in requires):
+        problems.add(file, "must be a list of service keys (the services that may host it)",
+                     field=f"{fld}.requires", value=requires)
+        requires = []
+    shared = spec.get("shared_fit_out", {})
+    pairs: list[tuple[str, float]] = []
+    if not isinstance(shared, dict):
+        problems.add(file, "must be a table: service = yuan saved when both open in one space",
+                     field=f"{fld}.shared_fit_out", value=shared)
+    else:
+        for other, yuan in shared.items():
+            v = ranged(problems, file, f"{fld}.shared_fit_out.{other}", yuan, ranges.COST_YUAN)
+            if v is not None:
+                pairs.append((str(other), float(v)))
     if thr is None or weight is None or fit is None or area is None:
         return None
     return Service(
@@ -128,6 +150,7 @@ def build_service(key: str, spec: Mapping[str, Any], problems: Problems, file: s
         no_bottled_gas_underground=gas, allowed_space_types=tuple(allowed), needs_water=water,
         needs_frontage=frontage, group=str(group), abbr_en=abbr_en, abbr_zh=abbr_zh,
         area_max_m2=None if area_max is None else float(area_max), source=source,
+        requires=tuple(dict.fromkeys(requires)), shared_fit_out=tuple(pairs),
     )
 
 
@@ -185,6 +208,7 @@ def merge_services(catalogue_services: Mapping[str, Mapping[str, Any]], catalogu
             if svc is not None:
                 out[key] = svc
     out = _marks(out, problems, file)
+    out = _combinations(out, set(merged), problems, file)
     if not out and not problems.items:
         problems.add(file, "at least one service must be enabled", field="services", show_value=False)
     declared = tuple(k for k in merged if enabled[k])
@@ -213,4 +237,52 @@ def _marks(services: dict[str, Service], problems: Problems, file: str) -> dict[
             mark = next((c for c in chars + [str(d) for d in range(1, 10)] if c not in taken), key[:2])
             taken[mark] = key
             out[key] = replace(out[key], abbr_en=mark) if lang == "en" else replace(out[key], abbr_zh=mark)
+    return out
+
+
+def _combinations(services: dict[str, Service], known: set[str], problems: Problems,
+                  file: str) -> dict[str, Service]:
+    """Check ``requires`` and ``shared_fit_out`` across services (module docstring). Hosts and partners
+    that are known but not enabled drop out (they never open); a service left without any host is a
+    problem, as is an unknown key, a pair written twice with two values, or savings above a fit-out."""
+    out = dict(services)
+    saving: dict[tuple[str, str], tuple[float, str]] = {}
+    for key, svc in services.items():
+        for h in svc.requires:
+            if h not in known or h == key:
+                problems.add(file, "a service cannot host itself" if h == key else
+                             f"unknown service{did_you_mean(h, sorted(known))}", field=f"services.{key}.requires",
+                             value=h)
+        if svc.requires:
+            hosts = tuple(h for h in svc.requires if h in services and h != key)
+            if not hosts and all(h in known and h != key for h in svc.requires):
+                problems.add(file, "none of the services that may host it is enabled: it could never open",
+                             field=f"services.{key}.requires", value=list(svc.requires))
+            out[key] = replace(out[key], requires=hosts)
+        for other, yuan in svc.shared_fit_out:
+            fld = f"services.{key}.shared_fit_out.{other}"
+            if other not in known or other == key:
+                problems.add(file, "a service cannot share fit-out with itself" if other == key else
+                             f"unknown service{did_you_mean(other, sorted(known))}", field=fld, value=other)
+                continue
+            if other not in services:
+                continue
+            pair = (min(key, other), max(key, other))
+            if pair in saving and saving[pair][0] != yuan:
+                problems.add(file, f"the pair's saving is also written as {saving[pair][0]:,.0f} on "
+                             f"services.{saving[pair][1]}: write it once", field=fld, value=yuan)
+            saving.setdefault(pair, (yuan, key))
+    total: dict[str, float] = {}
+    for (a, b), (yuan, _) in saving.items():
+        total[a] = total.get(a, 0.0) + yuan
+        total[b] = total.get(b, 0.0) + yuan
+    for key, t in total.items():
+        if t > services[key].fit_out_cost + 1e-9:
+            problems.add(file, f"the fit-out savings of this service sum to {t:,.0f} yuan, more than its own "
+                         f"fit_out_cost {services[key].fit_out_cost:,.0f}: a combination cannot cost less than "
+                         "nothing", field=f"services.{key}.shared_fit_out", show_value=False)
+    # each pair kept once, on both services, so that either side reads it
+    for key in out:
+        pairs = tuple(sorted((b if a == key else a, yuan) for (a, b), (yuan, _) in saving.items() if key in (a, b)))
+        out[key] = replace(out[key], shared_fit_out=pairs)
     return out

@@ -26,6 +26,7 @@ from pyproj import CRS
 from ..errors import DefectError, Problem, Problems, did_you_mean
 from . import ranges
 from .catalogue import GAS_SUPPLY, SPACE_ATTRIBUTES, SPACE_TYPES, SpaceDefault
+from .dates import DATE_RULE, parse_dates
 from .geo import area_of_use_text, coordinate_hints, crs_label, outside_area_of_use, project, working_crs
 from .ranges import Range
 from .readers import RawTable, Source, TableInput, read_raw, source_digest, source_name
@@ -45,7 +46,7 @@ STOREY = re.compile(r"(?:[Ff](\d+)|(\d+)[Ff])")  # F1 / 1F = 1
 @dataclass(frozen=True, kw_only=True)
 class Column:
     name: str
-    kind: str  # id | str | int | float | enum | floor | yesno
+    kind: str  # id | str | int | float | enum | floor | yesno | date
     required: bool = True
     range: Range | None = None  # the values accepted (solver/inputs/ranges.py)
     minimum: float | None = None  # without a range: the least value accepted (> with ``strict``)
@@ -74,6 +75,8 @@ class District:
     # rows left out of the model with the reason (table, id, src_row, reason): points on a piece
     # of the walking network that no household reaches
     left_out: pd.DataFrame | None = None
+    # existing facilities' opened/closed dates applied on an as-of date (solver/inputs/dates.py)
+    dated: dict | None = None
 
     @property
     def total_households(self) -> int:
@@ -89,6 +92,7 @@ HOUSEHOLD_COLUMNS = (
     Column(name="population", kind="float", required=False, range=ranges.PEOPLE),
     Column(name="elderly", kind="float", required=False, range=ranges.PEOPLE),
     Column(name="must_cover", kind="str", required=False),
+    Column(name="kind", kind="enum", required=False, choices=("urban", "village")),  # solver/inputs/villages.py
 )
 CANDIDATE_COLUMNS = (
     Column(name="id", kind="id"),
@@ -107,6 +111,8 @@ EXISTING_COLUMNS = (
     Column(name="id", kind="id"),
     Column(name="service", kind="str"),
     Column(name="name", kind="str", required=False),
+    Column(name="opened", kind="date", required=False),  # solver/inputs/dates.py
+    Column(name="closed", kind="date", required=False),
 )
 NODE_COLUMNS = (Column(name="id", kind="id"),)
 EDGE_COLUMNS = (
@@ -223,6 +229,9 @@ def _typed_columns(raw: RawTable, spec: tuple[Column, ...], problems: Problems) 
             bad = ~empty & pd.isna(out[col.name])
             _report(problems, raw, bad, col.name, f"must be yes or no ({', '.join(YES_WORDS)} / "
                     f"{', '.join(NO_WORDS)}), or empty for the space type's default", text)
+        elif col.kind == "date":
+            out[col.name], bad = parse_dates(text)
+            _report(problems, raw, bad, col.name, DATE_RULE, text)
         elif col.kind == "str":
             if col.required:
                 _report(problems, raw, empty, col.name, "must not be empty", text)
@@ -526,6 +535,13 @@ def _check_tables(src: TableSources, problems: Problems) -> _Checked:
         bad = ~_isin(svc, services) & ~_isin(svc, list(disabled)) & (svc != "")
         _report_choices(problems, ex.raw, bad, "service",
                         "unknown service{hint}; known: " + ", ".join(services), svc, services)
+    if ex is not None and "opened" in ex.values and "closed" in ex.values:
+        o, c = ex.values["opened"], ex.values["closed"]
+        early = ~np.isnat(o) & ~np.isnat(c) & (c <= o)
+        for k in np.flatnonzero(early):
+            problems.add(ex.file, f"must be later than opened ({ex.raw.text['opened'][k]}): the facility would "
+                         "never count", field="closed", row=int(ex.rows[k]), value=ex.raw.text["closed"][k],
+                         row_word=ex.raw.row_word)
     nodes, edges = out.nodes, out.edges
     if edges is not None:
         v = edges.values
@@ -639,6 +655,8 @@ def check_district(src: TableSources) -> tuple[District | None, Problems]:
     for opt in ("name", "population", "elderly"):
         if opt not in hh:
             hh[opt] = "" if opt == "name" else np.nan
+    if "kind" not in hh:
+        hh["kind"] = "urban"
 
     cand = _candidate_frame(checked, keep.get("candidates"), src.space_defaults)
 

@@ -71,6 +71,19 @@ class _Walk:
         for i, node in enumerate(n.tolist()):
             self.hh_at_node[node].append(i)
 
+    def within(self, x: float, y: float, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
+        """Households that reach point (x, y) within ``limit_m`` walking-equivalent metres: a village travels
+        at [villages] speed_m_per_min, so its distance counts speed_walking / speed_village per metre."""
+        hh = self.district.households
+        vspeed = self.scenario.villages.speed_m_per_min
+        if vspeed is None or "kind" not in hh or not (hh["kind"] == "village").any():
+            return self.households_within(x, y, limit_m)
+        factor = np.where(hh["kind"].to_numpy() == "village", self.scenario.speed_m_per_min / vspeed, 1.0)
+        idx, d = self.households_within(x, y, limit_m / float(factor.min()))
+        d = d * factor[idx]
+        ok = d <= limit_m
+        return idx[ok], d[ok]
+
     def households_within(self, x: float, y: float, limit_m: float) -> tuple[np.ndarray, np.ndarray]:
         """Households reachable from point (x, y) and their walking distances (<= limit_m)."""
         if self.adj is None:
@@ -107,6 +120,13 @@ def _attribute(scenario: Scenario, row, attr: str) -> bool:
         return bool(row[attr])
     default = getattr(scenario.space_defaults[row["space_type"]], attr)
     return int(row["floor"]) == 1 if default == "ground_floor" else default is True
+
+
+def _shared_saving(scenario: Scenario, keys: list[str]) -> float:
+    """Fit-out saved by the pairs of services opened together in one space (each pair once)."""
+    here = set(keys)
+    pairs = {(min(k, o), max(k, o)): d for k in here for o, d in scenario.services[k].shared_fit_out if o in here}
+    return float(sum(pairs.values()))
 
 
 def check_plan(scenario: Scenario, district: District, plan: list[tuple[str, str]], *,
@@ -149,6 +169,11 @@ def check_plan(scenario: Scenario, district: District, plan: list[tuple[str, str
                 violations.append(f"space {cid}: {key} not allowed ({why})")
         if need > float(row["area_m2"]) + 1e-9:
             violations.append(f"space {cid}: services need {need:g} m2 > {float(row['area_m2']):g} m2")
+        cost -= _shared_saving(scenario, keys)
+        for key in keys:  # a hosted service (X+早餐) needs one of its hosts in the same space
+            hosts = scenario.services[key].requires
+            if hosts and not set(hosts) & set(keys):
+                violations.append(f"space {cid}: {key} opens without any of {', '.join(hosts)}")
     if budget is not None and cost > budget + 1e-6:
         violations.append(f"cost {cost:,.0f} exceeds the budget {budget:,.0f}")
     known = [c for c in by_space if c in cand.index]
@@ -158,7 +183,8 @@ def check_plan(scenario: Scenario, district: District, plan: list[tuple[str, str
             continue
         spaces = [c for c in known if cand.loc[c, "street"] == street]
         spend = sum(float(cand.loc[c, "conversion_cost"]) + sum(scenario.services[k].fit_out_cost
-                                                                for k in by_space[c]) for c in spaces)
+                                                                for k in by_space[c])
+                    - _shared_saving(scenario, by_space[c]) for c in spaces)
         if cap.max_sites is not None and len(spaces) > cap.max_sites:
             violations.append(f"street {street}: {len(spaces)} spaces > cap {cap.max_sites}")
         if cap.max_yuan is not None and spend > cap.max_yuan + 1e-6:
@@ -177,14 +203,14 @@ def check_plan(scenario: Scenario, district: District, plan: list[tuple[str, str
         lo = np.zeros(len(hh), dtype=bool)
         hi = np.zeros(len(hh), dtype=bool)
         for x, y in zip(ex.loc[ex["service"] == key, "x"], ex.loc[ex["service"] == key, "y"]):
-            idx, d = walk.households_within(float(x), float(y), limit + EPS_M)
+            idx, d = walk.within(float(x), float(y), limit + EPS_M)
             hi[idx] = True
             lo[idx[d <= limit - EPS_M]] = True
         before_lo[key], before_hi[key] = int(h[lo].sum()), int(h[hi].sum())
         for cid, keys in by_space.items():
             if key not in keys or cid not in cand.index:
                 continue
-            idx, d = walk.households_within(float(cand.loc[cid, "x"]), float(cand.loc[cid, "y"]), limit + EPS_M)
+            idx, d = walk.within(float(cand.loc[cid, "x"]), float(cand.loc[cid, "y"]), limit + EPS_M)
             hi[idx] = True
             lo[idx[d <= limit - EPS_M]] = True
         after_lo[key], after_hi[key] = int(h[lo].sum()), int(h[hi].sum())

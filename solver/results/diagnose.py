@@ -53,8 +53,15 @@ def diagnose(*, scenario: Scenario, district: District, geometry: Geometry, cove
             "nearest_eligible_min": np.round(per[h_idx, s_idx] / scenario.speed_m_per_min, 2),
             "threshold_min": [scenario.services[services[s]].threshold_min for s in s_idx],
         })
-        shown = "; ".join(f"{r.id} ({r.service}: nearest eligible space {r.nearest_eligible_min:g} min, "
-                          f"threshold {r.threshold_min:g} min)" for r in table.head(10).itertuples())
+        rule = hh["village_rule"].to_numpy()[h_idx] if "village_rule" in hh else np.zeros(len(h_idx), dtype=bool)
+        pop = hh["population"].to_numpy(dtype=float)[h_idx]
+        names = hh["name"].astype(str).to_numpy()[h_idx]
+        table["village_rule"] = rule
+        shown = "; ".join(
+            (f"village {r.id} {names[k]} ({pop[k]:,.0f} people, the village rule: {r.service} within "
+             f"{r.threshold_min:g} min; nearest eligible space {r.nearest_eligible_min:g} min)" if rule[k] else
+             f"{r.id} ({r.service}: nearest eligible space {r.nearest_eligible_min:g} min, "
+             f"threshold {r.threshold_min:g} min)") for k, r in enumerate(table.head(10).itertuples()))
         more = f" and {len(table) - 10} more" if len(table) > 10 else ""
         return Diagnosis(message=f"{len(table)} must-cover (household, service) pair(s) cannot be reached by any "
                                  f"eligible space within the threshold: {shown}{more}", unreachable_must=table)

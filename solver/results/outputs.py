@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import platform
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from pyproj import CRS
 
 from ..choices import Backend
 from ..folders import staged_folder, write_csv
+from ..inputs.dates import date_text
 from ..inputs.geo import project
 from ..inputs.presets import catalogue_summary, needs_record
 from ..inputs.scenario import describe_changes
@@ -80,7 +82,10 @@ def summary(run: Run) -> dict:
             "services": {k: {"name_en": s.name_en, "name_zh": s.name_zh,
                              "threshold_min": s.threshold_min, "weight": s.weight,
                              "fit_out_cost": s.fit_out_cost, "area_m2": s.area_m2, "category": s.category,
-                             "min_floor": s.min_floor}
+                             "min_floor": s.min_floor,
+                             # combined formats (一店多能), only where a service has them
+                             **({"requires": list(s.requires)} if s.requires else {}),
+                             **({"shared_fit_out": dict(s.shared_fit_out)} if s.shared_fit_out else {})}
                          for k, s in sc.services.items()},
             "street_caps": {k: {"max_sites": v.max_sites, "max_yuan": v.max_yuan} for k, v in sc.street_caps.items()},
             "default_street_cap": (None if sc.default_street_cap is None else
@@ -121,6 +126,14 @@ def summary(run: Run) -> dict:
     }
     out.update(input_notes(run))
     out["gis"] = {"file": "results.gpkg", "crs": gpkg_crs_note(run)}  # solver/results/gis.py
+    hh = run.district.households
+    if "kind" in hh and (hh["kind"] == "village").any():  # rural travel and the village rule (inputs/villages.py)
+        travel = cast(dict, out["travel"])
+        travel["villages"] = {**sc.villages.to_dict(list(sc.services)),
+                              "villages": int((hh["kind"] == "village").sum()),
+                              "under_the_rule": int(hh["village_rule"].sum()) if "village_rule" in hh else 0}
+    if run.district.dated is not None:  # the date the existing facilities were taken on (solver/inputs/dates.py)
+        out["existing_dates"] = run.district.dated
     if needs_record(sc.catalogue, sc.services) or run.notes:  # else the folder reads as basic4's (presets.py)
         out["catalogue"] = catalogue_record(run)
     if run.notes:
@@ -224,6 +237,9 @@ def site_layer(run: Run) -> pd.DataFrame:
 def existing_layer(run: Run) -> pd.DataFrame:
     ex = run.district.existing
     out = pd.DataFrame({"id": ex["id"], "name": ex["name"], "service": ex["service"], "x": ex["x"], "y": ex["y"]})
+    for col in ("opened", "closed"):  # dated facilities (solver/inputs/dates.py)
+        if col in ex and ex[col].notna().any():
+            out[col] = date_text(ex[col])
     return with_coordinates(out, run)
 
 
@@ -243,32 +259,38 @@ def write_outputs(run: Run, out_dir: Path) -> list[Path]:
     """Write every output file of ``run`` into ``out_dir`` (replaced atomically)."""
     out_dir = Path(out_dir)
     with staged_folder(out_dir) as tmp:
-        ranked = with_coordinates(run.ranked_table, run)
-        write_csv(ranked, tmp / "ranked_sites.csv")
-        with open(tmp / "ranked_sites.geojson", "w", encoding="utf-8") as fh:
-            json.dump(_geojson(ranked), fh, ensure_ascii=False, indent=1)
-        households, sites, existing = household_layer(run), site_layer(run), existing_layer(run)
-        write_csv(households, tmp / "households_coverage.csv")
-        write_csv(sites, tmp / "sites.csv")
-        write_csv(existing, tmp / "existing.csv")
-        by_street = tmp / "by_street"
-        by_street.mkdir()
-        # file names from street names: safe, short and unique (solver/paths.py); the name itself is the
-        # file's street column
-        names = unique_file_names(str(s) for s in ranked["street"].unique())
-        for street, part in ranked.groupby("street", sort=True):
-            part = part.copy()
-            part.insert(1, "street_rank", np.arange(1, len(part) + 1))
-            write_csv(part, by_street / f"{names[str(street)]}.csv")
-        write_csv(run.coverage_table, tmp / "coverage.csv")
-        uncovered = uncovered_with_coordinates(run)
-        write_csv(uncovered, tmp / "uncovered.csv")
-        write_gpkg(run, tmp / "results.gpkg", households=households, sites=sites, existing=existing,
-                   ranked=ranked, uncovered=uncovered)
-        plan = pd.DataFrame(run.plan, columns=["id", "service"])
-        write_csv(plan, tmp / "plan.csv")
-        if run.district.left_out is not None and len(run.district.left_out):
-            write_csv(run.district.left_out, tmp / "left_out.csv")  # rows the model could not use, and why
-        with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
-            json.dump(summary(run), fh, ensure_ascii=False, indent=2)
+        write_files(run, tmp)
     return sorted(p for p in out_dir.rglob("*") if p.is_file())
+
+
+def write_files(run: Run, tmp: Path, *, summary_doc: dict | None = None) -> None:
+    """The files of :func:`write_outputs` into the (staged, empty) folder ``tmp``; ``summary_doc``: the
+    summary.json to write instead of :func:`summary` (an evaluation's, solver/plans/evaluate.py)."""
+    ranked = with_coordinates(run.ranked_table, run)
+    write_csv(ranked, tmp / "ranked_sites.csv")
+    with open(tmp / "ranked_sites.geojson", "w", encoding="utf-8") as fh:
+        json.dump(_geojson(ranked), fh, ensure_ascii=False, indent=1)
+    households, sites, existing = household_layer(run), site_layer(run), existing_layer(run)
+    write_csv(households, tmp / "households_coverage.csv")
+    write_csv(sites, tmp / "sites.csv")
+    write_csv(existing, tmp / "existing.csv")
+    by_street = tmp / "by_street"
+    by_street.mkdir()
+    # file names from street names: safe, short and unique (solver/paths.py); the name itself is the
+    # file's street column
+    names = unique_file_names(str(s) for s in ranked["street"].unique())
+    for street, part in ranked.groupby("street", sort=True):
+        part = part.copy()
+        part.insert(1, "street_rank", np.arange(1, len(part) + 1))
+        write_csv(part, by_street / f"{names[str(street)]}.csv")
+    write_csv(run.coverage_table, tmp / "coverage.csv")
+    uncovered = uncovered_with_coordinates(run)
+    write_csv(uncovered, tmp / "uncovered.csv")
+    write_gpkg(run, tmp / "results.gpkg", households=households, sites=sites, existing=existing,
+               ranked=ranked, uncovered=uncovered)
+    plan = pd.DataFrame(run.plan, columns=["id", "service"])
+    write_csv(plan, tmp / "plan.csv")
+    if run.district.left_out is not None and len(run.district.left_out):
+        write_csv(run.district.left_out, tmp / "left_out.csv")  # rows the model could not use, and why
+    with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
+        json.dump(summary(run) if summary_doc is None else summary_doc, fh, ensure_ascii=False, indent=2)

@@ -35,6 +35,13 @@ def rank_plan(items: Items, x: np.ndarray, households: np.ndarray) -> list[Ranke
     sites = sorted(set(inst.opt_site[chosen].tolist()))
     opts_at = {j: [int(o) for o in chosen if inst.opt_site[o] == j] for j in sites}
     item_hh = households[items.item_household]
+    # each space's conversion and fit-outs (shared fit-out deducted: models/instance.py)
+    cost_at = {j: float(inst.site_cost[j] + inst.service_cost[inst.opt_service[opts_at[j]]].sum()) for j in sites}
+    if inst.shared_fit_out:
+        o1, o2, d = inst.shared_pairs()
+        both = x[o1] & x[o2]
+        for j, saved in zip(inst.opt_site[o1[both]], d[both]):
+            cost_at[int(j)] -= float(saved)
     covered = np.zeros(inst.n_items, dtype=bool)
     remaining = list(sites)
     out: list[RankedSite] = []
@@ -46,7 +53,7 @@ def rank_plan(items: Items, x: np.ndarray, households: np.ndarray) -> list[Ranke
             its = np.unique(its)
             new = its[~covered[its]]
             gain = float(inst.item_weight[new].sum())
-            cost = float(inst.site_cost[j] + inst.service_cost[inst.opt_service[opts_at[j]]].sum())
+            cost = cost_at[j]
             ratio = gain / cost if cost > 0 else (np.inf if gain > 0 else 0.0)
             scored.append(((ratio, gain, -j), j, new, cost, gain))
         _, j, new, cost, gain = max(scored, key=lambda t: t[0])  # keys are distinct (-j)

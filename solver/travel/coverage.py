@@ -22,6 +22,7 @@ from ..errors import Problem, Problems
 from ..inputs.catalogue import eligible
 from ..inputs.scenario import Scenario
 from ..inputs.tables import District
+from ..inputs.villages import travel_factors
 from .network import Network, Snap, build_network, check_snaps, cut_reason, snap
 from .times import Reach, nearest_site_distance, network_reach, straight_reach
 
@@ -179,16 +180,31 @@ def site_reach(geometry: Geometry, scenario: Scenario, district: District, sites
                           limit_m=limit_m, detour=scenario.detour_factor)
 
 
+def _equivalent(reach: Reach, factor: np.ndarray, limit_m: float) -> Reach:
+    """Distances in walking-equivalent metres (villages travel faster: solver/inputs/villages.py)."""
+    if np.all(factor == 1.0):
+        return reach
+    dist = reach.dist_m * factor[reach.dst]
+    keep = dist <= limit_m
+    return Reach(src=reach.src[keep], dst=reach.dst[keep], dist_m=dist[keep], n_src=reach.n_src, n_dst=reach.n_dst,
+                 limit_m=limit_m)
+
+
 def compute_coverage(scenario: Scenario, district: District, geometry: Geometry) -> Coverage:
+    """Per service s, the spaces within speed * T_s of each demand point (villages: in walking-equivalent metres,
+    solver/inputs/villages.py), and the pairs existing facilities already cover."""
     services = tuple(scenario.services)
     limits = np.array([scenario.speed_m_per_min * scenario.services[s].threshold_min for s in services])
-    reach = site_reach(geometry, scenario, district, district.candidates, geometry.candidates,
-                       limit_m=float(limits.max()))
+    factor = travel_factors(district.households, scenario.speed_m_per_min, scenario.villages)
+    raw = float(limits.max()) / float(factor.min()) if len(factor) else float(limits.max())
+    reach = _equivalent(site_reach(geometry, scenario, district, district.candidates, geometry.candidates,
+                                   limit_m=raw), factor, float(limits.max()))
     n_hh = len(district.households)
     before = np.zeros((n_hh, len(services)), dtype=bool)
     ex = district.existing
     if len(ex):
-        ex_reach = site_reach(geometry, scenario, district, ex, geometry.existing, limit_m=float(limits.max()))
+        ex_reach = _equivalent(site_reach(geometry, scenario, district, ex, geometry.existing, limit_m=raw), factor,
+                               float(limits.max()))
         ex_service = ex["service"].to_numpy()
         for s, key in enumerate(services):
             ok = (ex_service[ex_reach.src] == key) & (ex_reach.dist_m <= limits[s])
@@ -236,6 +252,10 @@ def build_items(scenario: Scenario, district: District, coverage: Coverage, *,
         if cap is not None and (cap.max_sites is not None or cap.max_yuan is not None):
             caps.append(GroupCap(group=g, max_sites=cap.max_sites, max_cost=cap.max_yuan))
     must_open = {services.index(k): v for k, v in scenario.must_open.items() if v > 0}
+    idx = {k: s for s, k in enumerate(services)}  # combined formats (一店多能; models/instance.py)
+    hosts = {idx[x.key]: tuple(idx[h] for h in x.requires) for x in svc if x.requires}
+    shared = {(min(idx[x.key], idx[o]), max(idx[x.key], idx[o])): d for x in svc for o, d in x.shared_fit_out
+              if o in idx and d > 0}
     inst = Instance(
         site_cost=cand["conversion_cost"].to_numpy(dtype=float),
         site_area=cand["area_m2"].to_numpy(dtype=float),
@@ -245,7 +265,7 @@ def build_items(scenario: Scenario, district: District, coverage: Coverage, *,
         opt_site=opt_c.astype(np.int64), opt_service=opt_s.astype(np.int64),
         item_weight=w_s[item_s] * weights_h[item_h], item_service=item_s.astype(np.int64), item_must=must,
         cover=cover, budget=budget, group_caps=tuple(caps),
-        must_open=must_open,
+        must_open=must_open, service_hosts=hosts, shared_fit_out=shared,
     )
     return Items(instance=inst, option_candidate=opt_c, option_service=opt_s, item_household=item_h,
                  item_service=item_s, streets=streets)
@@ -257,9 +277,10 @@ def nearest_distances(scenario: Scenario, district: District, geometry: Geometry
     nearest eligible candidate (metres; inf when none can be reached)."""
     cand = district.candidates
     hh = district.households
-    any_d = _nearest(geometry, scenario, cand, np.ones(len(cand), dtype=bool), hh)
+    factor = travel_factors(hh, scenario.speed_m_per_min, scenario.villages)  # walking-equivalent metres
+    any_d = _nearest(geometry, scenario, cand, np.ones(len(cand), dtype=bool), hh) * factor
     per = np.column_stack([_nearest(geometry, scenario, cand, coverage.eligible[:, s], hh)
-                           for s in range(len(coverage.services))])
+                           for s in range(len(coverage.services))]) * factor[:, None]
     return any_d, per
 
 
