@@ -9,7 +9,7 @@ from rich.table import Table
 
 from models.mode import Mode
 
-from ..choices import Backend, Engine
+from ..choices import Backend, Engine, Scope, Target
 from ..inputs import ranges
 from .common import (
     DEFAULT_SCENARIO,
@@ -29,7 +29,12 @@ from .exits import EXIT_NO_SOLUTION
 def solve(
     scenario: Path = typer.Argument(DEFAULT_SCENARIO, help="Scenario file (TOML).", show_default=True),
     out: Path | None = typer.Option(None, "--out", "-o", help="Output folder [default: out/<scenario name>]."),
-    mode: Mode | None = typer.Option(None, help="max_coverage (needs a budget) or cover (min cost, full coverage)."),
+    mode: Mode | None = typer.Option(None, help="max_coverage (needs a budget), cover (min cost, full coverage) "
+                                     "or grade (min cost, every street meets --target)."),
+    target: Target | None = typer.Option(None, help="Grade mode: the grade every street (community) must reach "
+                                         "[default: the scenario's target, else basic]."),
+    grade_scope: Scope | None = typer.Option(None, "--grade-scope", help="Grade mode: street or community "
+                                             "[default: the scenario's grade_scope, else street]."),
     budget: float | None = typer.Option(None, help="Budget in yuan (overrides the scenario)."),
     backend: Backend | None = typer.Option(None, help="ortools (default) or pulp (CBC, for cross-checks)."),
     engine: Engine = typer.Option(Engine.SCIP, help="OR-Tools engine."),
@@ -56,7 +61,9 @@ def solve(
                  f"output.dir in {scenario}" if sc.output_dir else "the default output folder")
         check_out_dir(out_dir, scenario_files(sc), hint=where)
         options = RunOptions(mode=mode, budget_yuan=budget, backend=backend, engine=engine,
-                             time_limit_s=time_limit, relative_gap=gap, threads=threads)
+                             time_limit_s=time_limit, relative_gap=gap, threads=threads,
+                             target=None if target is None else target.value,
+                             grade_scope=None if grade_scope is None else grade_scope.value)
         with StageProgress(quiet) as progress:
             result = run(sc, options=options, progress=progress)
         with writing(out_dir, hint=where):
@@ -90,6 +97,7 @@ def print_run(result, out_dir: Path, files: list[Path]) -> None:
                   f"[bold]{res.termination.value}[/], gap {gap}, {res.wall_s:.1f} s")
     if res.message:
         console.print(f"[yellow]{res.message}[/]")
+    print_grade_target(result)
     table = Table(title="coverage (households within the walking threshold)")
     for col in ("service", "threshold", "before", "after", "% before", "% after"):
         table.add_column(col, justify="right" if col != "service" else "left")
@@ -105,3 +113,21 @@ def print_run(result, out_dir: Path, files: list[Path]) -> None:
     console.print(f"outputs in {out_dir}:")
     for f in files:
         console.print(f"  {f}")
+
+
+def print_grade_target(result) -> None:
+    """Grade mode: the target, the areas met and, for each unmet one, what stops it."""
+    from ..results.grading import target_record
+
+    rec = target_record(result)
+    if rec is None:
+        return
+    console.print(f"grade target [bold]{rec['target']}[/] per {rec['scope']}: {len(rec['met'])} of {rec['areas']} "
+                  f"met" + ("" if rec["least_cost_yuan"] is None else f", least cost {rec['least_cost_yuan']:,.0f} yuan"
+                             + (" (proven)" if rec["proven_least"] else " (not proven least)")))
+    for area, stops in rec["unmet"].items():
+        for e in stops:
+            best = "-" if e["best_reachable_pct"] is None else f"{e['best_reachable_pct']:.1f}%"
+            why = e["why"] if isinstance(e["why"], str) else "; ".join(
+                f"{v['demand']:,.0f} {v['text']}" for v in e["why"].values())
+            console.print(f"  [yellow]{area}[/]: {e['service']} at most {best} (needs {e['required_pct']:g}%): {why}")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
 
-from ..choices import Backend, Engine
+from ..choices import Backend, Engine, Target
 from ..inputs import ranges
 from .common import (
     DEFAULT_SCENARIO,
@@ -42,6 +43,8 @@ def sweep_cmd(
                                     "level below (--cold: from the heuristic plan only)."),
     nested: bool = typer.Option(False, "--nested", help="Also solve a nested build-up path: each level keeps every "
                                 "space and service of the level below; reports the households this gives up."),
+    target: Target | None = typer.Option(None, help="The grade whose least budget the sweep solves "
+                                         "[default: the scenario's target, else basic]."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
 ) -> None:
     """Solve a scenario at several budgets: coverage-vs-budget table and plot, the plan at every level,
@@ -67,7 +70,10 @@ def sweep_cmd(
         out_dir = out if out is not None else Path("out") / f"{sc.folder_name}-sweep"
         check_out_dir(out_dir, scenario_files(sc), hint="--out" if out is not None else "the default output folder")
         options = RunOptions(backend=backend, engine=engine,
-                             time_limit_s=time_limit, relative_gap=gap, threads=threads)
+                             time_limit_s=time_limit, relative_gap=gap, threads=threads,
+                             target=None if target is None else target.value)
+        if target is not None:
+            sc = replace(sc, policy=replace(sc.policy, target=target.value))
         with StageProgress(quiet) as progress:
             result = sweep(sc, budgets=levels, options=options, warm_start=warm_start, nested=nested,
                            progress=progress)
@@ -80,6 +86,7 @@ def sweep_cmd(
         console.print(sweep_markdown(result), markup=False)
         console.print(f"{len(result.levels)} levels in {result.timings['total']:.1f} s; outputs in {out_dir} "
                       f"({len(files)} files: sweep.csv, sweep.png, sweep.md, changes.csv, sites_by_level.csv, "
-                      "levels/<level>/, full_coverage/" + (", nested/<level>/" if nested else "") + ")", markup=False)
+                      "levels/<level>/, full_coverage/, grade_target/" + (", nested/<level>/" if nested else "")
+                      + ")", markup=False)
     if not any(lv.run.result.termination.has_solution for lv in result.levels):
         raise typer.Exit(EXIT_NO_SOLUTION)

@@ -93,6 +93,7 @@ class Service:
     abbr_zh: str = ""
     area_max_m2: float | None = None  # the usual upper end of the area: for reports only
     source: tuple[tuple[str, str], ...] = ()  # (what, where it comes from): service, threshold, ...
+    demand: str = "households"  # what its coverage counts (DEMANDS): the objective, grades and floors
 
     def label(self, lang: str = "en") -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -112,8 +113,10 @@ class Service:
 SERVICE_FIELDS = (
     "name_en", "name_zh", "abbr_en", "abbr_zh", "group", "category", "threshold_min", "weight", "fit_out_cost",
     "area_m2", "area_max_m2", "min_floor", "no_bottled_gas_underground", "allowed_space_types", "needs_water",
-    "needs_frontage", "source",
+    "needs_frontage", "source", "demand",
 )
+# what a service's coverage counts: households (default), or the household table's population / elderly
+DEMANDS: tuple[str, ...] = ("households", "population", "elderly")
 SOURCE_KEYS = ("service", "threshold", "weight", "area", "cost", "rules")  # what a `source` table explains
 
 

@@ -23,6 +23,7 @@ from ..paths import path_problem
 from . import ranges
 from .catalogue import SPACE_TYPES, Service, SpaceDefault
 from .grades import GradeRules, default_grade_rules, parse_grades
+from .policy import POLICY_KEYS, Policy, parse_policy
 from .presets import (
     DEFAULT_CATALOGUE,
     Catalogue,
@@ -112,6 +113,7 @@ class Scenario:
     catalogue: Catalogue = field(default_factory=lambda: preset(DEFAULT_CATALOGUE), repr=False)
     disabled_services: tuple[str, ...] = ()
     space_defaults: dict[str, SpaceDefault] = field(default_factory=lambda: dict(space_defaults()), repr=False)
+    policy: Policy = field(default_factory=Policy)  # grade target and scope, fairness (solver/inputs/policy.py)
 
     @property
     def source(self) -> str:
@@ -143,6 +145,7 @@ TOP_KEYS = {
 }
 TOP_KEYS |= {"catalogue", "space_defaults"}  # the service catalogue (solver/inputs/presets.py)
 TOP_KEYS |= {"extends", "existing", "candidates"}  # what-if keys: the extends chain and the table changes
+TOP_KEYS |= POLICY_KEYS  # grade target, scope, fairness (solver/inputs/policy.py)
 DATA_KEYS = {"households", "candidates", "existing", "network_nodes", "network_edges"}
 WALKING_KEYS = {"speed_m_per_min", "detour_factor", "max_snap_m"}
 SOLVE_KEYS = {"backend", "time_limit_s", "relative_gap", "threads", "seed"}
@@ -313,6 +316,7 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
                               problems=problems, file=file, disabled=merged.disabled,
                               defaults=catalogue_grade_rules(catalogue, services))
     space = parse_space_defaults(raw.get("space_defaults"), problems, file)
+    policy = parse_policy(raw, services=tuple(services), problems=problems, file=file)
 
     budget = raw.get("budget_yuan")
     if budget is not None:
@@ -437,7 +441,7 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
                            threads=int(threads), seed=int(seed)),
         output_dir=out_dir, grades=grades, raw=raw,
         catalogue=catalogue if catalogue is not None else preset(DEFAULT_CATALOGUE),
-        disabled_services=merged.disabled, space_defaults=space,
+        disabled_services=merged.disabled, space_defaults=space, policy=policy,
     )
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import Problems, did_you_mean
 from . import ranges
-from .catalogue import CATEGORIES, SERVICE_FIELDS, SERVICE_GROUPS, SOURCE_KEYS, SPACE_TYPES, Service
+from .catalogue import CATEGORIES, DEMANDS, SERVICE_FIELDS, SERVICE_GROUPS, SOURCE_KEYS, SPACE_TYPES, Service
 from .values import number, ranged, unknown_keys
 
 NEW_SERVICE_NEEDS = ("category", "threshold_min", "fit_out_cost", "area_m2")
@@ -118,6 +118,11 @@ def build_service(key: str, spec: Mapping[str, Any], problems: Problems, file: s
     if min_floor is not None and min_floor >= 1 and allowed == ["underground"]:
         problems.add(file, "no space can host it: the only allowed space type is underground, but min_floor is "
                      "above ground", field=f"{fld}.min_floor", value=min_floor)
+    demand = spec.get("demand", "households")
+    if demand not in DEMANDS:
+        problems.add(file, f"must be one of: {', '.join(DEMANDS)} (a column of the household table)",
+                     field=f"{fld}.demand", value=demand)
+        demand = "households"
     if thr is None or weight is None or fit is None or area is None:
         return None
     return Service(
@@ -127,7 +132,7 @@ def build_service(key: str, spec: Mapping[str, Any], problems: Problems, file: s
         min_floor=None if min_floor is None else int(min_floor),
         no_bottled_gas_underground=gas, allowed_space_types=tuple(allowed), needs_water=water,
         needs_frontage=frontage, group=str(group), abbr_en=abbr_en, abbr_zh=abbr_zh,
-        area_max_m2=None if area_max is None else float(area_max), source=source,
+        area_max_m2=None if area_max is None else float(area_max), source=source, demand=str(demand),
     )
 
 

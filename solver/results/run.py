@@ -26,6 +26,7 @@ from ..inputs.tables import District
 from ..travel.coverage import Coverage, Geometry, Items, nearest_distances
 from .check import CheckReport, check_plan
 from .diagnose import diagnose
+from .grading import covered_after_plan, grade_claims
 from .onsite import attributes_in_use, joined, plan_assumptions, run_notes
 from .rank import RankedSite, rank_plan, ranked_table
 
@@ -66,18 +67,6 @@ def timed(timings: dict[str, float], name: str, progress: ProgressFn | None) -> 
     t = time.perf_counter()
     yield
     timings[name] = round(time.perf_counter() - t, 4)
-
-
-def covered_after_plan(coverage: Coverage, items: Items, x: np.ndarray) -> np.ndarray:
-    """Households x services: covered before, or reached by an opened option."""
-    after = coverage.covered_before.copy()
-    opened = np.zeros(coverage.eligible.shape, dtype=bool)
-    opened[items.option_candidate[x], items.option_service[x]] = True
-    r = coverage.reach
-    for s in range(len(coverage.services)):
-        ok = opened[r.src, s] & (r.dist_m <= coverage.limit_m[s])
-        after[r.dst[ok], s] = True
-    return after
 
 
 def coverage_by_street(district: District, services: list[str], before: np.ndarray,
@@ -168,7 +157,8 @@ def complete_run(*, scenario: Scenario, district: District, geometry: Geometry, 
             with timed(timings, "check", progress):
                 claimed = {key: int(h[after[:, s]].sum()) for s, key in enumerate(services)}
                 report = check_plan(scenario, district, plan, claimed_after=claimed, claimed_cost=result.cost,
-                                    budget=budget)
+                                    budget=budget,
+                                    grade_claims=grade_claims(scenario, district, coverage, mode, after))
         with timed(timings, "rank", progress):
             ranked = rank_plan(items, x, h)
     table = ranked_table(ranked, candidates=district.candidates, services=services,
