@@ -15,21 +15,22 @@ A grade holds when the rule of every lower grade holds too, so the rows of targe
 take, per (area, service), the largest percentage any level <= g asks of a group
 holding s. Rows with need_r <= 0 hold already and are left out.
 
-Grade mode (build_grade) — the least-cost plan meeting every row, then (tie-break)
-the most weighted coverage:
+Grade mode (build_grade) — the least-cost plan meeting every row:
 
-    min   sum_j c_j u_j + sum_o f_s(o) x_o  -  eps * sum_k W_k y_k
+    min   ( sum_j c_j u_j + sum_o f_s(o) x_o ) / gamma
     s.t.  y_k - sum_o a_ko x_o <= 0, target rows, plan rows (models/structure.py)
 
-with eps = gamma / (sum_k W_k + 1), gamma the cost granularity (two plans' costs differ
-by 0 or >= gamma): the coverage term is worth less than gamma, so it only breaks ties.
-A valid lower bound on cost is the solver's bound (the coverage term is >= 0).
+with gamma the cost granularity (the gcd of whole-yuan costs): the objective is then a
+whole number, which lets the solver round its bound up (measured on the demo: proven in
+47 s against 358 s with a coverage tie-break term in the objective, which breaks that
+integrality). Ties between plans of equal cost are broken by the solver, deterministic
+for a fixed seed and thread count.
 
 When the rows cannot hold together (space areas, street caps), build_grade_most_areas
 meets as many areas as possible, then at least cost: z_a in {0,1} per area,
 
     sum_k d_k y_k - need_r z_a(r) >= 0 for every row r;
-    max  M sum_a z_a - cost + eps * coverage,   M = (max spend + 1) / gamma * gamma
+    max  M sum_a z_a - cost / gamma,   M = floor(max spend / gamma) + 1
 
 (one met area is worth more than any cost difference).
 
@@ -59,11 +60,6 @@ from .instance import AreaTargets, Instance, target_matrix
 from .linear import LinearModel, RowBuilder
 from .mclp import _coverage_rows, build_max_coverage
 from .structure import cost_coefficients, plan_layout, plan_rows
-
-
-def tie_weight(inst: Instance) -> float:
-    """eps of grade mode: the whole coverage term is worth less than one cost step."""
-    return inst.cost_granularity() / (float(np.sum(inst.item_weight)) + 1.0)
 
 
 def _live_rows(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
@@ -103,8 +99,7 @@ def build_grade(inst: Instance) -> LinearModel:
     _target_rows(inst, rb, y0)
     plan_rows(inst, layout, rb, budget=inst.budget)
     A, rlb, rub = rb.build()
-    c = cost_coefficients(inst, layout, n)
-    c[y0:] = -tie_weight(inst) * inst.item_weight
+    c = cost_coefficients(inst, layout, n) / inst.cost_granularity()
     integer = np.zeros(n, dtype=bool)
     integer[:y0] = True
     return LinearModel(name="grade_min_cost", objective=c, maximize=False, lb=np.zeros(n), ub=np.ones(n),
@@ -135,10 +130,8 @@ def build_grade_most_areas(inst: Instance) -> LinearModel:
     plan_rows(inst, layout, rb, budget=inst.budget)
     A, rlb, rub = rb.build()
     gamma = inst.cost_granularity()
-    big = (np.floor(inst.max_spend() / gamma) + 1.0) * gamma
-    c = -cost_coefficients(inst, layout, n)
-    c[y0:z0] = tie_weight(inst) * inst.item_weight
-    c[z0:] = big
+    c = -cost_coefficients(inst, layout, n) / gamma
+    c[z0:] = np.floor(inst.max_spend() / gamma) + 1.0
     integer = np.zeros(n, dtype=bool)
     integer[:y0] = True
     integer[z0:] = True
@@ -221,4 +214,5 @@ def floors_at(inst: Instance, level: float) -> Instance:
 
 
 __all__ = ["AreaTargets", "build_grade", "build_grade_most_areas", "build_max_coverage_floors", "build_max_min",
-           "floors_at", "max_min_level", "max_min_rows", "target_areas", "tie_weight"]
+           "floors_at", "max_min_level", "max_min_rows",
+           "target_areas"]

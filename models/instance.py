@@ -99,11 +99,14 @@ class Instance:
         return t.before + target_matrix(self) @ self.covered_items(x).astype(float)
 
     def cost_granularity(self) -> float:
-        """delta > 0 such that two plans' costs differ by 0 or by at least delta (as coverage_granularity)."""
+        """gamma > 0 such that two plans' costs differ by 0 or by at least gamma: the greatest common
+        divisor of whole-yuan costs (e.g. 1,000 when every cost is a multiple of 1,000), else 10^-k."""
         c = np.concatenate([np.asarray(self.site_cost, dtype=float), np.asarray(self.service_cost, dtype=float)])
         c = c[c > 0]
         if len(c) == 0:
             return 1.0
+        if np.all(c == np.round(c)) and c.max() < 2**62:
+            return float(np.gcd.reduce(c.astype(np.int64)))
         for k in range(7):
             scaled = c * 10.0**k
             if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, scaled)):

@@ -122,8 +122,8 @@ def solve_grade(inst: Instance, *, params: SolveParameters, backend: Backend | s
         message = ("the streets' targets cannot all be met together (space areas, street caps or must-open "
                    "services): the plan meets as many as possible, at least cost")
     if bound is not None and np.isfinite(bound):
-        g = r.cost_granularity()
-        bound = float(np.ceil(bound / g - 1e-6) * g)  # cost >= cost - eps * coverage >= the solver's bound
+        g = r.cost_granularity()  # the model's objective is cost / g, a whole number
+        bound = float(np.ceil(bound - 1e-6) * g)
     wall = time.perf_counter() - t0
     solver = stages[0].solver if stages else ""
     if x_red is None:
@@ -160,8 +160,14 @@ def solve_fair(inst: Instance, *, params: SolveParameters, backend: Backend | st
         red1 = reduce_instance(inst, cover_mode=False) if reduce else None
         r1 = red1.instance if red1 is not None else inst
         m1 = build_max_min(r1)
+        hint1 = None
+        if free.x is not None:  # the unconstrained optimum is a max-min plan too: the level to beat
+            xf = free.x[red1.option_keep] if red1 is not None else free.x
+            if red1 is None or int(xf.sum()) == int(free.x.sum()):
+                hint1 = _full(r1, xf, extra=1)
+                hint1[-1] = max_min_level(r1, xf)
         res1 = _run(m1, params, deadline - (deadline - time.perf_counter()) / 2, backend=backend, engine=engine,
-                    hint=None)
+                    hint=hint1)
         stages.append(StageReport(name="max_min", termination=res1.termination, objective=res1.objective,
                                   best_bound=res1.best_bound, wall_s=res1.wall_s, solver=res1.solver))
         if not res1.termination.has_solution or res1.values is None:
@@ -171,6 +177,8 @@ def solve_fair(inst: Instance, *, params: SolveParameters, backend: Backend | st
         x1 = m1.block(res1.values, "x") > 0.5
         x1 = red1.expand_x(x1, inst.n_options) if red1 is not None else x1
         level = max_min_level(inst, x1)
+        if free.x is not None and max_min_level(inst, free.x) > level:
+            x1, level = free.x, max_min_level(inst, free.x)
         details.update(max_min_level_pct=level, max_min_status=res1.termination.value,
                        max_min_bound_pct=None if res1.best_bound is None else float(min(100.0, res1.best_bound)))
         work = floors_at(inst, level)

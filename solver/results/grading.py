@@ -165,11 +165,13 @@ def target_record(run) -> dict | None:
                 thr = sc.services[k].threshold_min
                 entry["why"] = {r: {"demand": v, "text": REASON_TEXT[r].format(t=thr)} for r, v in why.items()}
             else:
-                entry["why"] = ("reachable alone, but not together with the other streets' targets (space areas, "
+                entry["why"] = ("reachable alone, but not together with the other areas' targets (space areas, "
                                 "street caps)" if run.result.message else
                                 "not reached within the time limit" if run.result.termination.value != "optimal"
-                                else "reachable alone")
+                                else "reachable, but not planned for: another service stops this area")
             stops.append(entry)
+        # the services that stop the area first (no plan reaches them), then the others
+        stops.sort(key=lambda e: isinstance(e["why"], str))
         unmet[name] = stops
     res = run.result
     return {"target": sc.policy.target, "scope": scope, "rules_pct": need,

@@ -135,7 +135,7 @@ def complete_run(*, scenario: Scenario, district: District, geometry: Geometry, 
     prepared inputs (budget sweeps); an infeasible result gets the diagnosis as its message.
     """
     timings = {} if timings is None else timings
-    if result.termination is Termination.INFEASIBLE:
+    if result.termination is Termination.INFEASIBLE and "floors_least_cost" not in result.details:
         why = diagnose(scenario=scenario, district=district, geometry=geometry, coverage=coverage, items=items,
                        budget=budget, params=params, backend=backend, engine=engine)
         result = dataclasses.replace(result, message=why.message)
