@@ -18,7 +18,8 @@ holding s. Rows with need_r <= 0 hold already and are left out.
 Grade mode (build_grade) — the least-cost plan meeting every row:
 
     min   ( sum_j c_j u_j + sum_o f_s(o) x_o ) / gamma
-    s.t.  y_k - sum_o a_ko x_o <= 0, target rows, plan rows (models/structure.py)
+    s.t.  y_k - sum_o a_ko x_o <= 0, target rows, plan rows (models/structure.py),
+          y_k = 1 for must-cover items
 
 with gamma the cost granularity (the gcd of whole-yuan costs): the objective is then a
 whole number, which lets the solver round its bound up (measured on the demo: proven in
@@ -102,7 +103,9 @@ def build_grade(inst: Instance) -> LinearModel:
     c = cost_coefficients(inst, layout, n) / inst.cost_granularity()
     integer = np.zeros(n, dtype=bool)
     integer[:y0] = True
-    return LinearModel(name="grade_min_cost", objective=c, maximize=False, lb=np.zeros(n), ub=np.ones(n),
+    lb = np.zeros(n)
+    lb[y0 + np.flatnonzero(inst.item_must)] = 1.0  # must-cover households stay hard constraints
+    return LinearModel(name="grade_min_cost", objective=c, maximize=False, lb=lb, ub=np.ones(n),
                        integer=integer, A=A, row_lb=rlb, row_ub=rub,
                        blocks={"x": (0, layout.n_x), "u": (layout.n_x, y0), "y": (y0, n)}, row_blocks=rb.blocks)
 
@@ -135,7 +138,9 @@ def build_grade_most_areas(inst: Instance) -> LinearModel:
     integer = np.zeros(n, dtype=bool)
     integer[:y0] = True
     integer[z0:] = True
-    return LinearModel(name="grade_most_areas", objective=c, maximize=True, lb=np.zeros(n), ub=np.ones(n),
+    lb = np.zeros(n)
+    lb[y0 + np.flatnonzero(inst.item_must)] = 1.0
+    return LinearModel(name="grade_most_areas", objective=c, maximize=True, lb=lb, ub=np.ones(n),
                        integer=integer, A=A, row_lb=rlb, row_ub=rub,
                        blocks={"x": (0, layout.n_x), "u": (layout.n_x, y0), "y": (y0, z0), "z": (z0, n)},
                        row_blocks=rb.blocks)

@@ -353,3 +353,17 @@ def test_sweep_counts_streets_per_grade_and_solves_the_least_budget(tmp_path):
     grade = _solve(sc.path, mode=Mode.GRADE)
     assert target.result.cost == pytest.approx(grade.result.cost)
     assert "Least budget at which every street" in sweep_markdown(sw)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:8])
+def test_grade_mode_keeps_must_cover_households(seed):
+    inst = toy(seed, tight_areas=False)
+    reach = np.flatnonzero(np.diff(inst.cover.indptr) > 0)
+    must = np.zeros(inst.n_items, dtype=bool)
+    must[reach[-2:]] = True
+    inst = replace(inst, item_must=must)
+    res = solve_instance(inst, mode=Mode.GRADE, params=PARAMS)
+    assert res.termination is Termination.OPTIMAL
+    assert inst.covered_items(res.x)[must].all()
+    best = min((-areas_met(inst, x), inst.plan_cost(x)) for x in plans(inst))  # plans() keeps must-cover
+    assert (-areas_met(inst, res.x), res.cost) == best

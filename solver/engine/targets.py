@@ -93,6 +93,11 @@ def solve_grade(inst: Instance, *, params: SolveParameters, backend: Backend | s
     red = reduce_instance(work, cover_mode=False) if reduce else None
     r = red.instance if red is not None else work
     sizes = dict(red.sizes) if red is not None else {}
+    unreachable_must = int(np.sum(inst.item_must & (np.diff(inst.cover.tocsr().indptr) == 0)))
+    if unreachable_must:
+        return PlanResult(termination=Termination.INFEASIBLE, mode=Mode.GRADE, x=None, coverage=None, cost=None,
+                          best_bound=None, wall_s=time.perf_counter() - t0, stages=[], sizes=sizes, solver="",
+                          message=f"{unreachable_must} must-cover item(s) cannot be reached by any option")
     sizes["target_rows"] = int(t.n_rows)
     sizes["target_rows_unreachable"] = int((~ok_rows).sum())
     stages: list = []
