@@ -97,6 +97,7 @@ UNCOVERED_REASONS: dict[str, dict[str, str]] = {
     "not_eligible": {"en": "spaces in reach not allowed to host it", "zh": "可达空间不允许设置该业态"},
     "budget": {"en": "budget went further elsewhere", "zh": "预算优先用于其他地点"},
     "capacity": {"en": "space areas or street caps", "zh": "空间面积或街道上限不足"},
+    "beyond_target": {"en": "not needed for the grade target", "zh": "达标无需覆盖"},
 }
 
 COLUMN_LABELS.update({

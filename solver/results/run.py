@@ -96,7 +96,8 @@ def uncovered_households(scenario: Scenario, district: District, geometry: Geome
     (spaces within reach, none allowed to host the service), ``budget`` (an eligible
     space is within reach but the budget went elsewhere; includes area and street caps),
     ``capacity`` (full-coverage mode: space areas or street caps forbid covering it
-    together with the rest).
+    together with the rest), ``beyond_target`` (grade mode: the street meets its target, or
+    cannot, without it).
     """
     hh = district.households
     h = hh["households"].to_numpy(dtype=np.int64)
@@ -111,7 +112,7 @@ def uncovered_households(scenario: Scenario, district: District, geometry: Geome
     lim = coverage.limit_m[s_idx]
     d_any = any_d[i_idx]
     d_el = per[i_idx, s_idx]
-    chosen_elsewhere = "budget" if mode is Mode.MAX_COVERAGE else "capacity"
+    chosen_elsewhere = {Mode.MAX_COVERAGE: "budget", Mode.GRADE: "beyond_target"}.get(mode, "capacity")
     reason = np.where(d_el <= lim + 1e-9, chosen_elsewhere,
                       np.where(d_any <= lim + 1e-9, "not_eligible", "unreachable"))
     return pd.DataFrame({
