@@ -161,6 +161,7 @@ def solve_fair(inst: Instance, *, params: SolveParameters, backend: Backend | st
                      "unconstrained_x": free.x}
     stages: list = []
     work = inst
+    x1: np.ndarray | None = None
     if inst.max_min:
         red1 = reduce_instance(inst, cover_mode=False) if reduce else None
         r1 = red1.instance if red1 is not None else inst
@@ -196,16 +197,30 @@ def solve_fair(inst: Instance, *, params: SolveParameters, backend: Backend | st
             pct[low] = np.floor(100.0 * wt.reach[low] / np.maximum(wt.total[low], 1e-300) * 1e6) / 1e6
             work = replace(work, targets=replace(wt, pct=pct))
             details["floors_lowered"] = int(low.sum())
+    # a plan known to meet the floors: the max-min stage's, or the unconstrained optimum when it does
+    start = x1 if inst.max_min else (free.x if free.x is not None and targets_met(work, free.x).all() else None)
     red = reduce_instance(work, cover_mode=False) if reduce else None
     r = red.instance if red is not None else work
     model = build_max_coverage_floors(r)
-    res = _run(model, params, deadline, backend=backend, engine=engine, hint=None)
+    hint = None
+    if start is not None:
+        xs = start[red.option_keep] if red is not None else start
+        if red is None or int(xs.sum()) == int(start.sum()):
+            hint = _full(r, xs)
+    res = _run(model, params, deadline, backend=backend, engine=engine, hint=hint)
     stages.append(StageReport(name="max_coverage_floors", termination=res.termination, objective=res.objective,
                               best_bound=res.best_bound, wall_s=res.wall_s, solver=res.solver))
     term = res.termination
     message = ""
     sizes = dict(red.sizes) if red is not None else {}
     wall = time.perf_counter() - t0
+    if (not term.has_solution or res.values is None) and start is not None and term is not Termination.INFEASIBLE:
+        coverage = inst.coverage_value(start)  # stopped without a plan: the known plan, unproven
+        return PlanResult(termination=Termination.FEASIBLE, mode=Mode.MAX_COVERAGE, x=start, coverage=coverage,
+                          cost=inst.plan_cost(start), best_bound=None, wall_s=wall, stages=stages, sizes=sizes,
+                          solver=res.solver, message="the time limit came before a better plan: the plan of the "
+                          + ("max-min stage" if inst.max_min else "unconstrained optimum, which meets the floors"),
+                          details=details, timings={"solve": wall})
     if not term.has_solution or res.values is None:
         if term is Termination.INFEASIBLE and not inst.max_min:
             least = solve_grade(replace(work, budget=None), params=replace(params, time_limit_s=max(
