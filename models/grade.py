@@ -22,9 +22,9 @@ Grade mode (build_grade) — the least-cost plan meeting every row:
           y_k = 1 for must-cover items
 
 with gamma the cost granularity (the gcd of whole-yuan costs): the objective is then a
-whole number, which lets the solver round its bound up (measured on the demo: proven in
-47 s against 358 s with a coverage tie-break term in the objective, which breaks that
-integrality). Ties between plans of equal cost are broken by the solver, deterministic
+whole number, which lets the solver round its bound up (a coverage tie-break term in the
+objective would break that integrality and, tried on the demo, made the proof several
+times slower). Ties between plans of equal cost are broken by the solver, deterministic
 for a fixed seed and thread count.
 
 When the rows cannot hold together (space areas, street caps), build_grade_most_areas
