@@ -186,7 +186,7 @@ def _solve(path, **options):
     from solver.pipeline import RunOptions
 
     sc = solver.load_scenario(path)
-    return solver.run(sc, options=RunOptions(time_limit_s=60, **options))
+    return solver.run(sc, options=RunOptions(time_limit_s=300, **options))
 
 
 def test_grade_mode_on_a_district_meets_every_reachable_street_and_the_checker_agrees(tmp_path):
@@ -343,7 +343,7 @@ def test_sweep_counts_streets_per_grade_and_solves_the_least_budget(tmp_path):
     from solver.plans.sweep import sweep, sweep_markdown
 
     sc = solver.load_scenario(_case(tmp_path, 'budget_yuan = 1e6\n'))
-    sw = sweep(sc, budgets=[3e5, 1e6], options=RunOptions(time_limit_s=60))
+    sw = sweep(sc, budgets=[3e5, 1e6], options=RunOptions(time_limit_s=300))
     t = sw.table
     counts = t[["streets_below", "streets_basic", "streets_improved", "streets_quality"]]
     assert (counts.sum(axis=1) == 3).all()

@@ -126,7 +126,11 @@ def print_grade_target(result) -> None:
                   f"met" + ("" if rec["least_cost_yuan"] is None else f", least cost {rec['least_cost_yuan']:,.0f} yuan"
                              + (" (proven)" if rec["proven_least"] else " (not proven least)")))
     for area, stops in rec["unmet"].items():
-        for e in stops:
+        blocking = [e for e in stops if not isinstance(e["why"], str)]
+        if blocking and len(blocking) < len(stops):
+            console.print(f"  [yellow]{area}[/]: {len(stops) - len(blocking)} other services short of the target "
+                          "are not planned for, since no plan reaches it (summary.json grade_target)")
+        for e in blocking or stops:
             best = "-" if e["best_reachable_pct"] is None else f"{e['best_reachable_pct']:.1f}%"
             why = e["why"] if isinstance(e["why"], str) else "; ".join(
                 f"{v['demand']:,.0f} {v['text']}" for v in e["why"].values())

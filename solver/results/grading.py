@@ -150,6 +150,7 @@ def target_record(run) -> dict | None:
             met.append(name)
             continue
         stops = []
+        blocked = t is not None and bool(np.any((t.area == a) & ~t.reachable()))  # no plan reaches the target
         for k in short:
             s = services.index(k)
             best = None
@@ -165,10 +166,11 @@ def target_record(run) -> dict | None:
                 thr = sc.services[k].threshold_min
                 entry["why"] = {r: {"demand": v, "text": REASON_TEXT[r].format(t=thr)} for r, v in why.items()}
             else:
-                entry["why"] = ("reachable alone, but not together with the other areas' targets (space areas, "
+                entry["why"] = ("reachable, but not planned for: another service stops this area" if blocked else
+                                "reachable alone, but not together with the other areas' targets (space areas, "
                                 "street caps)" if run.result.message else
                                 "not reached within the time limit" if run.result.termination.value != "optimal"
-                                else "reachable, but not planned for: another service stops this area")
+                                else "reachable alone")
             stops.append(entry)
         # the services that stop the area first (no plan reaches them), then the others
         stops.sort(key=lambda e: isinstance(e["why"], str))
