@@ -39,6 +39,40 @@ class GroupCap:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AreaTargets:
+    """Coverage rows per (area, service), the rows of grade mode and of fairness floors (models/grade.py).
+
+    Row r asks that area a_r reach pct_r % of its demand for service s_r:
+    before_r + sum_{k: area(k) = a_r, s(k) = s_r} d_k y_k >= pct_r / 100 * total_r.
+    ``reach`` is what any plan can reach at most (before + the demand of items some option reaches).
+    """
+
+    area: np.ndarray  # per row: area (street or community) index
+    service: np.ndarray  # per row: service index
+    total: np.ndarray  # per row: the area's demand for the service (H_a, in the service's demand unit)
+    before: np.ndarray  # per row: demand already covered by existing facilities
+    reach: np.ndarray  # per row: before + demand some option reaches
+    pct: np.ndarray  # per row: required percentage
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.area)
+
+    def need(self, integral: bool) -> np.ndarray:
+        """Demand the plan must add per row (ceil'd when demands are whole numbers)."""
+        raw = self.pct / 100.0 * self.total - self.before
+        return np.ceil(raw - 1e-9) if integral else raw - 1e-9 * np.maximum(1.0, self.total)
+
+    def reachable(self) -> np.ndarray:
+        """Bool per row: the row can hold (opening every option reaches enough)."""
+        return self.reach + 1e-9 * np.maximum(1.0, self.total) >= self.pct / 100.0 * self.total
+
+    def subset(self, keep: np.ndarray) -> AreaTargets:
+        return AreaTargets(area=self.area[keep], service=self.service[keep], total=self.total[keep],
+                           before=self.before[keep], reach=self.reach[keep], pct=self.pct[keep])
+
+
+@dataclass(frozen=True, kw_only=True)
 class Instance:
     site_cost: np.ndarray  # c_j, conversion cost (>= 0)
     site_area: np.ndarray  # A_j (np.inf = no area limit)
@@ -56,6 +90,11 @@ class Instance:
     must_open: dict[int, int] = field(default_factory=dict)  # service -> minimum number of options
     service_hosts: dict[int, tuple[int, ...]] = field(default_factory=dict)  # s' -> services hosting it
     shared_fit_out: dict[tuple[int, int], float] = field(default_factory=dict)  # (s, s'), s < s' -> d
+    # coverage targets per area (grade mode, fairness floors: models/grade.py); items keep their area
+    item_area: np.ndarray | None = None  # area index of item k (-1: none); merged only within an area
+    item_demand: np.ndarray | None = None  # d_k, the demand target rows count (default: item_weight)
+    targets: AreaTargets | None = None
+    max_min: bool = False  # max coverage: lift the worst (area, service) first (models/grade.py)
 
     def __post_init__(self) -> None:
         for (a, b), d in self.shared_fit_out.items():
@@ -131,6 +170,37 @@ class Instance:
         has[lh[x[lo]]] = True
         out[hosted] = x[hosted] & ~has[hosted]
         return out
+
+    @property
+    def demand(self) -> np.ndarray:
+        """d_k: what target rows count (households, population or elderly; default the weights)."""
+        return self.item_weight if self.item_demand is None else self.item_demand
+
+    def demand_integral(self) -> bool:
+        d = self.demand
+        return bool(np.all(np.abs(d - np.round(d)) <= 1e-9))
+
+    def target_coverage(self, x: np.ndarray) -> np.ndarray:
+        """Per target row: before + demand covered by plan ``x`` (for checks and reports)."""
+        t = self.targets
+        if t is None:
+            return np.zeros(0)
+        return t.before + target_matrix(self) @ self.covered_items(x).astype(float)
+
+    def cost_granularity(self) -> float:
+        """gamma > 0 such that two plans' costs differ by 0 or by at least gamma: the greatest common
+        divisor of whole-yuan costs (e.g. 1,000 when every cost is a multiple of 1,000), else 10^-k."""
+        c = np.concatenate([np.asarray(self.site_cost, dtype=float), np.asarray(self.service_cost, dtype=float)])
+        c = c[c > 0]
+        if len(c) == 0:
+            return 1.0
+        if np.all(c == np.round(c)) and c.max() < 2**62:
+            return float(np.gcd.reduce(c.astype(np.int64)))
+        for k in range(7):
+            scaled = c * 10.0**k
+            if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, scaled)):
+                return 10.0**-k
+        return float(c.min()) * 1e-6
 
     @property
     def n_sites(self) -> int:
@@ -256,6 +326,26 @@ class Instance:
 
 def _cat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def target_matrix(inst: Instance) -> csr_matrix:
+    """Target rows x items: d_k where item k counts towards row r (same area, same service)."""
+    t = inst.targets
+    n_items = inst.n_items
+    if t is None or inst.item_area is None:
+        return csr_matrix((0 if t is None else t.n_rows, n_items))
+    n_s = max(inst.n_services, 1)
+    row_key = t.area.astype(np.int64) * n_s + t.service.astype(np.int64)
+    order = np.argsort(row_key, kind="stable")
+    item_key = inst.item_area.astype(np.int64) * n_s + inst.item_service.astype(np.int64)
+    pos = np.searchsorted(row_key[order], item_key)
+    pos = np.minimum(pos, max(len(order) - 1, 0))
+    ok = (inst.item_area >= 0) & (len(order) > 0)
+    if len(order):
+        ok &= row_key[order][pos] == item_key
+    k = np.flatnonzero(ok)
+    rows = order[pos[k]] if len(order) else np.zeros(0, dtype=np.int64)
+    return csr_matrix((inst.demand[k].astype(float), (rows, k)), shape=(t.n_rows, n_items))
 
 
 def pure_instance(cover: csr_matrix, demand: np.ndarray, *, p: int | None) -> Instance:

@@ -10,3 +10,4 @@ class Mode(str, Enum):
 
     MAX_COVERAGE = "max_coverage"  # budgeted maximal covering
     COVER = "cover"  # minimum-cost full coverage (set covering)
+    GRADE = "grade"  # least cost such that every street (community) meets a grade's rules (models/grade.py)

@@ -23,3 +23,18 @@ class Engine(StrEnum):
 
     SCIP = "scip"  # SCIP branch-and-cut: the default
     CPSAT = "cpsat"  # CP-SAT
+
+
+class Target(StrEnum):
+    """Grade mode's target grade (solver/inputs/grades.py levels)."""
+
+    BASIC = "basic"  # 基础型
+    IMPROVED = "improved"  # 提升型
+    QUALITY = "quality"  # 品质型
+
+
+class Scope(StrEnum):
+    """Grade mode's areas."""
+
+    STREET = "street"  # 街道
+    COMMUNITY = "community"  # 社区

@@ -37,6 +37,7 @@ from .inputs.tables import District
 from .inputs.villages import apply_village_rule
 from .results.run import ProgressFn, Run, complete_run, timed
 from .travel.coverage import Coverage, Geometry, Items, build_items, check_geometry, check_network, compute_coverage
+from .travel.targets import demand_problems, with_targets
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +52,8 @@ class RunOptions:
     relative_gap: float | None = None
     threads: int | None = None
     check: bool = True
+    target: str | None = None  # grade mode: basic | improved | quality (solver/inputs/policy.py)
+    grade_scope: str | None = None  # grade mode: street | community
 
     def __post_init__(self) -> None:
         # names given as text ("pulp", "cover") become the enums; an unknown name is a ValueError
@@ -65,6 +68,12 @@ class RunOptions:
             why = None if value is None else rng.problem(value)
             if why:  # the scenario's ranges (solver/inputs/ranges.py)
                 raise UsageError(f"RunOptions.{name} {why}; got {value!r}")
+        from .inputs.policy import SCOPES, TARGETS
+
+        for name, allowed in (("target", TARGETS), ("grade_scope", SCOPES)):
+            value = getattr(self, name)
+            if value is not None and value not in allowed:
+                raise UsageError(f"RunOptions.{name} must be one of: {', '.join(allowed)}; got {value!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,6 +145,7 @@ def validate(scenario: Scenario, *, district: District | None = None, timings: d
     with timed(timings, "network", progress):
         checked = check_geometry(scenario, district)
     problems.extend(checked.problems)
+    problems.extend(demand_problems(scenario, district))  # a weighting column missing or with empty cells
     problems.raise_if_any()
     district = replace(checked.district, warnings=tuple(warnings) + checked.warnings)
     return district, checked.geometry
@@ -203,9 +213,10 @@ def run_tables(*, households: pd.DataFrame, candidates: pd.DataFrame, existing: 
 def _run(scenario: Scenario, *, options: RunOptions, progress: ProgressFn | None,
          district: District | None = None, timings: dict[str, float] | None = None) -> Run:
     mode = options.mode or scenario.mode
+    scenario = with_policy_options(scenario, options, mode)
     budget = options.budget_yuan if options.budget_yuan is not None else scenario.budget_yuan
-    if mode is Mode.COVER:
-        budget = None  # full coverage asks what it costs; a budget does not bound it
+    if mode in (Mode.COVER, Mode.GRADE):
+        budget = None  # full coverage / a grade asks what it costs; a budget does not bound it
     if mode is Mode.MAX_COVERAGE and budget is None:
         raise InputError([Problem(file=scenario.source, field="budget_yuan",
                                   rule="mode 'max_coverage' needs a budget", show_value=False)])
@@ -213,8 +224,23 @@ def _run(scenario: Scenario, *, options: RunOptions, progress: ProgressFn | None
     params = solve_parameters(scenario, options)
     prepared = prepare(scenario, budget=budget, district=district, progress=progress)
     timings = {**(timings or {}), **prepared.timings}
+    items = with_targets(scenario, prepared.district, prepared.coverage, prepared.items, mode=mode)
     with timed(timings, "solve", progress):
-        result = solve_instance(prepared.items.instance, mode=mode, params=params, backend=backend,
+        result = solve_instance(items.instance, mode=mode, params=params, backend=backend,
                                 engine=options.engine)
-    return prepared.complete(result, mode=mode, budget=budget, params=params, backend=backend,
+    return prepared.complete(result, mode=mode, budget=budget, params=params, backend=backend, items=items,
                              engine=options.engine, check=options.check, timings=timings, progress=progress)
+
+
+def with_policy_options(scenario: Scenario, options: RunOptions, mode: Mode) -> Scenario:
+    """The scenario with the run's target / scope options; an unreachable target is an input problem."""
+    from .inputs.policy import target_problem
+
+    policy = replace(scenario.policy, target=options.target or scenario.policy.target,
+                     scope=options.grade_scope or scenario.policy.scope)
+    scenario = replace(scenario, policy=policy)
+    if mode is Mode.GRADE:
+        why = target_problem(scenario.grades, policy.target)
+        if why:
+            raise InputError([Problem(file=scenario.source, field="target", rule=why, value=policy.target)])
+    return scenario

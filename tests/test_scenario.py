@@ -149,7 +149,7 @@ def test_wrong_types_and_choices(tmp_path):
                           'backend = "gurobi"')
     assert messages(path) == [
         f"{path}, field 'budget_yuan': must be a number; got '5,000,000'",
-        f"{path}, field 'mode': must be one of: max_coverage, cover; got 'maximize'",
+        f"{path}, field 'mode': must be one of: max_coverage, cover, grade; got 'maximize'",
         f"{path}, field 'solve.backend': must be one of: ortools, pulp; got 'gurobi'",
         f"{path}, field 'solve.relative_gap': must be <= 1; got 5",
     ]

@@ -10,7 +10,7 @@ import typer
 
 from models.mode import Mode
 
-from ..choices import Engine
+from ..choices import Engine, Scope, Target
 from .common import (
     DEFAULT_SCENARIO,
     as_of_option,
@@ -33,9 +33,17 @@ def solve(
                                              help="Output folder [default: the scenario's output.dir, "
                                                   "else out/<scenario name>].")] = None,
     mode: Annotated[Mode | None, typer.Option(show_default=False,
-                                              help="max_coverage (needs a budget) or cover (minimum cost of "
-                                                   "full coverage) [default: the scenario's mode, else "
+                                              help="max_coverage (needs a budget), cover (minimum cost of "
+                                                   "full coverage) or grade (minimum cost, every street meets "
+                                                   "--target) [default: the scenario's mode, else "
                                                    "max_coverage with a budget, cover without].")] = None,
+    target: Annotated[Target | None, typer.Option(show_default=False,
+                                                  help="Grade mode: the grade every street (community) must "
+                                                       "reach [default: the scenario's target, else "
+                                                       "basic].")] = None,
+    grade_scope: Annotated[Scope | None, typer.Option("--grade-scope", show_default=False,
+                                                      help="Grade mode: street or community [default: the "
+                                                           "scenario's grade_scope, else street].")] = None,
     budget: Annotated[float | None, typer.Option(metavar="YUAN", show_default=False,
                                                  help="Budget in yuan [default: the scenario's "
                                                       "budget_yuan].")] = None,
@@ -75,7 +83,9 @@ def solve(
                  f"output.dir in {scenario}" if sc.output_dir else "the default output folder")
         check_out_dir(out_dir, scenario_files(sc), hint=where)
         options = RunOptions(mode=mode, budget_yuan=budget, backend=backend, engine=engine,
-                             time_limit_s=time_limit, relative_gap=gap, threads=threads)
+                             time_limit_s=time_limit, relative_gap=gap, threads=threads,
+                             target=None if target is None else target.value,
+                             grade_scope=None if grade_scope is None else grade_scope.value)
         with Progress(quiet, lang=lang.value) as progress:
             result = run(sc, options=options, progress=progress)
             progress("writing")
@@ -121,6 +131,7 @@ def print_run(result, out_dir: Path, files: list[Path], *, lang: str = "en") -> 
                     wall=f"{res.wall_s:.1f}"))
     if res.message:
         console.print(f"[yellow]{escape(res.message)}[/]")
+    print_grade_target(result)
     table = Table(title=L("coverage_table"))
     for col in ("col_service", "col_threshold", "col_before", "col_after", "col_pct_before", "col_pct_after"):
         table.add_column(L(col), justify="right" if col != "col_service" else "left")
@@ -137,3 +148,25 @@ def print_run(result, out_dir: Path, files: list[Path], *, lang: str = "en") -> 
     console.print(escape(L("outputs_in", dir=out_dir)))
     for f in files:
         console.print(f"  {escape(str(f))}")
+
+
+def print_grade_target(result) -> None:
+    """Grade mode: the target, the areas met and, for each unmet one, what stops it."""
+    from ..results.grading import target_record
+
+    rec = target_record(result)
+    if rec is None:
+        return
+    console.print(f"grade target [bold]{rec['target']}[/] per {rec['scope']}: {len(rec['met'])} of {rec['areas']} "
+                  f"met" + ("" if rec["least_cost_yuan"] is None else f", least cost {rec['least_cost_yuan']:,.0f} yuan"
+                             + (" (proven)" if rec["proven_least"] else " (not proven least)")))
+    for area, stops in rec["unmet"].items():
+        blocking = [e for e in stops if not isinstance(e["why"], str)]
+        if blocking and len(blocking) < len(stops):
+            console.print(f"  [yellow]{area}[/]: {len(stops) - len(blocking)} other services short of the target "
+                          "are not planned for, since no plan reaches it (summary.json grade_target)")
+        for e in blocking or stops:
+            best = "-" if e["best_reachable_pct"] is None else f"{e['best_reachable_pct']:.1f}%"
+            why = e["why"] if isinstance(e["why"], str) else "; ".join(
+                f"{v['demand']:,.0f} {v['text']}" for v in e["why"].values())
+            console.print(f"  [yellow]{area}[/]: {e['service']} at most {best} (needs {e['required_pct']:g}%): {why}")

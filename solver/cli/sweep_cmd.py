@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..choices import Engine
+from ..choices import Engine, Target
 from .common import (
     DEFAULT_SCENARIO,
     check_out_dir,
@@ -53,6 +54,9 @@ def sweep_cmd(
                                          help="Also solve a nested build-up path: each level keeps every space "
                                               "and service of the level below; reports the households this "
                                               "gives up.")] = False,
+    target: Annotated[Target | None, typer.Option(show_default=False,
+                                                  help="The grade whose least budget the sweep solves [default: "
+                                                       "the scenario's target, else basic].")] = None,
     lang: LangOpt = Lang.en,
     quiet: QuietOpt = False,
 ) -> None:
@@ -82,7 +86,10 @@ def sweep_cmd(
         out_dir = out if out is not None else Path("out") / f"{sc.folder_name}-sweep"
         check_out_dir(out_dir, scenario_files(sc), hint="--out" if out is not None else "the default output folder")
         options = RunOptions(backend=backend, engine=engine,
-                             time_limit_s=time_limit, relative_gap=gap, threads=threads)
+                             time_limit_s=time_limit, relative_gap=gap, threads=threads,
+                             target=None if target is None else target.value)
+        if target is not None:
+            sc = replace(sc, policy=replace(sc.policy, target=target.value))
         with Progress(quiet, lang=lang.value) as progress:
             result = sweep(sc, budgets=levels, options=options, warm_start=warm_start, nested=nested,
                            progress=progress)
@@ -94,7 +101,8 @@ def sweep_cmd(
         console.print(str(out_dir), markup=False)
     else:
         console.print(sweep_markdown(result, lang=lang.value), markup=False)
-        listed = ("sweep.csv, sweep.png, sweep.md, changes.csv, sites_by_level.csv, levels/<level>/, full_coverage/"
+        listed = ("sweep.csv, sweep.png, sweep.md, changes.csv, sites_by_level.csv, levels/<level>/, full_coverage/, "
+                  "grade_target/"
                   + (", nested/<level>/" if nested else ""))
         console.print(cli_label("sweep_done", lang.value, n=len(result.levels), s=f"{result.timings['total']:.1f}",
                                 dir=out_dir, files=len(files), list=listed), markup=False)

@@ -58,8 +58,9 @@ ROOT_MIN_OPTIONS = 200
 
 
 def applies(inst: Instance) -> bool:
-    """The district core is for general-shaped max-coverage instances of some size."""
-    return inst.n_options >= ROOT_MIN_OPTIONS and not inst.is_cardinality()
+    """The district core is for general-shaped max-coverage instances of some size (combined formats,
+    whose hosted services and shared fit-out its rounding does not model, keep the plain path)."""
+    return inst.n_options >= ROOT_MIN_OPTIONS and not inst.is_cardinality() and not inst.has_combinations
 
 
 def area_cover_rows(inst: Instance) -> tuple[csr_matrix, np.ndarray]:

@@ -4,7 +4,11 @@
    report lists them with the reason).
 2. Items with identical coverage columns (the same set of options reaches
    them) are merged into one item whose weight is the sum (coverage-signature
-   aggregation). A merged item is must-cover when any member is.
+   aggregation). A merged item is must-cover when any member is. With coverage
+   targets per area (grade mode, fairness floors: models/grade.py) only items of
+   the same area merge, so each target row keeps its own items (the merged y is
+   the demand-weighted mean of the members' y: the rows and the objective keep
+   their values).
 3. Dominated sites are dropped. Site j is dominated by site j' when, for every
    service j can host, j' can host it too and reaches a superset of j's items;
    j' costs no more; j' can host all its eligible services at once (so moving
@@ -12,7 +16,8 @@
    when street caps exist. Ties keep the lower index, so the relation is a strict
    order and every dropped site has an undropped dominator. Any plan using j
    becomes, by moving j's services to j', a plan at least as good: the
-   reduction is exact. With combined formats it stays exact: j's hosted
+   reduction is exact (also for target rows, which only ask for more coverage).
+   With combined formats it stays exact: j's hosted
    services move together with their hosts (j' offers all of j's services),
    and a shared fit-out saving depends on the pair of services, not the space;
    where j' already offers some of them, the duplicates close, which never
@@ -95,6 +100,13 @@ def aggregate_items(inst: Instance) -> tuple[Instance, np.ndarray]:
     live = np.flatnonzero(reach)
     sub = C[live]
     group = _row_signatures(sub)
+    if inst.item_area is not None and len(group):  # merge only within an area (target rows)
+        _, first_of, group = np.unique(np.stack([group, inst.item_area[live]], axis=1), axis=0,
+                                       return_index=True, return_inverse=True)
+        group = group.ravel()
+        relabel = np.empty(len(first_of), dtype=np.int64)
+        relabel[np.argsort(first_of, kind="stable")] = np.arange(len(first_of))
+        group = relabel[group]
     n_groups = int(group.max()) + 1 if len(group) else 0
     item_map[live] = group
     weight = np.bincount(group, weights=inst.item_weight[live], minlength=n_groups)
@@ -106,7 +118,10 @@ def aggregate_items(inst: Instance) -> tuple[Instance, np.ndarray]:
     first = order[starts]
     cover = sub[first]
     service = inst.item_service[live][first]
-    out = replace(inst, item_weight=weight, item_service=service, item_must=must, cover=cover.tocsr())
+    out = replace(inst, item_weight=weight, item_service=service, item_must=must, cover=cover.tocsr(),
+                  item_area=None if inst.item_area is None else inst.item_area[live][first],
+                  item_demand=(None if inst.item_demand is None else
+                               np.bincount(group, weights=inst.item_demand[live], minlength=n_groups)))
     return out, item_map
 
 
@@ -168,9 +183,11 @@ def keep_options(inst: Instance, keep_opt: np.ndarray) -> tuple[Instance, np.nda
     keep_sites = np.unique(inst.opt_site[keep_opts])
     new_site = np.full(inst.n_sites, -1)
     new_site[keep_sites] = np.arange(len(keep_sites))
-    out = replace(inst, site_cost=inst.site_cost[keep_sites], site_area=inst.site_area[keep_sites],
-                  site_group=inst.site_group[keep_sites], opt_site=new_site[inst.opt_site[keep_opts]],
-                  opt_service=inst.opt_service[keep_opts], cover=inst.cover.tocsc()[:, keep_opts].tocsr())
+    out = replace(
+        inst, site_cost=inst.site_cost[keep_sites], site_area=inst.site_area[keep_sites],
+        site_group=inst.site_group[keep_sites], opt_site=new_site[inst.opt_site[keep_opts]],
+        opt_service=inst.opt_service[keep_opts], cover=inst.cover.tocsc()[:, keep_opts].tocsr(),
+    )
     return out, keep_sites, keep_opts
 
 
@@ -213,8 +230,12 @@ def reduce_instance(inst: Instance, *, cover_mode: bool) -> Reduction:
             keep_items = np.flatnonzero(~implied)
             new_index = np.full(red.n_items, -1)
             new_index[keep_items] = np.arange(len(keep_items))
-            red = replace(red, item_weight=red.item_weight[keep_items], item_service=red.item_service[keep_items],
-                          item_must=red.item_must[keep_items], cover=red.cover[keep_items])
+            red = replace(
+                red, item_weight=red.item_weight[keep_items], item_service=red.item_service[keep_items],
+                item_must=red.item_must[keep_items], cover=red.cover[keep_items],
+                item_area=None if red.item_area is None else red.item_area[keep_items],
+                item_demand=None if red.item_demand is None else red.item_demand[keep_items],
+            )
             # implied items are covered whenever their dominator is; map them to -2
             mapped = item_map >= 0
             item_map = item_map.copy()

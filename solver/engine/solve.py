@@ -13,7 +13,7 @@ recomputed from that instance (never read off solver variables).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -29,50 +29,9 @@ from .backends import solve_linear
 from .guard import guard_plan
 from .heuristics import Prepared, conservative_instance, greedy_cover, greedy_max_coverage
 from .local_search import improve, tabu_search
+from .outcome import PlanResult, StageReport
 from .reduce import Reduction, keep_options, reduce_instance
-from .result import BackendResult, Settings, SolveParameters, Termination, TraceEvent, relative_gap
-
-
-@dataclass(frozen=True, kw_only=True)
-class StageReport:
-    name: str
-    termination: Termination
-    objective: float | None
-    best_bound: float | None
-    wall_s: float
-    solver: str
-
-    @property
-    def gap(self) -> float | None:
-        return relative_gap(self.objective, self.best_bound)
-
-
-@dataclass(frozen=True, kw_only=True)
-class PlanResult:
-    """Outcome of a solve; ``x`` is a bool per option of the instance given to solve_instance."""
-
-    termination: Termination
-    mode: Mode
-    x: np.ndarray | None
-    coverage: float | None  # weighted coverage of x (max-coverage objective)
-    cost: float | None
-    best_bound: float | None  # bound on the primary objective (coverage, or cost in cover mode)
-    wall_s: float
-    stages: list[StageReport]
-    sizes: dict[str, int]
-    solver: str
-    heuristic_value: float | None = None
-    message: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
-    trace: tuple[TraceEvent, ...] = ()  # the gap-vs-time events of the engines that record them
-
-    @property
-    def objective(self) -> float | None:
-        return self.coverage if self.mode is Mode.MAX_COVERAGE else self.cost
-
-    @property
-    def gap(self) -> float | None:
-        return relative_gap(self.objective, self.best_bound)
+from .result import BackendResult, Settings, SolveParameters, Termination, TraceEvent
 
 
 def full_vector(inst: Instance, x: np.ndarray, *, with_items: bool) -> np.ndarray:
@@ -103,6 +62,12 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     starting plan when it is feasible here (the heuristic is then skipped); otherwise
     the heuristic plan is used.
     """
+    if mode is Mode.GRADE or inst.targets is not None:  # coverage targets per area: solver/engine/targets.py
+        from .targets import solve_fair, solve_grade
+
+        solve_targets = solve_grade if mode is Mode.GRADE else solve_fair
+        return solve_targets(inst, params=params, backend=backend, engine=engine, reduce=reduce,
+                             solve_plain=solve_instance)
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     cover_mode = mode is Mode.COVER

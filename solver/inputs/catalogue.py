@@ -100,6 +100,7 @@ class Service:
     # empty: it may open alone), and the fit-out saved when it opens beside another service (yuan)
     requires: tuple[str, ...] = ()
     shared_fit_out: tuple[tuple[str, float], ...] = ()
+    demand: str = "households"  # what its coverage counts (DEMANDS): the objective, grades and floors
 
     def label(self, lang: str = "en") -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -119,8 +120,10 @@ class Service:
 SERVICE_FIELDS = (
     "name_en", "name_zh", "abbr_en", "abbr_zh", "group", "category", "threshold_min", "weight", "fit_out_cost",
     "area_m2", "area_max_m2", "min_floor", "no_bottled_gas_underground", "allowed_space_types", "needs_water",
-    "needs_frontage", "source", "requires", "shared_fit_out",
+    "needs_frontage", "source", "requires", "shared_fit_out", "demand",
 )
+# what a service's coverage counts: households (default), or the household table's population / elderly
+DEMANDS: tuple[str, ...] = ("households", "population", "elderly")
 SOURCE_KEYS = ("service", "threshold", "weight", "area", "cost", "rules")  # what a `source` table explains
 
 

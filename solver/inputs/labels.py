@@ -102,6 +102,7 @@ UNCOVERED_REASONS: dict[str, dict[str, str]] = {
     "capacity": {"en": "space areas or street caps", "zh": "空间面积或街道上限不足"},
     "no_plan": {"en": "a space in reach could host it (evaluation, no plan)",
                 "zh": "可达空间可设置该业态（现状评估，无规划）"},
+    "beyond_target": {"en": "not needed for the grade target", "zh": "达标无需覆盖"},
 }
 
 COLUMN_LABELS.update({

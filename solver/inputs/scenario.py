@@ -24,6 +24,7 @@ from . import ranges
 from .catalogue import SPACE_TYPES, Service, SpaceDefault
 from .dates import AsOf, parse_as_of
 from .grades import GradeRules, default_grade_rules, parse_grades
+from .policy import POLICY_KEYS, Policy, parse_policy
 from .presets import (
     DEFAULT_CATALOGUE,
     Catalogue,
@@ -127,6 +128,7 @@ class Scenario:
     # without a closed date counts
     as_of: AsOf | None = None
     villages: VillageRules = field(default_factory=VillageRules)  # [villages] (solver/inputs/villages.py)
+    policy: Policy = field(default_factory=Policy)  # grade target and scope, fairness (solver/inputs/policy.py)
 
     @property
     def source(self) -> str:
@@ -160,6 +162,7 @@ TOP_KEYS |= {"catalogue", "space_defaults"}  # the service catalogue (solver/inp
 TOP_KEYS |= {"extends", "existing", "candidates"}  # what-if keys: the extends chain and the table changes
 TOP_KEYS |= {"as_of"}  # the date of the existing facilities (solver/inputs/dates.py)
 TOP_KEYS |= {"villages"}  # villages: rural travel and the village rule (solver/inputs/villages.py)
+TOP_KEYS |= POLICY_KEYS  # grade target, scope, fairness (solver/inputs/policy.py)
 DATA_KEYS = {"households", "candidates", "existing", "network_nodes", "network_edges"}
 WALKING_KEYS = {"speed_m_per_min", "detour_factor", "max_snap_m"}
 SOLVE_KEYS = {"backend", "time_limit_s", "relative_gap", "threads", "seed"}
@@ -330,6 +333,7 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
                               problems=problems, file=file, disabled=merged.disabled,
                               defaults=catalogue_grade_rules(catalogue, services))
     space = parse_space_defaults(raw.get("space_defaults"), problems, file)
+    policy = parse_policy(raw, services=tuple(services), problems=problems, file=file)
 
     budget = raw.get("budget_yuan")
     if budget is not None:
@@ -471,7 +475,7 @@ def build_scenario(raw: dict, *, path: Path | None, check_tables_on_error: bool 
         output_dir=out_dir, grades=grades, raw=raw,
         catalogue=catalogue if catalogue is not None else preset(DEFAULT_CATALOGUE),
         disabled_services=merged.disabled, space_defaults=space, as_of=as_of,
-        villages=villages,
+        villages=villages, policy=policy,
     )
 
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from ..errors import Problems, did_you_mean
 from . import ranges
-from .catalogue import CATEGORIES, SERVICE_FIELDS, SERVICE_GROUPS, SOURCE_KEYS, SPACE_TYPES, Service
+from .catalogue import CATEGORIES, DEMANDS, SERVICE_FIELDS, SERVICE_GROUPS, SOURCE_KEYS, SPACE_TYPES, Service
 from .values import number, ranged, unknown_keys
 
 NEW_SERVICE_NEEDS = ("category", "threshold_min", "fit_out_cost", "area_m2")
@@ -140,6 +140,11 @@ def build_service(key: str, spec: Mapping[str, Any], problems: Problems, file: s
             v = ranged(problems, file, f"{fld}.shared_fit_out.{other}", yuan, ranges.COST_YUAN)
             if v is not None:
                 pairs.append((str(other), float(v)))
+    demand = spec.get("demand", "households")
+    if demand not in DEMANDS:
+        problems.add(file, f"must be one of: {', '.join(DEMANDS)} (a column of the household table)",
+                     field=f"{fld}.demand", value=demand)
+        demand = "households"
     if thr is None or weight is None or fit is None or area is None:
         return None
     return Service(
@@ -150,6 +155,7 @@ def build_service(key: str, spec: Mapping[str, Any], problems: Problems, file: s
         no_bottled_gas_underground=gas, allowed_space_types=tuple(allowed), needs_water=water,
         needs_frontage=frontage, group=str(group), abbr_en=abbr_en, abbr_zh=abbr_zh,
         area_max_m2=None if area_max is None else float(area_max), source=source,
+        demand=str(demand),
         requires=tuple(dict.fromkeys(requires)), shared_fit_out=tuple(pairs),
     )
 

@@ -63,11 +63,13 @@ from ..inputs.scenario import Scenario, describe_changes
 from ..inputs.tables import District
 from ..pipeline import RunOptions, prepare, solve_backend, solve_parameters
 from ..plain import json_default
+from ..results.grading import target_record
 from ..results.outputs import summary as run_summary
 from ..results.outputs import write_outputs
 from ..results.run import ProgressFn, Run
 from ..travel.coverage import Items
 from .compare import services_by_site
+from .grade_levels import grade_columns, target_markdown, target_run
 
 PER_YUAN = 10_000.0  # marginal households are quoted per this many extra yuan
 
@@ -97,6 +99,7 @@ class Sweep:
     reduction: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)
     nested: list[SweepLevel] | None = None  # the nested build-up path (nested=True)
+    grade_target: Run | None = None  # the least budget for the grade target (solver/plans/grade_levels.py)
 
     @property
     def full_coverage_budget(self) -> float | None:
@@ -282,13 +285,18 @@ def sweep(scenario: Scenario, *, budgets: Sequence[float], options: RunOptions =
                                    how=f"nested: keeps level {path[-1].label}", wall_s=time.perf_counter() - t))
             keep = xr
         timings["nested"] = sum(lv.wall_s for lv in path[1:])
+    t = time.perf_counter()
+    say("grade target: least cost")
+    target = target_run(prepared, params=params, backend=backend, engine=options.engine, check=options.check)
+    timings["grade_target"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t_all
     table = coverage_table(levels, full, district, nested=path)
+    table = grade_columns(table, {lv.label: lv.run for lv in levels}, full)
     changes, sites, first = plan_changes(levels, district)
     return Sweep(scenario=scenario, district=district, levels=levels, full=full,
                  full_reached=full_res.termination is Termination.OPTIMAL and not full_res.message,
                  table=table, changes=changes, sites=sites, spend_first=first, reduction=dict(red.sizes),
-                 timings={k: round(v, 4) for k, v in timings.items()}, nested=path)
+                 timings={k: round(v, 4) for k, v in timings.items()}, nested=path, grade_target=target)
 
 
 # ------------------------------------------------------------------------------------------
@@ -477,6 +485,9 @@ def sweep_markdown(sw: Sweep, *, lang: str = "en") -> str:
         if n:
             lines.append(W("never_covered", n=f"{n:,}"))
     lines.append("")
+    if sw.grade_target is not None:
+        lines.append(target_markdown(sw.grade_target))
+        lines.append("")
     if sw.spend_first:
         lines.append(W("spend_first", n=len(sw.spend_first), list=named(sw.spend_first)))
     else:
@@ -536,6 +547,9 @@ def sweep_summary(sw: Sweep) -> dict:
                           "message": fres.message, "check_agrees": sw.full.check is not None,
                           "folder": "full_coverage"},
         "spend_first": sw.spend_first,
+        "grade_target": None if sw.grade_target is None else {
+            **(target_record(sw.grade_target) or {}), "status": sw.grade_target.result.termination.value,
+            "check_agrees": sw.grade_target.check is not None, "folder": "grade_target"},
         "nested_path": None if sw.nested is None else [
             {"level": lv.label, "budget_yuan": lv.budget, "status": lv.run.result.termination.value, "how": lv.how,
              "cost_yuan": lv.run.result.cost, "weighted_coverage": lv.run.result.coverage,
@@ -563,6 +577,8 @@ def write_sweep(sw: Sweep, out_dir: Path, *, lang: str = "en") -> list[Path]:
         for lv in sw.levels:
             write_outputs(lv.run, tmp / "levels" / lv.label)
         write_outputs(sw.full, tmp / "full_coverage")
+        if sw.grade_target is not None:
+            write_outputs(sw.grade_target, tmp / "grade_target")
         if sw.nested:
             (tmp / "nested").mkdir()
             for lv in sw.nested:

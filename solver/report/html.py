@@ -127,7 +127,8 @@ def _panel(run: RunData, ev: Evaluation, L: Labels, a: AreaEvaluation, uncovered
     if not len(part):
         out.append(f'<p class="needs">{escape(L("nothing_uncovered"))}</p>')
     else:
-        reasons = [r for r in ("unreachable", "not_eligible", "budget", "capacity") if r in set(part["reason"])]
+        reasons = [r for r in ("unreachable", "not_eligible", "budget", "capacity", "beyond_target")
+                   if r in set(part["reason"])]
         reasons += sorted(set(part["reason"]) - set(reasons))
         table = part.pivot_table(index="service", columns="reason", values="households", aggfunc="sum", fill_value=0)
         out.append(f'<table class="unc"><thead><tr><th>{escape(L.column("service"))}</th>'

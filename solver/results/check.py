@@ -24,6 +24,7 @@ from scipy.spatial import cKDTree
 
 from ..errors import CheckError
 from ..inputs.catalogue import ineligibility_reason
+from ..inputs.grades import Grade
 from ..inputs.scenario import Scenario
 from ..inputs.tables import District
 
@@ -131,9 +132,13 @@ def _shared_saving(scenario: Scenario, keys: list[str]) -> float:
 
 def check_plan(scenario: Scenario, district: District, plan: list[tuple[str, str]], *,
                claimed_after: dict[str, int] | None = None, claimed_cost: float | None = None,
-               budget: float | None = None) -> CheckReport:
+               budget: float | None = None, grade_claims=None) -> CheckReport:
     """Recompute ``plan`` (a list of (candidate id, service key)) from the inputs.
 
+    ``grade_claims`` (solver/results/grading.py GradeClaims): the grades after the plan, the
+    areas claimed to meet a grade target, the (street, service) pairs claimed at their
+    fairness floor; each is re-derived here from the household table (the demand column of
+    each service) and the recomputed coverage, with the grade rules (solver/inputs/grades.py).
     Raises CheckError when the plan breaks a rule or disagrees with the claims.
     """
     walk = _Walk(scenario, district)
@@ -226,6 +231,8 @@ def check_plan(scenario: Scenario, district: District, plan: list[tuple[str, str
             if c is None or not (after_lo[key] <= c <= after_hi[key]):
                 violations.append(f"{key}: pipeline claims {c} households covered, checker finds "
                                   f"{after_lo[key]}..{after_hi[key]}")
+    if grade_claims is not None:
+        violations += _grade_violations(scenario, district, cov_sets, grade_claims)
     if claimed_cost is not None and abs(claimed_cost - cost) > 1e-6 * max(1.0, cost):
         violations.append(f"pipeline claims cost {claimed_cost:,.2f}, checker finds {cost:,.2f}")
     report = CheckReport(cost=cost, covered_before=before_lo, covered_after=after_lo,
@@ -233,3 +240,50 @@ def check_plan(scenario: Scenario, district: District, plan: list[tuple[str, str
     if violations:
         raise CheckError("independent check failed:\n  - " + "\n  - ".join(violations[:50]))
     return report
+
+
+def _grade_violations(scenario: Scenario, district: District, cov_sets: dict[str, tuple[np.ndarray, np.ndarray]],
+                      claims) -> list[str]:
+    """Grades, grade targets and floors re-derived from the household table and the recomputed coverage."""
+    hh = district.households
+    if claims.scope == "community":
+        names = [f"{a}/{b}" for a, b in zip(hh["street"], hh["community"])]
+    else:
+        names = [str(a) for a in hh["street"]]
+    h = hh["households"].to_numpy(dtype=float)
+    members: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        members.setdefault(name, []).append(i)
+    out: list[str] = []
+    for name, idx_list in sorted(members.items()):
+        idx = np.array(idx_list, dtype=np.int64)
+        if h[idx].sum() <= 0:
+            continue
+        pct_lo, pct_hi = {}, {}
+        for key, svc in scenario.services.items():
+            d = np.nan_to_num(np.asarray(hh[svc.demand], dtype=float)[idx]) if svc.demand in hh else h[idx]
+            total = d.sum()
+            lo, hi = cov_sets[key]
+            pct_lo[key] = 100.0 * d[lo[idx]].sum() / total if total > 0 else 100.0
+            pct_hi[key] = 100.0 * d[hi[idx]].sum() / total if total > 0 else 100.0
+        g_lo, g_hi = scenario.grades.grade(pct_lo), scenario.grades.grade(pct_hi)
+        claimed = claims.grades_after.get(name, "missing")
+        keys = ([g.key for g in Grade if g_lo <= g <= g_hi] if g_lo is not None and g_hi is not None
+                else [None])
+        if claimed not in keys:
+            out.append(f"{claims.scope} {name}: claimed grade {claimed}, checker finds "
+                       f"{g_lo.key if g_lo is not None else None}..{g_hi.key if g_hi is not None else None}")
+        if claims.target is not None and name in claims.met:
+            level = ("basic", "improved", "quality").index(claims.target) + 1
+            if g_hi is None or g_hi < level:
+                out.append(f"{claims.scope} {name}: claimed to reach {claims.target}, checker finds "
+                           f"{g_hi.key if g_hi is not None else None}")
+        if claims.floors:
+            for key, floor in claims.floors.items():
+                if (name, key) in claims.floor_rows and pct_hi[key] + 1e-9 < floor:
+                    out.append(f"street {name}: {key} claimed at its floor {floor:g}%, checker finds "
+                               f"{pct_hi[key]:.3f}%")
+    for name in claims.met:
+        if name not in members:
+            out.append(f"{claims.scope} {name}: claimed to reach the target but has no households")
+    return out

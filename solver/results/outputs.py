@@ -99,6 +99,7 @@ def summary(run: Run) -> dict:
             "message": res.message,
             "objective": json_value(res.objective),
             "objective_sense": "max weighted households covered" if run.mode.value == "max_coverage"
+            else "min cost (yuan) of the grade target" if run.mode.value == "grade"
             else "min cost (yuan) of full coverage",
             "best_bound": json_value(res.best_bound),
             "gap": json_value(res.gap),
@@ -134,10 +135,29 @@ def summary(run: Run) -> dict:
                               "under_the_rule": int(hh["village_rule"].sum()) if "village_rule" in hh else 0}
     if run.district.dated is not None:  # the date the existing facilities were taken on (solver/inputs/dates.py)
         out["existing_dates"] = run.district.dated
+    out.update(grade_sections(run))
     if needs_record(sc.catalogue, sc.services) or run.notes:  # else the folder reads as basic4's (presets.py)
         out["catalogue"] = catalogue_record(run)
     if run.notes:
         out["notes"] = list(run.notes)
+    return out
+
+
+def grade_sections(run: Run) -> dict:
+    """summary.json ``grades`` (each street before / after), ``grade_target`` (grade mode), ``fairness``,
+    ``demand`` (services counting population or elderly): solver/results/grading.py."""
+    from .grading import fairness_record, street_grades, target_record
+
+    out: dict = {"grades": street_grades(run)}
+    target = target_record(run)
+    if target is not None:
+        out["grade_target"] = target
+    fair = fairness_record(run)
+    if fair is not None:
+        out["fairness"] = fair
+    weighted = {k: s.demand for k, s in run.scenario.services.items() if s.demand != "households"}
+    if weighted:
+        out["demand"] = weighted
     return out
 
 

@@ -26,6 +26,7 @@ from ..inputs.tables import District
 from ..travel.coverage import Coverage, Geometry, Items, nearest_distances
 from .check import CheckReport, check_plan
 from .diagnose import diagnose
+from .grading import covered_after_plan, grade_claims
 from .onsite import attributes_in_use, joined, plan_assumptions, run_notes
 from .rank import RankedSite, rank_plan, ranked_table
 
@@ -68,18 +69,6 @@ def timed(timings: dict[str, float], name: str, progress: ProgressFn | None) -> 
     timings[name] = round(time.perf_counter() - t, 4)
 
 
-def covered_after_plan(coverage: Coverage, items: Items, x: np.ndarray) -> np.ndarray:
-    """Households x services: covered before, or reached by an opened option."""
-    after = coverage.covered_before.copy()
-    opened = np.zeros(coverage.eligible.shape, dtype=bool)
-    opened[items.option_candidate[x], items.option_service[x]] = True
-    r = coverage.reach
-    for s in range(len(coverage.services)):
-        ok = opened[r.src, s] & (r.dist_m <= coverage.limit_m[s])
-        after[r.dst[ok], s] = True
-    return after
-
-
 def coverage_by_street(district: District, services: list[str], before: np.ndarray,
                        after: np.ndarray | None) -> pd.DataFrame:
     hh = district.households
@@ -107,7 +96,8 @@ def uncovered_households(scenario: Scenario, district: District, geometry: Geome
     (spaces within reach, none allowed to host the service), ``budget`` (an eligible
     space is within reach but the budget went elsewhere; includes area and street caps),
     ``capacity`` (full-coverage mode: space areas or street caps forbid covering it
-    together with the rest).
+    together with the rest), ``beyond_target`` (grade mode: the street meets its target, or
+    cannot, without it).
     """
     hh = district.households
     h = hh["households"].to_numpy(dtype=np.int64)
@@ -122,7 +112,7 @@ def uncovered_households(scenario: Scenario, district: District, geometry: Geome
     lim = coverage.limit_m[s_idx]
     d_any = any_d[i_idx]
     d_el = per[i_idx, s_idx]
-    chosen_elsewhere = "budget" if mode is Mode.MAX_COVERAGE else "capacity"
+    chosen_elsewhere = {Mode.MAX_COVERAGE: "budget", Mode.GRADE: "beyond_target"}.get(mode, "capacity")
     reason = np.where(d_el <= lim + 1e-9, chosen_elsewhere,
                       np.where(d_any <= lim + 1e-9, "not_eligible", "unreachable"))
     return pd.DataFrame({
@@ -146,7 +136,7 @@ def complete_run(*, scenario: Scenario, district: District, geometry: Geometry, 
     prepared inputs (budget sweeps); an infeasible result gets the diagnosis as its message.
     """
     timings = {} if timings is None else timings
-    if result.termination is Termination.INFEASIBLE:
+    if result.termination is Termination.INFEASIBLE and "floors_least_cost" not in result.details:
         why = diagnose(scenario=scenario, district=district, geometry=geometry, coverage=coverage, items=items,
                        budget=budget, params=params, backend=backend, engine=engine)
         result = dataclasses.replace(result, message=why.message)
@@ -168,7 +158,8 @@ def complete_run(*, scenario: Scenario, district: District, geometry: Geometry, 
             with timed(timings, "check", progress):
                 claimed = {key: int(h[after[:, s]].sum()) for s, key in enumerate(services)}
                 report = check_plan(scenario, district, plan, claimed_after=claimed, claimed_cost=result.cost,
-                                    budget=budget)
+                                    budget=budget,
+                                    grade_claims=grade_claims(scenario, district, coverage, mode, after))
         with timed(timings, "rank", progress):
             ranked = rank_plan(items, x, h)
     table = ranked_table(ranked, candidates=district.candidates, services=services,

@@ -24,6 +24,7 @@ from ..inputs.scenario import Scenario
 from ..inputs.tables import District
 from ..inputs.villages import travel_factors
 from .network import Network, Snap, build_network, check_snaps, cut_reason, snap
+from .targets import demand_matrix
 from .times import Reach, nearest_site_distance, network_reach, straight_reach
 
 
@@ -223,8 +224,8 @@ def build_items(scenario: Scenario, district: District, coverage: Coverage, *,
     opt_c, opt_s = np.nonzero(coverage.eligible)  # row-major: by candidate, then service
     opt_index = np.full(coverage.eligible.shape, -1, dtype=np.int64)
     opt_index[opt_c, opt_s] = np.arange(len(opt_c))
-    weights_h = hh["households"].to_numpy(dtype=np.int64)
-    need = (weights_h[:, None] > 0) & ~coverage.covered_before
+    demand = demand_matrix(scenario, district, tuple(services))  # households, or population / elderly per service
+    need = (demand > 0) & ~coverage.covered_before
     item_h, item_s = np.nonzero(need)
     item_index = np.full(need.shape, -1, dtype=np.int64)
     item_index[item_h, item_s] = np.arange(len(item_h))
@@ -263,7 +264,7 @@ def build_items(scenario: Scenario, district: District, coverage: Coverage, *,
         service_cost=np.array([x.fit_out_cost for x in svc]),
         service_area=np.array([x.area_m2 for x in svc]),
         opt_site=opt_c.astype(np.int64), opt_service=opt_s.astype(np.int64),
-        item_weight=w_s[item_s] * weights_h[item_h], item_service=item_s.astype(np.int64), item_must=must,
+        item_weight=w_s[item_s] * demand[item_h, item_s], item_service=item_s.astype(np.int64), item_must=must,
         cover=cover, budget=budget, group_caps=tuple(caps),
         must_open=must_open, service_hosts=hosts, shared_fit_out=shared,
     )
