@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from . import compare_cmd, import_osm_cmd, report_cmd, solve_cmd, sweep_cmd
+from . import batch_cmd, compare_cmd, import_osm_cmd, report_cmd, solve_cmd, sweep_cmd
 
 app = typer.Typer(
     name="siting",
@@ -20,6 +20,7 @@ app.command("report")(report_cmd.report)
 app.command("sweep")(sweep_cmd.sweep_cmd)
 app.command("compare")(compare_cmd.compare_cmd)
 app.command("import-osm")(import_osm_cmd.import_osm)
+app.command("batch")(batch_cmd.batch_cmd)
 
 
 @app.callback()
