@@ -5,6 +5,7 @@
                              [--district-time-limit S] [--repeats N] [--only REGEX] [--resume]
     python -m benchmarks list --profile fast|full|district
     python -m benchmarks report --out DIR        (rebuild CSV/Markdown/plot from a run's jobs.jsonl)
+    python -m benchmarks batch [--districts N] [--workers W] ...   (siting batch on Dask vs serial: batch.py)
 
 Exit codes: 0 done, every check passed; 1 a failure (see the summary's Failures:
 a job killed at its hard wall-clock limit, an error, ours ending without a plan,
@@ -74,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("--district-seed", type=int, default=None)
     rep = sub.add_parser("report", help="rebuild results.csv, summary.md and the plot from OUT/jobs.jsonl")
     rep.add_argument("--out", type=Path, required=True)
+    sub.add_parser("batch", help="siting batch on a local Dask cluster vs serial (benchmarks/batch.py; batch --help)")
     return ap
 
 
@@ -269,6 +271,11 @@ def finalize(out: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["batch"]:
+        from . import batch
+
+        return batch.main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "list":
         return cmd_list(args)
