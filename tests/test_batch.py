@@ -268,3 +268,25 @@ def test_a_what_if_must_extend_its_district(tmp_path):
     assert failed and all("must extend its scenario" in r["message"] for r in failed)
     assert {r["outcome"] for r in plan.failed} == {FAILED}
     assert ERROR not in {r["outcome"] for r in plan.failed}
+
+
+def test_sweep_levels_as_dask_tasks_match_the_serial_sweep(tmp_path, client):
+    from solver.plans.sweep import sweep
+    from solver.plans.sweep_tasks import sweep_on_dask
+
+    path = make_city(tmp_path / "city")
+    sc = load(path.parent / "a" / "scenario.toml")
+    budgets = [200_000, 500_000, 50_000_000]
+    serial = sweep(sc, budgets=budgets, options=OPTIONS)
+    tasks = sweep_on_dask(sc, budgets=budgets, options=OPTIONS, client=client)
+    cols = ["level", "budget_yuan", "status", "total_households", "cost_yuan"]
+    pd.testing.assert_frame_equal(serial.table[cols], tasks.table[cols])
+    assert all(lv.run.check is not None for lv in tasks.levels)  # every plan checked independently
+    assert tasks.levels[-1].how.startswith("reused")  # above the full-coverage cost: no solve
+
+
+def test_cli_sweep_nested_is_not_offered_on_workers(tmp_path):
+    path = make_city(tmp_path / "city")
+    r = runner.invoke(app, ["sweep", str(path.parent / "a" / "scenario.toml"), "--budgets", "1e5,2e5", "--nested",
+                            "--workers", "2", "--out", str(tmp_path / "sw")])
+    assert r.exit_code == 2 and "sequential" in r.output

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
 from ..choices import Backend
+from .cluster import check_cluster_options, dask_client, describe
 from .common import check_solve_options, console, err_console, handled_errors, writing
 
 
@@ -33,11 +33,7 @@ def batch_cmd(
 
     Exit 0 when every run has a plan, 1 when some run failed on bad input (the others are done;
     batch.csv says which and why), 3 when some run has no plan, 4 for a defect of ours."""
-    if workers is not None and workers < 0:
-        raise typer.BadParameter(f"must be >= 0; got {workers}", param_hint="--workers")
-    if workers is not None and scheduler is not None:
-        raise typer.BadParameter("give either --workers (a local cluster) or --scheduler (a running one)",
-                                 param_hint="--workers / --scheduler")
+    check_cluster_options(workers, scheduler)
     check_solve_options(gap=gap, time_limit=time_limit, threads=threads)
     from ..folders import out_dir_problem
     from ..pipeline import RunOptions
@@ -69,36 +65,11 @@ def batch_cmd(
 
         with writing(out_dir, hint=hint):
             start_marker(out_dir, m)
-        client = cluster = None
-        try:
-            if scheduler is not None:
-                from distributed import Client
-
-                try:
-                    client = Client(scheduler, timeout="20s")
-                except OSError as exc:
-                    raise typer.BadParameter(f"cannot reach the scheduler: {exc}", param_hint="--scheduler") from None
-            elif workers != 0:
-                import logging
-
-                from distributed import Client, LocalCluster
-
-                n = workers or os.cpu_count() or 1
-                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       silence_logs=logging.CRITICAL)
-                client = Client(cluster)
+        with dask_client(workers, scheduler) as client:
             if not quiet:
-                where = ("in this process" if client is None else
-                         f"on {len(client.scheduler_info().get('workers', {}))} Dask workers "
-                         f"({getattr(client.scheduler, 'address', scheduler)})")
                 err_console.print(f"{m.name}: {plan.n_runs} runs of {len(m.districts)} districts, "
-                                  f"{len(plan.groups)} preparations, {where}", markup=False)
+                                  f"{len(plan.groups)} preparations, {describe(client, scheduler)}", markup=False)
             result = run_batch(plan, client=client, resume=resume, progress=line)
-        finally:
-            if client is not None:
-                client.close()
-            if cluster is not None:
-                cluster.close()
         with writing(out_dir, hint=hint):
             write_batch(result)
     rows = result.rows

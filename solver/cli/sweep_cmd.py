@@ -43,6 +43,10 @@ def sweep_cmd(
     nested: bool = typer.Option(False, "--nested", help="Also solve a nested build-up path: each level keeps every "
                                 "space and service of the level below; reports the households this gives up."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the output folder."),
+    workers: int | None = typer.Option(None, "--workers", "-w", help="Solve the levels as tasks on a local Dask "
+                                       "cluster of this many worker processes (0: in this process)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="... or on a running Dask scheduler "
+                                         "(tcp://HOST:8786)."),
 ) -> None:
     """Solve a scenario at several budgets: coverage-vs-budget table and plot, the plan at every level,
     what changes between levels, and the budget at which full coverage is first reached."""
@@ -62,15 +66,26 @@ def sweep_cmd(
         check_range(level, ranges.BUDGET_YUAN, "--budgets")
     check_range(len(levels), ranges.SWEEP_STEPS, "--budgets")
     check_solve_options(gap=gap, time_limit=time_limit, threads=threads)
+    from .cluster import check_cluster_options, dask_client
+
+    check_cluster_options(workers, scheduler)
+    if nested and (workers or scheduler):
+        raise typer.BadParameter("the nested path is sequential: run --nested without --workers / --scheduler",
+                                 param_hint="--nested")
     with handled_errors():
         sc = load_with_overrides(scenario, set_)
         out_dir = out if out is not None else Path("out") / f"{sc.folder_name}-sweep"
         check_out_dir(out_dir, scenario_files(sc), hint="--out" if out is not None else "the default output folder")
         options = RunOptions(backend=backend, engine=engine,
                              time_limit_s=time_limit, relative_gap=gap, threads=threads)
-        with StageProgress(quiet) as progress:
-            result = sweep(sc, budgets=levels, options=options, warm_start=warm_start, nested=nested,
-                           progress=progress)
+        with StageProgress(quiet) as progress, dask_client(workers, scheduler) as client:
+            if client is None:
+                result = sweep(sc, budgets=levels, options=options, warm_start=warm_start, nested=nested,
+                               progress=progress)
+            else:  # the levels as Dask tasks (solver/plans/sweep_tasks.py)
+                from ..plans.sweep_tasks import sweep_on_dask
+
+                result = sweep_on_dask(sc, budgets=levels, options=options, client=client, progress=progress)
         with writing(out_dir, hint="--out"):
             files = write_sweep(result, out_dir)
     print_warnings(result.district.warnings, where="levels/*/summary.json")
