@@ -13,10 +13,10 @@ from .common import check_solve_options, console, err_console, handled_errors, w
 
 def batch_cmd(
     manifest: Path = typer.Argument(..., help="Batch manifest (TOML): the districts and their runs."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Batch folder [default: the manifest's output.dir, "
-                                    "else out/<manifest name>-batch]."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Batch folder (default: the manifest's output.dir, "
+                                    "else out/<manifest name>-batch)."),
     workers: int | None = typer.Option(None, "--workers", "-w", help="Worker processes of a local Dask cluster "
-                                       "(1 thread each) [default: the number of cores]; 0 runs everything in this "
+                                       "(1 thread each; default: one per core); 0 runs everything in this "
                                        "process, without Dask."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler "
                                          "(tcp://HOST:8786) instead of a local cluster."),
