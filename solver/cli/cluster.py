@@ -38,7 +38,8 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             raise typer.BadParameter(f"cannot reach the scheduler: {exc}", param_hint="--scheduler") from None
     else:
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.CRITICAL)
+                               dashboard_address=":0",  # its HTTP server (always started) on a free port
+                               silence_logs=logging.CRITICAL)
         client = Client(cluster)
     try:
         yield client
