@@ -255,7 +255,7 @@ def test_manifest_problems_are_listed_at_once(tmp_path):
     for part in ("colour", "runs.budgets", "maxcov", "nowhere.toml"):
         assert part in text
     r = runner.invoke(app, ["batch", str(path), "--workers", "0"])
-    assert r.exit_code == 1 and "nowhere.toml" in r.output
+    assert r.exit_code == 1 and "nowhere.toml" in r.output, r.output
 
 
 def test_a_what_if_must_extend_its_district(tmp_path):

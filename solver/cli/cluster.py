@@ -28,7 +28,11 @@ def dask_client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         return
     import logging
 
+    import dask
     from distributed import Client, LocalCluster
+
+    # the workers' statistical profiler (a sample every 10 ms) feeds only the dashboard: off
+    dask.config.set({"distributed.worker.profile.enabled": False})
 
     cluster = None
     if scheduler is not None:
