@@ -290,3 +290,16 @@ def test_cli_sweep_nested_is_not_offered_on_workers(tmp_path):
     r = runner.invoke(app, ["sweep", str(path.parent / "a" / "scenario.toml"), "--budgets", "1e5,2e5", "--nested",
                             "--workers", "2", "--out", str(tmp_path / "sw")])
     assert r.exit_code == 2 and "sequential" in r.output
+
+
+def test_input_errors_exit_1_when_sigint_is_ignored(tmp_path):
+    """A process started with SIGINT ignored (a background job, nohup): bad input is still exit 1, not 4
+    (solver/cli/common.py sigint_interrupts)."""
+    path = tmp_path / "m.toml"
+    path.write_text('[[districts]]\nscenario = "nowhere.toml"\n', encoding="utf-8")
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        r = runner.invoke(app, ["batch", str(path), "--workers", "0"])
+    finally:
+        signal.signal(signal.SIGINT, old)
+    assert r.exit_code == 1 and "nowhere.toml" in r.output, r.output

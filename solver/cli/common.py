@@ -43,13 +43,14 @@ def sigint_interrupts() -> Iterator[None]:
     def handler(signum, frame):
         raise Interrupted()
 
-    try:
-        old = signal.getsignal(signal.SIGINT)
-        if old is signal.SIG_IGN:
-            yield
-            return
-        signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not the main interpreter's main thread
+    old = signal.getsignal(signal.SIGINT)
+    installed = old is not signal.SIG_IGN
+    if installed:
+        try:
+            signal.signal(signal.SIGINT, handler)
+        except ValueError:  # not the main interpreter's main thread
+            installed = False
+    if not installed:  # the yield stays outside any except clause: an InputError is a ValueError too
         yield
         return
     try:
