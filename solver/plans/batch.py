@@ -537,6 +537,15 @@ def run_batch(plan: BatchPlan, *, client: Any = None, resume: bool = False, prog
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak resident memory (MB): Linux's VmHWM, which starts afresh in a new program
+    (ru_maxrss may carry the parent's peak over into a spawned worker), else ru_maxrss."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)  # kB
+    except OSError:
+        pass
     import resource
 
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: kilobytes
