@@ -6,6 +6,7 @@
     python -m benchmarks list --profile fast|full|district
     python -m benchmarks report --out DIR        (rebuild CSV/Markdown/plot from a run's jobs.jsonl)
     python -m benchmarks fetch [--out DIR] [--source URL-TEMPLATE|DIR]   (the public instances, SHA-256 checked)
+    python -m benchmarks batch [--districts N] [--workers W] ...   (siting batch on Dask vs serial: batch.py)
 
 Exit codes: 0 done, every check passed; 1 a failure (see the summary's Failures:
 a job killed at its hard wall-clock limit, an error, ours ending without a plan,
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     fe.add_argument("--manifest", type=Path, default=None, help=argparse.SUPPRESS)  # tests: another file list
     rep = sub.add_parser("report", help="rebuild results.csv, summary.md and the plot from OUT/jobs.jsonl")
     rep.add_argument("--out", type=Path, required=True)
+    sub.add_parser("batch", help="siting batch on a local Dask cluster vs serial (benchmarks/batch.py; batch --help)")
     return ap
 
 
@@ -279,6 +281,11 @@ def finalize(out: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["batch"]:
+        from . import batch
+
+        return batch.main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "list":
         return cmd_list(args)

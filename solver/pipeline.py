@@ -214,17 +214,37 @@ def _run(scenario: Scenario, *, options: RunOptions, progress: ProgressFn | None
          district: District | None = None, timings: dict[str, float] | None = None) -> Run:
     mode = options.mode or scenario.mode
     scenario = with_policy_options(scenario, options, mode)
+    budget = _run_budget(scenario, options, mode)
+    prepared = prepare(scenario, budget=budget, district=district, progress=progress)
+    return solve_prepared(prepared, options, progress=progress, timings=timings)
+
+
+def _run_budget(scenario: Scenario, options: RunOptions, mode: Mode) -> float | None:
     budget = options.budget_yuan if options.budget_yuan is not None else scenario.budget_yuan
     if mode in (Mode.COVER, Mode.GRADE):
         budget = None  # full coverage / a grade asks what it costs; a budget does not bound it
     if mode is Mode.MAX_COVERAGE and budget is None:
         raise InputError([Problem(file=scenario.source, field="budget_yuan",
                                   rule="mode 'max_coverage' needs a budget", show_value=False)])
+    return budget
+
+
+def solve_prepared(prepared: Prepared, options: RunOptions = RunOptions(), *, progress: ProgressFn | None = None,
+                   timings: dict[str, float] | None = None) -> Run:
+    """The stages after :func:`prepare`: the run's mode, budget and policy options, the grade / fairness
+    target rows, the solve, the independent check and the ranking. ``prepared`` may have been made with
+    another budget (or none): a city batch prepares a district once for all of its runs."""
+    mode = options.mode or prepared.scenario.mode
+    scenario = with_policy_options(prepared.scenario, options, mode)
+    prepared = replace(prepared, scenario=scenario)
+    budget = _run_budget(scenario, options, mode)
     backend = solve_backend(scenario, options)
     params = solve_parameters(scenario, options)
-    prepared = prepare(scenario, budget=budget, district=district, progress=progress)
     timings = {**(timings or {}), **prepared.timings}
-    items = with_targets(scenario, prepared.district, prepared.coverage, prepared.items, mode=mode)
+    items = prepared.items
+    if items.instance.budget != budget:
+        items = replace(items, instance=replace(items.instance, budget=budget))
+    items = with_targets(scenario, prepared.district, prepared.coverage, items, mode=mode)
     with timed(timings, "solve", progress):
         result = solve_instance(items.instance, mode=mode, params=params, backend=backend,
                                 engine=options.engine)

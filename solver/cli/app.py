@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from . import compare_cmd, evaluate_cmd, history_cmd, import_osm_cmd, report_cmd, solve_cmd, sweep_cmd
+from . import batch_cmd, compare_cmd, evaluate_cmd, history_cmd, import_osm_cmd, report_cmd, solve_cmd, sweep_cmd
 from .help import SitingCommand, SitingGroup
 
 app = typer.Typer(
@@ -37,6 +37,8 @@ app.command("evaluate", cls=SitingCommand, short_help="Grade streets and communi
             "facilities on a date (no plan).")(evaluate_cmd.evaluate_cmd)
 app.command("history", cls=SitingCommand, short_help="Quarterly evaluations as one dynamic map "
             "(history.html).")(history_cmd.history_cmd)
+app.command("batch", cls=SitingCommand, short_help="A city round: many districts, budgets and what-ifs as "
+            "tasks on Dask.")(batch_cmd.batch_cmd)
 
 
 def _version(value: bool) -> None:

@@ -58,6 +58,12 @@ def sweep_cmd(
                                                   help="The grade whose least budget the sweep solves [default: "
                                                        "the scenario's target, else basic].")] = None,
     lang: LangOpt = Lang.en,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", metavar="N", show_default=False,
+                                                help="Solve the levels as tasks on a local Dask cluster of N "
+                                                     "worker processes (0: in this process) [default: in this "
+                                                     "process].")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", metavar="tcp://HOST:8786", show_default=False,
+                                                  help="... or on a running Dask scheduler.")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Solve a scenario at several budgets: coverage-vs-budget table and plot, the plan at every level,
@@ -81,6 +87,12 @@ def sweep_cmd(
         check_range(level, ranges.BUDGET_YUAN, "--budgets")
     check_range(len(levels), ranges.SWEEP_STEPS, "--budgets")
     check_solve_options(gap=gap, time_limit=time_limit, threads=threads)
+    from .cluster import check_cluster_options, dask_client
+
+    check_cluster_options(workers, scheduler)
+    if nested and (workers or scheduler):
+        raise typer.BadParameter("the nested path is sequential: run --nested without --workers / --scheduler",
+                                 param_hint="--nested")
     with handled_errors():
         sc = load_with_overrides(scenario, set_)
         out_dir = out if out is not None else Path("out") / f"{sc.folder_name}-sweep"
@@ -90,9 +102,14 @@ def sweep_cmd(
                              target=None if target is None else target.value)
         if target is not None:
             sc = replace(sc, policy=replace(sc.policy, target=target.value))
-        with Progress(quiet, lang=lang.value) as progress:
-            result = sweep(sc, budgets=levels, options=options, warm_start=warm_start, nested=nested,
-                           progress=progress)
+        with Progress(quiet, lang=lang.value) as progress, dask_client(workers, scheduler) as client:
+            if client is None:
+                result = sweep(sc, budgets=levels, options=options, warm_start=warm_start, nested=nested,
+                               progress=progress)
+            else:  # the levels as Dask tasks (solver/plans/sweep_tasks.py)
+                from ..plans.sweep_tasks import sweep_on_dask
+
+                result = sweep_on_dask(sc, budgets=levels, options=options, client=client, progress=progress)
             progress("writing")
             with writing(out_dir, hint="--out"):
                 files = write_sweep(result, out_dir, lang=lang.value)
