@@ -24,7 +24,7 @@ from models.mode import Mode
 from models.structure import plan_layout
 
 from ..choices import Backend, Engine
-from . import lagrangian
+from . import lagrangian, warmup
 from .backends import solve_linear
 from .guard import guard_plan
 from .heuristics import Prepared, greedy_cover, greedy_max_coverage
@@ -122,11 +122,19 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
                           best_bound=None, wall_s=time.perf_counter() - t0, stages=[], sizes=sizes,
                           solver="", timings=timings,
                           message=f"{unreachable_must} must-cover item(s) cannot be reached by any option")
+    if warm_start and not cover_mode and _searches(r):
+        warmup.start()  # compile the search (numba) while the warm start and the LP root run
     t1 = time.perf_counter()
     hint_x = _given_hint(inst, red, hint_x, cover_mode=cover_mode) if warm_start else None
     if warm_start and hint_x is None:
-        # With an LP root ahead, its rounding runs the tabu search (from a better start).
-        hint_x = greedy_cover(r) if cover_mode else warm_plan(r, iterations=0 if lagrangian.applies(r) else None)
+        # With an LP root ahead, its rounding runs the tabu search (from a better start); with the
+        # iterated local search ahead too, the greedy plan is only the fallback (the search descends).
+        if cover_mode:
+            hint_x = greedy_cover(r)
+        elif _searches(r):
+            hint_x = greedy_max_coverage(r, Prepared(r))
+        else:
+            hint_x = warm_plan(r, iterations=0 if lagrangian.applies(r) else None)
     timings["heuristic"] = time.perf_counter() - t1
     heuristic_value = None
     if hint_x is not None:
@@ -165,7 +173,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
         x_red, term, bound = _max_coverage_rooted(r, hint_x, run, stages, cheapest=cheapest,
                                                   remaining=remaining, sizes=sizes, timings=timings,
                                                   search_s=SEARCH_SHARE * params.time_limit_s,
-                                                  search_threads=params.threads)
+                                                  search_threads=params.threads, deadline=deadline)
     wall = time.perf_counter() - t0
     timings["solve"] = wall - timings["reduce"] - timings["heuristic"]
     solver = stages[0].solver if stages else ""
@@ -185,6 +193,10 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
 # Measured choices: benchmarks/README.md, "Solver constants" says why each has its value.
 PROOF_MAX_OPTIONS = 1000  # warm-started textbook models up to this size get the SCIP proof settings
 SEARCH_SHARE = 0.4  # of the time limit, in work units: the iterated local search beyond PROOF_MAX_OPTIONS
+ROOT_SHARE = 0.7  # of the time left: the LP root's time limit (without it there is no bound and no search)
+SEARCH_CLOCK_SLACK = 1.25  # the search's clock stop, over its share (the work count stops it on time unloaded)
+WARM_UP_WAIT_SHARE = 0.5  # of the search's time: the most a first run waits for the compilation
+STAGE_RESERVE_S = 1.0  # seconds kept free before the deadline; a SCIP stage needs at least this many more
 TABU_ITERATIONS = 100  # swap moves of the warm start's tabu search (a count, not a clock: deterministic)
 TABU_MIN_NONZEROS_CARDINALITY = 100_000  # smaller textbook instances (coverage nonzeros) skip the tabu moves
 
@@ -214,8 +226,14 @@ def _polish(inst: Instance, x: np.ndarray, *, prep: Prepared, iterations: int | 
     return improve(inst, tabu_search(inst, x, iterations=iterations, prep=prep), prep=prep)
 
 
+def _searches(r: Instance) -> bool:
+    """The reduced instance gets the LP root and the iterated local search (PROOF_MAX_OPTIONS)."""
+    return lagrangian.applies(r) and r.n_options > PROOF_MAX_OPTIONS
+
+
 def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool,
-                         remaining, sizes: dict, timings: dict, search_s: float, search_threads: int):
+                         remaining, sizes: dict, timings: dict, search_s: float, search_threads: int,
+                         deadline: float):
     """_max_coverage, after an LP root (solver/engine/lagrangian.py) on large textbook-shaped instances.
 
     The LP solution, rounded and improved by local search, may replace the warm start;
@@ -224,26 +242,45 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
     the options it fixes to 0 are removed, the rest is reduced again and solved, and the
     bound is min(L, max(bound of the rest, incumbent)): a plan using a fixed option
     covers no more than the incumbent.
+
+    Every stage keeps to ``deadline``: the LP root gets ROOT_SHARE of the time left, the search
+    its share of work units and a clock stop before the deadline, and the last SCIP stage runs
+    only when STAGE_RESERVE_S and more are left (else the root's bound is the bound).
     """
     if hint_x is None or not lagrangian.applies(r):
         return _max_coverage(r, hint_x, run, stages, cheapest=cheapest, settings=_proof_settings(r, hint_x))
-    root = lagrangian.solve_root(r, time_limit_s=remaining(0.5))
+    search = r.n_options > PROOF_MAX_OPTIONS  # else SCIP proves from the rounding's tabu plan
+    root = lagrangian.solve_root(r, time_limit_s=remaining(ROOT_SHARE))
     if root is None:
-        hint_x = _polish(r, hint_x, prep=Prepared(r), iterations=None)  # the tabu search warm_plan skipped
+        sizes["lp_root_failed"] = 1
+        searched = False
+        if search:
+            hint_x, searched = _search(r, hint_x, seconds=search_s, target=np.inf, threads=search_threads,
+                                       sizes=sizes, timings=timings, deadline=deadline)
+        if not searched:
+            hint_x = _polish(r, hint_x, prep=Prepared(r), iterations=None)  # the tabu search warm_plan skipped
         return _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
     t = time.perf_counter()
     delta = r.coverage_granularity()
     lagr = float(np.floor(root.bound / delta + 1e-6) * delta)
-    search = r.n_options > PROOF_MAX_OPTIONS  # else SCIP proves from the rounding's tabu plan
-    if cheapest or not root.proves(r.coverage_value(hint_x), delta):
-        rounded = rounded_plan(r, root.x_lp, root.p, done=lambda x: root.proves(r.coverage_value(x), delta),
-                               iterations=0 if search else None)
-        if _better(r, rounded, hint_x):
-            hint_x = rounded
-    timings["lp_root"] = root.wall_s + time.perf_counter() - t
-    if search and not root.proves(r.coverage_value(hint_x), delta):
-        hint_x = _search(r, hint_x, seconds=search_s, target=lagr, threads=search_threads, sizes=sizes,
-                         timings=timings)
+    if search:
+        # The iterated local search starts from the LP rounding and descends itself; the
+        # (slower) local search of the warm start only runs if the search cannot.
+        rounded = rounded_plan(r, root.x_lp, root.p, polish=False)
+        if not root.proves(r.coverage_value(hint_x), delta):
+            found, searched = _search(r, rounded, seconds=search_s, target=lagr, threads=search_threads,
+                                      sizes=sizes, timings=timings, deadline=deadline)
+            if not searched:
+                found = _polish(r, found, prep=Prepared(r), iterations=0)
+            if _better(r, found, hint_x):
+                hint_x = found
+        timings["lp_root"] = root.wall_s + time.perf_counter() - t - timings.get("search", 0.0)
+    else:
+        if cheapest or not root.proves(r.coverage_value(hint_x), delta):
+            rounded = rounded_plan(r, root.x_lp, root.p, done=lambda x: root.proves(r.coverage_value(x), delta))
+            if _better(r, rounded, hint_x):
+                hint_x = rounded
+        timings["lp_root"] = root.wall_s + time.perf_counter() - t
     z = r.coverage_value(hint_x)
     fixed = root.fixed_to_zero(z if cheapest else z + delta, protect=hint_x)
     sizes["root_fixed_options"] = int(fixed.sum())
@@ -252,6 +289,9 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
                               objective=z, best_bound=lagr, wall_s=timings["lp_root"], solver=root.solver))
     if proven:
         return hint_x, Termination.OPTIMAL, z
+    if deadline - time.perf_counter() < 2 * STAGE_RESERVE_S:
+        sizes["scip_skipped"] = 1  # no time left for it: the root's bound stands
+        return hint_x, Termination.FEASIBLE, max(lagr, z)
     if not fixed.any():
         x_red, term, bound = _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
     else:
@@ -274,19 +314,39 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
 
 
 def _search(r: Instance, x: np.ndarray, *, seconds: float, target: float, threads: int, sizes: dict,
-            timings: dict) -> np.ndarray:
+            timings: dict, deadline: float) -> tuple[np.ndarray, bool]:
     """The iterated local search (solver/engine/ils.py) from plan x, with the work that takes about
     ``seconds`` here (a count, so the plan does not depend on the clock), stopping at ``target``;
-    one run per thread (seeds 0, 1, ...), the best plan kept."""
+    one run per thread (seeds 0, 1, ...), the best plan kept.
+
+    The time left before ``deadline`` (less STAGE_RESERVE_S) caps ``seconds``, and a clock stop at
+    SEARCH_CLOCK_SLACK times it ends the search on a loaded machine. A first run after an
+    install waits for the compilation (solver/engine/warmup.py) at most WARM_UP_WAIT_SHARE of
+    that time, then skips the search if it is still compiling. Returns (plan, whether it searched)."""
+    t = time.perf_counter()
+    seconds = min(seconds, deadline - t - STAGE_RESERVE_S)
+    if seconds <= 0:
+        sizes["search_skipped"] = 1
+        return x, False
+    if not warmup.wait(WARM_UP_WAIT_SHARE * seconds):
+        sizes["search_skipped"] = 1
+        timings["search_wait"] = time.perf_counter() - t
+        return x, False
     from . import ils  # imports numba: only the solves that search pay for it
 
-    t = time.perf_counter()
-    found = ils.iterated_local_search(r, x, work=int(seconds * ils.WORK_PER_SECOND), target=target,
-                                      threads=max(1, threads))
-    timings["search"] = time.perf_counter() - t
+    t1 = time.perf_counter()
+    if t1 - t > 0.05:
+        timings["search_wait"] = t1 - t
+    seconds -= t1 - t
+    clock = min(SEARCH_CLOCK_SLACK * seconds, deadline - t1 - STAGE_RESERVE_S)
+    found = ils.iterated_local_search(r, x, work=int(max(0.0, seconds) * ils.WORK_PER_SECOND), target=target,
+                                      threads=max(1, threads), seconds=max(0.0, clock))
+    timings["search"] = time.perf_counter() - t1
     sizes["search_rounds"] = found.rounds
     sizes["search_seed"] = found.seed
-    return found.x if _better(r, found.x, x) else x
+    if found.halted:
+        sizes["search_clock_stop"] = 1
+    return (found.x if _better(r, found.x, x) else x), True
 
 
 def _proof_settings(inst: Instance, hint_x: np.ndarray | None) -> Settings | None:
@@ -297,16 +357,17 @@ def _proof_settings(inst: Instance, hint_x: np.ndarray | None) -> Settings | Non
 
 
 def rounded_plan(inst: Instance, x_lp: np.ndarray, p: int, *, done=lambda x: False,
-                 iterations: int | None = None) -> np.ndarray:
+                 iterations: int | None = None, polish: bool = True) -> np.ndarray:
     """The p options with the largest LP values, improved like the warm start (_polish:
-    local search, then ``iterations`` tabu moves unless ``done``, e.g. the plan meets the LP bound).
+    local search, then ``iterations`` tabu moves unless ``done``, e.g. the plan meets the LP bound;
+    with ``polish=False`` as they are).
     It starts closer to the optimum than the greedy (benchmarks/README.md, "LP root and
     reduced-cost fixing").
     """
     order = np.argsort(-np.asarray(x_lp), kind="stable")
     x = np.zeros(inst.n_options, dtype=bool)
     x[order[:p]] = True
-    return _polish(inst, x, prep=Prepared(inst), iterations=iterations, done=done)
+    return _polish(inst, x, prep=Prepared(inst), iterations=iterations, done=done) if polish else x
 
 
 def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool,
@@ -325,6 +386,8 @@ def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheape
     if res.best_bound is not None and np.isfinite(res.best_bound):
         raw = res.best_bound + eps * r.max_spend()
         bound = float(np.floor(raw / delta + 1e-6) * delta) if cheapest else float(raw)
+    if bound is not None:
+        bound = min(bound, float(np.clip(r.item_weight, 0.0, None).sum()))  # every reachable item covered
     term = res.termination
     x_red = _read_x(model, res.values) if term.has_solution else None
     if hint_x is not None and (x_red is None or _better(r, hint_x, x_red)):
