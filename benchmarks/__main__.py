@@ -1,9 +1,9 @@
 """Command line of the benchmark suite.
 
-    python -m benchmarks run --profile fast|full|district [--instances DIR] [--out DIR]
+    python -m benchmarks run --profile fast|full|maximo|district [--instances DIR] [--out DIR]
                              [--peers spopt,highs,scip] [--time-limit S] [--peer-time-limit S]
                              [--district-time-limit S] [--repeats N] [--only REGEX] [--resume]
-    python -m benchmarks list --profile fast|full|district
+    python -m benchmarks list --profile fast|full|maximo|district
     python -m benchmarks report --out DIR        (rebuild CSV/Markdown/plot from a run's jobs.jsonl)
 
 Exit codes: 0 done, every check passed; 1 a failure (see the summary's Failures:
@@ -29,9 +29,11 @@ from .report import SOLVERS, add_comparisons, aggregate, failures, machine_info,
 from .runner import REPO_ROOT, hard_timeout, run_job
 
 DEFAULT_INSTANCES = REPO_ROOT.parent / "shared" / "mclp-instances"
-PROFILES = ("fast", "full", "district")
-DEFAULT_LIMITS = {"fast": (20.0, 20.0), "full": (60.0, 300.0), "district": (60.0, 60.0)}  # (ours, peers) s
-DEFAULT_PEERS = {"fast": "spopt,highs,scip", "full": "spopt,highs,scip", "district": "scip,highs"}
+PROFILES = ("fast", "full", "maximo", "district")
+DEFAULT_LIMITS = {"fast": (20.0, 20.0), "full": (60.0, 300.0), "maximo": (60.0, 300.0),
+                  "district": (60.0, 60.0)}  # (ours, peers) s
+DEFAULT_PEERS = {"fast": "spopt,highs,scip", "full": "spopt,highs,scip", "maximo": "none",
+                 "district": "scip,highs"}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -173,7 +173,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
         x_red, term, bound = _max_coverage_rooted(r, hint_x, run, stages, cheapest=cheapest,
                                                   remaining=remaining, sizes=sizes, timings=timings,
                                                   search_s=SEARCH_SHARE * params.time_limit_s,
-                                                  search_threads=params.threads, deadline=deadline)
+                                                  search_threads=params.threads, deadline=deadline, t0=t0)
     wall = time.perf_counter() - t0
     timings["solve"] = wall - timings["reduce"] - timings["heuristic"]
     solver = stages[0].solver if stages else ""
@@ -196,6 +196,8 @@ SEARCH_SHARE = 0.4  # of the time limit, in work units: the iterated local searc
 ROOT_SHARE = 0.7  # of the time left: the LP root's time limit (without it there is no bound and no search)
 SEARCH_CLOCK_SLACK = 1.25  # the search's clock stop, over its share (the work count stops it on time unloaded)
 WARM_UP_WAIT_SHARE = 0.5  # of the search's time: the most a first run waits for the compilation
+SUBGRADIENT_SHARE = 0.15  # of the time limit: the fallback bound when the LP root did not solve in time
+SEARCH_ONLY_MIN_OPTIONS = 2000  # where the root fixes nothing on a model this large, search instead of SCIP
 STAGE_RESERVE_S = 1.0  # seconds kept free before the deadline; a SCIP stage needs at least this many more
 TABU_ITERATIONS = 100  # swap moves of the warm start's tabu search (a count, not a clock: deterministic)
 TABU_MIN_NONZEROS_CARDINALITY = 100_000  # smaller textbook instances (coverage nonzeros) skip the tabu moves
@@ -233,7 +235,7 @@ def _searches(r: Instance) -> bool:
 
 def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool,
                          remaining, sizes: dict, timings: dict, search_s: float, search_threads: int,
-                         deadline: float):
+                         deadline: float, t0: float):
     """_max_coverage, after an LP root (solver/engine/lagrangian.py) on large textbook-shaped instances.
 
     The LP solution, rounded and improved by local search, may replace the warm start;
@@ -259,21 +261,33 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
                                        sizes=sizes, timings=timings, deadline=deadline)
         if not searched:
             hint_x = _polish(r, hint_x, prep=Prepared(r), iterations=None)  # the tabu search warm_plan skipped
-        return _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
+        # A bound all the same (never the trivial one): the Lagrangian by subgradient steps.
+        t = time.perf_counter()
+        z = r.coverage_value(hint_x)
+        sg = lagrangian.subgradient_bound(r, target=z, deadline=min(t + SUBGRADIENT_SHARE * (deadline - t0),
+                                                                    deadline - 2 * STAGE_RESERVE_S))
+        delta = r.coverage_granularity()
+        sg = max(float(np.floor(sg / delta + 1e-6) * delta), z)
+        timings["subgradient"] = time.perf_counter() - t
+        stages.append(StageReport(name="lagrangian_subgradient", termination=Termination.FEASIBLE, objective=z,
+                                  best_bound=sg, wall_s=timings["subgradient"], solver="subgradient"))
+        if deadline - time.perf_counter() < 2 * STAGE_RESERVE_S:
+            sizes["scip_skipped"] = 1
+            return hint_x, Termination.FEASIBLE, sg
+        x_red, term, bound = _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
+        return x_red, term, sg if bound is None else min(bound, sg)
     t = time.perf_counter()
     delta = r.coverage_granularity()
     lagr = float(np.floor(root.bound / delta + 1e-6) * delta)
     if search:
-        # The iterated local search starts from the LP rounding and descends itself; the
-        # (slower) local search of the warm start only runs if the search cannot.
-        rounded = rounded_plan(r, root.x_lp, root.p, polish=False)
+        # The iterated local search starts from the LP rounding after the local search.
         if not root.proves(r.coverage_value(hint_x), delta):
-            found, searched = _search(r, rounded, seconds=search_s, target=lagr, threads=search_threads,
-                                      sizes=sizes, timings=timings, deadline=deadline)
-            if not searched:
-                found = _polish(r, found, prep=Prepared(r), iterations=0)
-            if _better(r, found, hint_x):
-                hint_x = found
+            rounded = rounded_plan(r, root.x_lp, root.p, iterations=0)
+            if _better(r, rounded, hint_x):
+                hint_x = rounded
+        if not root.proves(r.coverage_value(hint_x), delta):
+            hint_x, _ = _search(r, hint_x, seconds=search_s, target=lagr, threads=search_threads,
+                                sizes=sizes, timings=timings, deadline=deadline)
         timings["lp_root"] = root.wall_s + time.perf_counter() - t - timings.get("search", 0.0)
     else:
         if cheapest or not root.proves(r.coverage_value(hint_x), delta):
@@ -289,6 +303,15 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
                               objective=z, best_bound=lagr, wall_s=timings["lp_root"], solver=root.solver))
     if proven:
         return hint_x, Termination.OPTIMAL, z
+    if search and not fixed.any() and r.n_options > SEARCH_ONLY_MIN_OPTIONS:
+        # SCIP does not finish the root LP of these models (nothing fixed): the time left goes to
+        # more search runs (the next seeds, from the best plan), and the root's bound stands.
+        left = deadline - time.perf_counter() - STAGE_RESERVE_S
+        if left > STAGE_RESERVE_S:
+            hint_x, _ = _search(r, hint_x, seconds=left / SEARCH_CLOCK_SLACK, target=lagr, threads=search_threads,
+                                sizes=sizes, timings=timings, deadline=deadline, seed=max(1, search_threads))
+        sizes["scip_skipped"] = 1
+        return hint_x, Termination.FEASIBLE, max(lagr, r.coverage_value(hint_x))
     if deadline - time.perf_counter() < 2 * STAGE_RESERVE_S:
         sizes["scip_skipped"] = 1  # no time left for it: the root's bound stands
         return hint_x, Termination.FEASIBLE, max(lagr, z)
@@ -314,7 +337,7 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
 
 
 def _search(r: Instance, x: np.ndarray, *, seconds: float, target: float, threads: int, sizes: dict,
-            timings: dict, deadline: float) -> tuple[np.ndarray, bool]:
+            timings: dict, deadline: float, seed: int = 0) -> tuple[np.ndarray, bool]:
     """The iterated local search (solver/engine/ils.py) from plan x, with the work that takes about
     ``seconds`` here (a count, so the plan does not depend on the clock), stopping at ``target``;
     one run per thread (seeds 0, 1, ...), the best plan kept.
@@ -340,10 +363,11 @@ def _search(r: Instance, x: np.ndarray, *, seconds: float, target: float, thread
     seconds -= t1 - t
     clock = min(SEARCH_CLOCK_SLACK * seconds, deadline - t1 - STAGE_RESERVE_S)
     found = ils.iterated_local_search(r, x, work=int(max(0.0, seconds) * ils.WORK_PER_SECOND), target=target,
-                                      threads=max(1, threads), seconds=max(0.0, clock))
-    timings["search"] = time.perf_counter() - t1
-    sizes["search_rounds"] = found.rounds
-    sizes["search_seed"] = found.seed
+                                      threads=max(1, threads), seconds=max(0.0, clock), seed=seed)
+    timings["search"] = timings.get("search", 0.0) + time.perf_counter() - t1
+    sizes["search_rounds"] = sizes.get("search_rounds", 0) + found.rounds
+    if _better(r, found.x, x):
+        sizes["search_seed"] = found.seed
     if found.halted:
         sizes["search_clock_stop"] = 1
     return (found.x if _better(r, found.x, x) else x), True
