@@ -26,6 +26,7 @@ def test_the_warm_up_compiles_once_and_reports_when_ready():
     assert warmup.ready() and warmup.started()
     info = warmup.info()
     assert "error" not in info and info["seconds"] >= 0
+    assert warmup.cache_is_warm()  # what the next process finds (a cold cache was filled by a separate process)
 
 
 def test_a_search_stopped_by_the_clock_still_returns_a_checked_plan_no_worse_than_its_start():
