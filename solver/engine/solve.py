@@ -255,20 +255,22 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
     root = lagrangian.solve_root(r, time_limit_s=remaining(ROOT_SHARE))
     if root is None:
         sizes["lp_root_failed"] = 1
+        # A bound all the same (never the trivial one): the Lagrangian by subgradient steps, first,
+        # with its own share of the time; then the search (from the greedy plan) with the rest.
+        t = time.perf_counter()
+        sg = lagrangian.subgradient_bound(r, target=r.coverage_value(hint_x),
+                                          deadline=min(t + SUBGRADIENT_SHARE * (deadline - t0),
+                                                       deadline - 2 * STAGE_RESERVE_S))
+        timings["subgradient"] = time.perf_counter() - t
         searched = False
         if search:
             hint_x, searched = _search(r, hint_x, seconds=search_s, target=np.inf, threads=search_threads,
                                        sizes=sizes, timings=timings, deadline=deadline)
-        if not searched:
-            hint_x = _polish(r, hint_x, prep=Prepared(r), iterations=None)  # the tabu search warm_plan skipped
-        # A bound all the same (never the trivial one): the Lagrangian by subgradient steps.
-        t = time.perf_counter()
+        if not searched and deadline - time.perf_counter() > 0.25 * (deadline - t0):
+            hint_x = _polish(r, hint_x, prep=Prepared(r), iterations=0)  # the local search it skipped
         z = r.coverage_value(hint_x)
-        sg = lagrangian.subgradient_bound(r, target=z, deadline=min(t + SUBGRADIENT_SHARE * (deadline - t0),
-                                                                    deadline - 2 * STAGE_RESERVE_S))
         delta = r.coverage_granularity()
         sg = max(float(np.floor(sg / delta + 1e-6) * delta), z)
-        timings["subgradient"] = time.perf_counter() - t
         stages.append(StageReport(name="lagrangian_subgradient", termination=Termination.FEASIBLE, objective=z,
                                   best_bound=sg, wall_s=timings["subgradient"], solver="subgradient"))
         if deadline - time.perf_counter() < 2 * STAGE_RESERVE_S:
