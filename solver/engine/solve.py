@@ -142,8 +142,8 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     deadline = t0 + params.time_limit_s
     stages: list[StageReport] = []
 
-    def remaining(share: float = 1.0) -> float:
-        return max(1.0, (deadline - time.perf_counter()) * share)
+    def remaining(share: float = 1.0) -> float:  # a solver's limit: STAGE_RESERVE_S for building and returning
+        return max(1.0, (deadline - time.perf_counter() - STAGE_RESERVE_S) * share)
 
     def run(model, hint, share=1.0, settings=None):
         p = replace(params, time_limit_s=remaining(share))
