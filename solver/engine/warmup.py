@@ -5,7 +5,7 @@
 
 numba compiles a function at its first call and keeps the machine code in its cache
 (``cache=True``: the package's ``__pycache__``, or NUMBA_CACHE_DIR), so only the first
-search after an install pays the compilation: 15-45 s on the 2-core machine, more than
+search after an install pays the compilation: 28-57 s measured on the shared 2-core machine, more than
 many time limits. ``start`` begins at once, in a daemon thread, while the solve reduces the
 instance, builds the warm start and solves the LP root (HiGHS releases the GIL, so they
 share the machine's cores):
