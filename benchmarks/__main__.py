@@ -1,9 +1,9 @@
 """Command line of the benchmark suite.
 
-    python -m benchmarks run --profile fast|full|district [--instances DIR] [--out DIR]
+    python -m benchmarks run --profile fast|full|maximo|district [--instances DIR] [--out DIR]
                              [--peers spopt,highs,scip] [--time-limit S] [--peer-time-limit S]
                              [--district-time-limit S] [--repeats N] [--only REGEX] [--resume]
-    python -m benchmarks list --profile fast|full|district
+    python -m benchmarks list --profile fast|full|maximo|district
     python -m benchmarks report --out DIR        (rebuild CSV/Markdown/plot from a run's jobs.jsonl)
     python -m benchmarks fetch [--out DIR] [--source URL-TEMPLATE|DIR]   (the public instances, SHA-256 checked)
     python -m benchmarks batch [--districts N] [--workers W] ...   (siting batch on Dask vs serial: batch.py)
@@ -32,9 +32,11 @@ from .runner import REPO_ROOT, hard_timeout, run_job
 
 DEFAULT_INSTANCES = REPO_ROOT.parent / "shared" / "mclp-instances"
 FETCHED_INSTANCES = REPO_ROOT / "benchmarks" / "results" / "instances"  # python -m benchmarks fetch
-PROFILES = ("fast", "full", "district")
-DEFAULT_LIMITS = {"fast": (20.0, 20.0), "full": (60.0, 300.0), "district": (60.0, 60.0)}  # (ours, peers) s
-DEFAULT_PEERS = {"fast": "spopt,highs,scip", "full": "spopt,highs,scip", "district": "scip,highs"}
+PROFILES = ("fast", "full", "maximo", "district")
+DEFAULT_LIMITS = {"fast": (20.0, 20.0), "full": (60.0, 300.0), "maximo": (60.0, 300.0),
+                  "district": (60.0, 60.0)}  # (ours, peers) s
+DEFAULT_PEERS = {"fast": "spopt,highs,scip", "full": "spopt,highs,scip", "maximo": "none",
+                 "district": "scip,highs"}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -25,14 +25,31 @@ REFERENCE_CSV = "computed_optima_highs.csv"
 MAXIMO_RADIUS_M = {"NewYork": 400.0, "Bronx": 600.0, "SanFrancisco": 600.0, "Kings": 800.0}
 MAXIMO_LITERATURE: dict[tuple[str, int], tuple[float, str]] = {
     ("NewYork", 50): (1153640, "optimal"),
+    ("NewYork", 60): (1288174, "optimal"),
+    ("NewYork", 70): (1396333, "optimal"),
+    ("NewYork", 80): (1481434, "optimal"),
+    ("NewYork", 90): (1539992, "optimal"),
     ("NewYork", 100): (1574256, "best_known"),
     ("Bronx", 50): (1205051, "optimal"),
+    ("Bronx", 60): (1290635, "optimal"),
+    ("Bronx", 70): (1348232, "best_known"),
+    ("Bronx", 80): (1376061, "best_known"),
+    ("Bronx", 90): (1384376, "best_known"),
     ("Bronx", 100): (1385099, "best_known"),
     ("SanFrancisco", 50): (617592, "optimal"),
+    ("SanFrancisco", 60): (683139, "best_known"),
+    ("SanFrancisco", 70): (733772, "best_known"),
+    ("SanFrancisco", 80): (769781, "best_known"),
+    ("SanFrancisco", 90): (791562, "best_known"),
     ("SanFrancisco", 100): (802307, "best_known"),
     ("Kings", 50): (2022077, "best_known"),
+    ("Kings", 60): (2227025, "best_known"),
+    ("Kings", 70): (2380660, "best_known"),
+    ("Kings", 80): (2467701, "best_known"),
+    ("Kings", 90): (2502669, "best_known"),
     ("Kings", 100): (2504700, "optimal"),
 }
+MAXIMO_P = (50, 60, 70, 80, 90, 100)  # the p of Instancias.java: the suite's Máximo rows (profiles full, maximo)
 MAXIMO_CITIES = ("NewYork", "Bronx", "SanFrancisco", "Kings")
 
 
@@ -230,6 +247,8 @@ def build_cases(profile: str, instances_dir: Path | None, *, notes: list[str]) -
 
     if profile == "district":
         return districts.family_cases()
+    if profile == "maximo":
+        return _maximo_profile(instances_dir, notes)
     if instances_dir is None:
         return _generated_cases(profile)
     instances_dir = Path(instances_dir)
@@ -248,13 +267,13 @@ def build_cases(profile: str, instances_dir: Path | None, *, notes: list[str]) -
         cases += districts.fast_cases()
     elif profile == "full":
         cases = [case_from_ref(r) for r in rows if r.in_shared]
-        cases += [maximo_case(city, p) for p in (50, 100) for city in MAXIMO_CITIES]
+        cases += [maximo_case(city, p) for p in MAXIMO_P for city in MAXIMO_CITIES]
         cases += [bds_scaling_case(m, 100) for m in (1_000, 10_000, 100_000, 1_000_000)]
         cases += [bds_scaling_case(m, 1000) for m in (1_000, 10_000, 100_000)]
         cases += [district_case(k, d) for k in (5, 20, 80) for d in ("euclid", "network")]
         cases = interleave(cases + districts.family_cases())
     else:
-        raise ValueError(f"unknown profile {profile!r}; use 'fast', 'full' or 'district'")
+        raise ValueError(f"unknown profile {profile!r}; use 'fast', 'full', 'maximo' or 'district'")
     skipped = [r for r in rows if not r.in_shared]
     if skipped and profile == "full":
         files = sorted({r.file for r in skipped})
@@ -266,6 +285,26 @@ def build_cases(profile: str, instances_dir: Path | None, *, notes: list[str]) -
                      + ", ".join(sorted({c.source['file'] for c in missing})))
         cases = [c for c in cases if c not in missing]
     return cases
+
+
+HARD_FAMILIES = ("BDS1000", "Maximo")  # the textbook hard regime: 1000 sites, the Máximo cities
+
+
+def _maximo_profile(instances_dir: Path | None, notes: list[str]) -> list[Case]:
+    """The textbook hard regime: the Máximo cities at every p of MAXIMO_P and the BDS1000 reference
+    rows, ours only (the peers stop at their limits there)."""
+    if instances_dir is None:
+        notes.append("profile maximo needs the instance folder (--instances); no case to run")
+        return []
+    instances_dir = Path(instances_dir)
+    cases = [maximo_case(city, p, peers=False) for city in MAXIMO_CITIES for p in MAXIMO_P]
+    cases += [case_from_ref(r, peers=False) for r in load_reference(instances_dir)
+              if r.family == "BDS1000" and r.in_shared]
+    missing = [c for c in cases if not (instances_dir / c.source["file"]).exists()]
+    if missing:
+        notes.append(f"{len(missing)} cases skipped: file not found under {instances_dir}: "
+                     + ", ".join(sorted({c.source['file'] for c in missing})))
+    return [c for c in cases if c not in missing]
 
 
 def _generated_cases(profile: str) -> list[Case]:

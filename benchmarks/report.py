@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from . import hard_rows
 from .reference import Case
 
 SOLVERS = ("ours", "highs", "spopt", "scip")
@@ -354,6 +355,7 @@ def markdown(rows: list[dict], cases: list[Case], info: dict, *, profile: str, s
                 cells += _peer_cells(by.get((c.case_id, s)))
             out.append("| " + " | ".join(cells) + " |")
         out += [""]
+        out += hard_rows.section(rows, main)
     scal = [c for c in order if c.series.startswith("scaling")]
     if scal:
         out += ["## Scaling", "",

@@ -118,7 +118,7 @@ def run(spec: dict) -> dict:
     out.update(read_s=read_s, total_s=read_s + out["cover_s"] + out["model_s"] + out["solve_s"],
                n_customers=inst.n_customers, n_sites=inst.n_sites,
                total_demand=float(np.sum(inst.demand)), n_open=None if x is None else int(np.sum(x)),
-               plan_ok=not problem, detail=detail)
+               plan_ok=not problem, detail=detail, time_limit=float(spec["time_limit"]))
     if out.get("nnz") is None and cover is not None:
         out["nnz"] = int(cover.nnz)
     return out

@@ -49,6 +49,7 @@ seeds differ much more than longer runs do (benchmarks/README.md, "Parallel seed
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -167,10 +168,12 @@ def _grow(a, n):
 
 @njit(cache=True, nogil=True)
 def _ils(c_ptr, c_idx, r_ptr, r_idx, w, n_sites, start, work_limit, min_rounds, stall, max_kick, seed, target, tol,
-         stops, me):
+         stops, me, halt):
     """One run. ``stops`` is shared by the runs going at once: each writes at ``stops[me]`` the
     work at which it stops by its own rules, and stops early once its work reaches the smallest
     entry (the caller takes every run's best plan as of that work, so timing never matters).
+    ``halt[0]`` != 0 (set by the caller's clock) stops the run after its round, as a stop by
+    its own rules at the work reached.
     Returns the end-of-round work of every round, and every new best plan with its work."""
     np.random.seed(seed)
     p = len(start)
@@ -205,7 +208,7 @@ def _ils(c_ptr, c_idx, r_ptr, r_idx, w, n_sites, start, work_limit, min_rounds, 
     kick = 1
     while True:
         if rounds > 0:  # the first round is the descent from the start alone
-            if not (work < work_limit and best_value < target - tol
+            if not (work < work_limit and best_value < target - tol and halt[0] == 0
                     and rounds - at_best <= max(min_rounds, 2 * at_best)):
                 stops[me] = work
                 break
@@ -282,11 +285,12 @@ class SearchResult:
     rounds: int  # perturb-and-descend rounds run, summed over the runs
     work: int  # work units spent, summed over the runs
     seed: int  # the seed of the run whose plan this is
+    halted: bool = False  # the clock (``seconds``) stopped the runs before their own rules did
 
 
 def iterated_local_search(inst: Instance, x: np.ndarray, *, work: int = DEFAULT_WORK,
                           min_rounds: int | None = None, seed: int = 0, target: float = np.inf,
-                          threads: int = 1) -> SearchResult:
+                          threads: int = 1, seconds: float | None = None) -> SearchResult:
     """Improve the plan ``x`` (a bool per option; its size is kept) by the iterated local search.
 
     Each run stops after ``work`` units, once a plan covers ``target`` (e.g. a proven bound),
@@ -315,16 +319,26 @@ def iterated_local_search(inst: Instance, x: np.ndarray, *, work: int = DEFAULT_
     kick = min(MAX_KICK, max(2, len(start) // 5))
 
     stops = np.full(threads, np.iinfo(np.int64).max, dtype=np.int64)
+    halt = np.zeros(1, dtype=np.int64)
 
     def run(k: int):
         return _ils(*arrays, inst.n_options, start, int(work), int(min_rounds), STALL, kick, seed + k, float(target),
-                    tol, stops, k)
+                    tol, stops, k, halt)
 
-    if threads == 1:
-        runs = [run(0)]
-    else:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            runs = list(pool.map(run, range(threads)))
+    clock = None
+    if seconds is not None:
+        clock = threading.Timer(max(0.0, float(seconds)), halt.fill, args=(1,))
+        clock.daemon = True
+        clock.start()
+    try:
+        if threads == 1:
+            runs = [run(0)]
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                runs = list(pool.map(run, range(threads)))
+    finally:
+        if clock is not None:
+            clock.cancel()
     # Every run as of the work at which the first one stopped by its own rules.
     until = int(stops.min())
     rounds = spent = 0
@@ -343,4 +357,17 @@ def iterated_local_search(inst: Instance, x: np.ndarray, *, work: int = DEFAULT_
         raise DefectError(f"iterated local search tracked coverage {top} but its plan covers {coverage}")
     if int(out.sum()) != len(start) or coverage < inst.coverage_value(x):
         raise DefectError("iterated local search lost a site or coverage")
-    return SearchResult(x=out, coverage=coverage, rounds=rounds, work=spent, seed=seed + k_best)
+    return SearchResult(x=out, coverage=coverage, rounds=rounds, work=spent, seed=seed + k_best,
+                        halted=bool(halt[0]))
+
+
+def warm_up() -> None:
+    """Compile the search (or load it from numba's cache) by running it on a tiny instance, with
+    the argument types of a real call; solver/engine/warmup.py runs this in a background thread."""
+    from scipy.sparse import csr_matrix
+
+    from models.instance import pure_instance
+
+    cover = csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], dtype=np.int8))
+    inst = pure_instance(cover, np.array([3.0, 1.0, 2.0, 4.0]), p=1)
+    iterated_local_search(inst, np.array([False, True, False]), work=1_000, threads=1)

@@ -25,7 +25,13 @@ If L_j < z + delta (z: the incumbent's coverage, delta: the coverage granularity
 plan opening j covers more than the incumbent, so x_j = 0 can be fixed. When ties in
 coverage are broken by cost, fixing needs L_j < z (a plan opening j then covers strictly
 less). The incumbent's own sites are never fixed, so it stays a plan of the reduced model.
+
+When the LP does not solve within its time (the largest cities on a loaded machine),
+``subgradient_bound`` minimises L(lambda) by projected subgradient steps (Held, Wolfe &
+Crowder 1974; Polyak steps towards the incumbent's value) over 0 <= lambda <= W: every
+iterate is a valid bound, the best one is kept, so the bound is never the trivial one.
 """
+
 
 from __future__ import annotations
 
@@ -111,3 +117,49 @@ def solve_root(inst: Instance, *, time_limit_s: float) -> RootLP | None:
     bound, rho = lagrangian_value(inst, np.minimum(lp.row_dual[start:stop], inst.item_weight), p)
     return RootLP(p=p, bound=bound, lp_objective=float(lp.objective), rho=rho, x_lp=model.block(lp.values, "x"),
                   wall_s=time.perf_counter() - t0, solver=f"highs-ipm (scipy {scipy.__version__})")
+
+
+def subgradient_bound(inst: Instance, *, target: float, deadline: float, iterations: int = 2000) -> float:
+    """min over the iterates lambda of L(lambda): an upper bound on every plan's coverage.
+
+    Projected subgradient descent on L over 0 <= lambda_k <= W_k, from the best lambda_k = c W_k / |N(k)|
+    on a grid of c, with Polyak steps theta (L - target) / |g|^2 (``target``: an incumbent's coverage),
+    theta halved after 20 steps without a better bound. Stops after ``iterations`` steps or
+    at ``deadline`` (time.perf_counter()).
+    """
+    p = budget_sites(inst)
+    if p is None:
+        raise ValueError("subgradient_bound needs a cardinality-shaped instance with a budget")
+    w = np.asarray(inst.item_weight, dtype=float)
+    rows = inst.cover.tocsr()
+    cols = inst.cover.T.tocsr()
+    degree = np.maximum(np.diff(rows.indptr), 1)
+    best = float(np.clip(w, 0.0, None).sum())
+    lam = np.zeros_like(w)
+    for c in np.geomspace(0.01, 100.0, 25):  # the best start on the ray lambda = c W / |N(k)|
+        trial = np.minimum(w, c * w / degree)
+        value, _ = lagrangian_value(inst, trial, p)
+        if value < best:
+            best, lam = value, trial
+    theta, stale = 1.0, 0
+    for _ in range(iterations):
+        if time.perf_counter() > deadline:
+            break
+        rho = cols @ lam
+        top = np.argpartition(-rho, p - 1)[:p]
+        value = float(np.maximum(w - lam, 0.0).sum() + rho[top].sum())
+        if value < best - 1e-9 * max(1.0, best):
+            best, stale = value, 0
+        else:
+            stale += 1
+            if stale >= 20:
+                theta, stale = theta / 2, 0
+                if theta < 1e-4:
+                    break
+        # dL/dlambda_k = (k's sites among the top p) - [lambda_k < W_k]
+        g = np.asarray(rows[:, top].sum(axis=1)).ravel() - (lam < w)
+        norm = float(g @ g)
+        if norm == 0.0:
+            break
+        lam = np.clip(lam - theta * max(value - target, 0.0) / norm * g, 0.0, w)
+    return best

@@ -24,7 +24,7 @@ from models.mode import Mode
 from models.structure import plan_layout, plan_values
 
 from ..choices import Backend, Engine
-from . import district, lagrangian
+from . import district, lagrangian, warmup
 from .backends import solve_linear
 from .guard import guard_plan
 from .heuristics import Prepared, conservative_instance, greedy_cover, greedy_max_coverage
@@ -85,11 +85,18 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
                           best_bound=None, wall_s=time.perf_counter() - t0, stages=[], sizes=sizes,
                           solver="", timings=timings,
                           message=f"{unreachable_must} must-cover item(s) cannot be reached by any option")
+    if warm_start and not cover_mode and _searches(r):
+        warmup.start()  # compile the search (numba) while the warm start and the LP root run
     t1 = time.perf_counter()
     hint_x = _given_hint(inst, red, hint_x, cover_mode=cover_mode) if warm_start else None
     district_core = not cover_mode and district.applies(r) and not lagrangian.applies(r)
     if warm_start and hint_x is None:
-        hint_x = heuristic_plan(r, cover_mode=cover_mode, rooted=lagrangian.applies(r) or district_core)
+        if not cover_mode and _searches(r):
+            # the iterated local search follows the LP root: the greedy plan is only the fallback (the
+            # search descends from the root's rounding)
+            hint_x = greedy_max_coverage(r, Prepared(r))
+        else:
+            hint_x = heuristic_plan(r, cover_mode=cover_mode, rooted=lagrangian.applies(r) or district_core)
     timings["heuristic"] = time.perf_counter() - t1
     heuristic_value = None
     if hint_x is not None:
@@ -101,8 +108,8 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     def note(objective: float | None, bound: float | None) -> None:
         trace.append(TraceEvent(t_s=time.perf_counter() - t0, objective=objective, bound=bound))
 
-    def remaining(share: float = 1.0) -> float:
-        return max(1.0, (deadline - time.perf_counter()) * share)
+    def remaining(share: float = 1.0) -> float:  # a solver's limit: STAGE_RESERVE_S for building and returning
+        return max(1.0, (deadline - time.perf_counter() - STAGE_RESERVE_S) * share)
 
     def run(model, hint, share=1.0, settings=None):
         p = replace(params, time_limit_s=remaining(share))
@@ -135,7 +142,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
         x_red, term, bound = _max_coverage_rooted(r, hint_x, run, stages, cheapest=cheapest,
                                                   remaining=remaining, sizes=sizes, timings=timings,
                                                   search_s=SEARCH_SHARE * params.time_limit_s,
-                                                  search_threads=params.threads)
+                                                  search_threads=params.threads, deadline=deadline, t0=t0)
     wall = time.perf_counter() - t0
     timings["solve"] = wall - timings["reduce"] - timings["heuristic"]
     solver = stages[0].solver if stages else ""
@@ -155,6 +162,12 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
 # Measured choices: benchmarks/README.md, "Solver constants" says why each has its value.
 PROOF_MAX_OPTIONS = 1000  # warm-started textbook models up to this size get the SCIP proof settings
 SEARCH_SHARE = 0.4  # of the time limit, in work units: the iterated local search beyond PROOF_MAX_OPTIONS
+ROOT_SHARE = 0.7  # of the time left: the LP root's time limit (without it there is no bound and no search)
+SEARCH_CLOCK_SLACK = 1.25  # the search's clock stop, over its share (the work count stops it on time unloaded)
+WARM_UP_WAIT_SHARE = 0.5  # of the search's time: the most a first run waits for the compilation
+SUBGRADIENT_SHARE = 0.15  # of the time limit: the fallback bound when the LP root did not solve in time
+SEARCH_ONLY_MIN_OPTIONS = 2000  # where the root fixes nothing on a model this large, search instead of SCIP
+STAGE_RESERVE_S = 1.0  # seconds kept free before the deadline; a SCIP stage needs at least this many more
 TABU_ITERATIONS = 100  # swap moves of the warm start's tabu search (a count, not a clock: deterministic)
 TABU_MIN_NONZEROS_CARDINALITY = 100_000  # smaller textbook instances (coverage nonzeros) skip the tabu moves
 
@@ -205,8 +218,14 @@ def _polish(inst: Instance, x: np.ndarray, *, prep: Prepared, iterations: int | 
     return improve(inst, tabu_search(inst, x, iterations=iterations, prep=prep), prep=prep)
 
 
+def _searches(r: Instance) -> bool:
+    """The reduced instance gets the LP root and the iterated local search (PROOF_MAX_OPTIONS)."""
+    return lagrangian.applies(r) and r.n_options > PROOF_MAX_OPTIONS
+
+
 def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool,
-                         remaining, sizes: dict, timings: dict, search_s: float, search_threads: int):
+                         remaining, sizes: dict, timings: dict, search_s: float, search_threads: int,
+                         deadline: float, t0: float):
     """_max_coverage, after an LP root (solver/engine/lagrangian.py) on large textbook-shaped instances.
 
     The LP solution, rounded and improved by local search, may replace the warm start;
@@ -215,26 +234,59 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
     the options it fixes to 0 are removed, the rest is reduced again and solved, and the
     bound is min(L, max(bound of the rest, incumbent)): a plan using a fixed option
     covers no more than the incumbent.
+
+    Every stage keeps to ``deadline``: the LP root gets ROOT_SHARE of the time left, the search
+    its share of work units and a clock stop before the deadline, and the last SCIP stage runs
+    only when STAGE_RESERVE_S and more are left (else the root's bound is the bound).
     """
     if hint_x is None or not lagrangian.applies(r):
         return _max_coverage(r, hint_x, run, stages, cheapest=cheapest, settings=_proof_settings(r, hint_x))
-    root = lagrangian.solve_root(r, time_limit_s=remaining(0.5))
+    search = r.n_options > PROOF_MAX_OPTIONS  # else SCIP proves from the rounding's tabu plan
+    root = lagrangian.solve_root(r, time_limit_s=remaining(ROOT_SHARE))
     if root is None:
-        hint_x = _polish(r, hint_x, prep=Prepared(r), iterations=None)  # the tabu search warm_plan skipped
-        return _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
+        sizes["lp_root_failed"] = 1
+        # A bound all the same (never the trivial one): the Lagrangian by subgradient steps, first,
+        # with its own share of the time; then the search (from the greedy plan) with the rest.
+        t = time.perf_counter()
+        sg = lagrangian.subgradient_bound(r, target=r.coverage_value(hint_x),
+                                          deadline=min(t + SUBGRADIENT_SHARE * (deadline - t0),
+                                                       deadline - 2 * STAGE_RESERVE_S))
+        timings["subgradient"] = time.perf_counter() - t
+        searched = False
+        if search:
+            hint_x, searched = _search(r, hint_x, seconds=search_s, target=np.inf, threads=search_threads,
+                                       sizes=sizes, timings=timings, deadline=deadline)
+        if not searched and deadline - time.perf_counter() > 0.25 * (deadline - t0):
+            hint_x = _polish(r, hint_x, prep=Prepared(r), iterations=0)  # the local search it skipped
+        z = r.coverage_value(hint_x)
+        delta = r.coverage_granularity()
+        sg = max(float(np.floor(sg / delta + 1e-6) * delta), z)
+        stages.append(StageReport(name="lagrangian_subgradient", termination=Termination.FEASIBLE, objective=z,
+                                  best_bound=sg, wall_s=timings["subgradient"], solver="subgradient"))
+        if deadline - time.perf_counter() < 2 * STAGE_RESERVE_S:
+            sizes["scip_skipped"] = 1
+            return hint_x, Termination.FEASIBLE, sg
+        x_red, term, bound = _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
+        return x_red, term, sg if bound is None else min(bound, sg)
     t = time.perf_counter()
     delta = r.coverage_granularity()
     lagr = float(np.floor(root.bound / delta + 1e-6) * delta)
-    search = r.n_options > PROOF_MAX_OPTIONS  # else SCIP proves from the rounding's tabu plan
-    if cheapest or not root.proves(r.coverage_value(hint_x), delta):
-        rounded = rounded_plan(r, root.x_lp, root.p, done=lambda x: root.proves(r.coverage_value(x), delta),
-                               iterations=0 if search else None)
-        if _better(r, rounded, hint_x):
-            hint_x = rounded
-    timings["lp_root"] = root.wall_s + time.perf_counter() - t
-    if search and not root.proves(r.coverage_value(hint_x), delta):
-        hint_x = _search(r, hint_x, seconds=search_s, target=lagr, threads=search_threads, sizes=sizes,
-                         timings=timings)
+    if search:
+        # The iterated local search starts from the LP rounding after the local search.
+        if not root.proves(r.coverage_value(hint_x), delta):
+            rounded = rounded_plan(r, root.x_lp, root.p, iterations=0)
+            if _better(r, rounded, hint_x):
+                hint_x = rounded
+        if not root.proves(r.coverage_value(hint_x), delta):
+            hint_x, _ = _search(r, hint_x, seconds=search_s, target=lagr, threads=search_threads,
+                                sizes=sizes, timings=timings, deadline=deadline)
+        timings["lp_root"] = root.wall_s + time.perf_counter() - t - timings.get("search", 0.0)
+    else:
+        if cheapest or not root.proves(r.coverage_value(hint_x), delta):
+            rounded = rounded_plan(r, root.x_lp, root.p, done=lambda x: root.proves(r.coverage_value(x), delta))
+            if _better(r, rounded, hint_x):
+                hint_x = rounded
+        timings["lp_root"] = root.wall_s + time.perf_counter() - t
     z = r.coverage_value(hint_x)
     fixed = root.fixed_to_zero(z if cheapest else z + delta, protect=hint_x)
     sizes["root_fixed_options"] = int(fixed.sum())
@@ -243,6 +295,18 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
                               objective=z, best_bound=lagr, wall_s=timings["lp_root"], solver=root.solver))
     if proven:
         return hint_x, Termination.OPTIMAL, z
+    if search and not fixed.any() and r.n_options > SEARCH_ONLY_MIN_OPTIONS:
+        # SCIP does not finish the root LP of these models (nothing fixed): the time left goes to
+        # more search runs (the next seeds, from the best plan), and the root's bound stands.
+        left = deadline - time.perf_counter() - STAGE_RESERVE_S
+        if left > STAGE_RESERVE_S:
+            hint_x, _ = _search(r, hint_x, seconds=left / SEARCH_CLOCK_SLACK, target=lagr, threads=search_threads,
+                                sizes=sizes, timings=timings, deadline=deadline, seed=max(1, search_threads))
+        sizes["scip_skipped"] = 1
+        return hint_x, Termination.FEASIBLE, max(lagr, r.coverage_value(hint_x))
+    if deadline - time.perf_counter() < 2 * STAGE_RESERVE_S:
+        sizes["scip_skipped"] = 1  # no time left for it: the root's bound stands
+        return hint_x, Termination.FEASIBLE, max(lagr, z)
     if not fixed.any():
         x_red, term, bound = _max_coverage(r, hint_x, run, stages, cheapest=cheapest)
     else:
@@ -305,19 +369,40 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
 
 
 def _search(r: Instance, x: np.ndarray, *, seconds: float, target: float, threads: int, sizes: dict,
-            timings: dict) -> np.ndarray:
+            timings: dict, deadline: float, seed: int = 0) -> tuple[np.ndarray, bool]:
     """The iterated local search (solver/engine/ils.py) from plan x, with the work that takes about
     ``seconds`` here (a count, so the plan does not depend on the clock), stopping at ``target``;
-    one run per thread (seeds 0, 1, ...), the best plan kept."""
+    one run per thread (seeds 0, 1, ...), the best plan kept.
+
+    The time left before ``deadline`` (less STAGE_RESERVE_S) caps ``seconds``, and a clock stop at
+    SEARCH_CLOCK_SLACK times it ends the search on a loaded machine. A first run after an
+    install waits for the compilation (solver/engine/warmup.py) at most WARM_UP_WAIT_SHARE of
+    that time, then skips the search if it is still compiling. Returns (plan, whether it searched)."""
+    t = time.perf_counter()
+    seconds = min(seconds, deadline - t - STAGE_RESERVE_S)
+    if seconds <= 0:
+        sizes["search_skipped"] = 1
+        return x, False
+    if not warmup.wait(WARM_UP_WAIT_SHARE * seconds):
+        sizes["search_skipped"] = 1
+        timings["search_wait"] = time.perf_counter() - t
+        return x, False
     from . import ils  # imports numba: only the solves that search pay for it
 
-    t = time.perf_counter()
-    found = ils.iterated_local_search(r, x, work=int(seconds * ils.WORK_PER_SECOND), target=target,
-                                      threads=max(1, threads))
-    timings["search"] = time.perf_counter() - t
-    sizes["search_rounds"] = found.rounds
-    sizes["search_seed"] = found.seed
-    return found.x if _better(r, found.x, x) else x
+    t1 = time.perf_counter()
+    if t1 - t > 0.05:
+        timings["search_wait"] = t1 - t
+    seconds -= t1 - t
+    clock = min(SEARCH_CLOCK_SLACK * seconds, deadline - t1 - STAGE_RESERVE_S)
+    found = ils.iterated_local_search(r, x, work=int(max(0.0, seconds) * ils.WORK_PER_SECOND), target=target,
+                                      threads=max(1, threads), seconds=max(0.0, clock), seed=seed)
+    timings["search"] = timings.get("search", 0.0) + time.perf_counter() - t1
+    sizes["search_rounds"] = sizes.get("search_rounds", 0) + found.rounds
+    if _better(r, found.x, x):
+        sizes["search_seed"] = found.seed
+    if found.halted:
+        sizes["search_clock_stop"] = 1
+    return (found.x if _better(r, found.x, x) else x), True
 
 
 def _proof_settings(inst: Instance, hint_x: np.ndarray | None) -> Settings | None:
@@ -328,16 +413,17 @@ def _proof_settings(inst: Instance, hint_x: np.ndarray | None) -> Settings | Non
 
 
 def rounded_plan(inst: Instance, x_lp: np.ndarray, p: int, *, done=lambda x: False,
-                 iterations: int | None = None) -> np.ndarray:
+                 iterations: int | None = None, polish: bool = True) -> np.ndarray:
     """The p options with the largest LP values, improved like the warm start (_polish:
-    local search, then ``iterations`` tabu moves unless ``done``, e.g. the plan meets the LP bound).
+    local search, then ``iterations`` tabu moves unless ``done``, e.g. the plan meets the LP bound;
+    with ``polish=False`` as they are).
     It starts closer to the optimum than the greedy (benchmarks/README.md, "LP root and
     reduced-cost fixing").
     """
     order = np.argsort(-np.asarray(x_lp), kind="stable")
     x = np.zeros(inst.n_options, dtype=bool)
     x[order[:p]] = True
-    return _polish(inst, x, prep=Prepared(inst), iterations=iterations, done=done)
+    return _polish(inst, x, prep=Prepared(inst), iterations=iterations, done=done) if polish else x
 
 
 def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool,
@@ -357,7 +443,8 @@ def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheape
     if res.best_bound is not None and np.isfinite(res.best_bound):
         raw = res.best_bound + eps * r.max_spend()
         bound = float(np.floor(raw / delta + 1e-6) * delta) if cheapest else float(raw)
-        bound = min(bound, float(r.item_weight.sum()))  # SCIP reports 1e20 before its root LP ends
+    if bound is not None:
+        bound = min(bound, float(np.clip(r.item_weight, 0.0, None).sum()))  # all reachable items (SCIP: 1e20 early)
     term = res.termination
     x_red = _read_x(model, res.values) if term.has_solution else None
     if hint_x is not None and (x_red is None or _better(r, hint_x, x_red)):

@@ -159,6 +159,31 @@ def _reusable(full: PlanResult, inst) -> bool:
     return bool(full.message) or bool(np.all(inst.item_weight > 0))
 
 
+def _bounds_from_above(results: list[PlanResult]) -> list[PlanResult]:
+    """Each level's bound tightened by the bounds of the levels above it (results in ascending budget).
+
+    A plan within budget B is within every budget B' > B, so a bound on the coverage at B' bounds
+    the coverage at B too: bound(B) <= min over B' >= B of bound(B'). A level whose plan meets the
+    tightened bound has the most coverage its budget allows (gap 0); its status stays as solved,
+    since the cost tie-break among such plans is not proven by it. Results are returned
+    unchanged (the same object) where nothing tightens.
+    """
+    out: list[PlanResult] = []
+    best: float | None = None
+    for res in reversed(results):
+        bound = res.best_bound
+        if res.termination is Termination.INFEASIBLE:
+            out.append(res)
+            continue
+        if best is not None and res.coverage is not None and (bound is None or best < bound):
+            res = replace(res, best_bound=max(best, res.coverage))
+            bound = res.best_bound
+        if bound is not None and np.isfinite(bound):
+            best = bound if best is None else min(best, bound)
+        out.append(res)
+    return out[::-1]
+
+
 def _solve_nested(r, keep: np.ndarray, *, params: SolveParameters, backend: Backend, engine: Engine,
                   sizes: dict) -> tuple[np.ndarray, PlanResult]:
     """The best plan of reduced instance ``r`` that opens every option in ``keep`` (reduced x).
@@ -220,14 +245,13 @@ def sweep(scenario: Scenario, *, budgets: Sequence[float], options: RunOptions =
     reusable = _reusable(full_res, base)
     unreachable_must = int(np.sum(base.item_must & (red.item_map == -1)))
 
-    levels: list[SweepLevel] = []
+    solved: list[tuple[str, float, PlanResult, str, float]] = []  # label, budget, result, how, seconds
     prev_x: np.ndarray | None = None
     for k, budget in enumerate(budgets):
         t = time.perf_counter()
         label = _label(k, budget)
         say(f"level {k + 1}/{len(budgets)}: {budget:,.0f} yuan")
         inst = replace(base, budget=budget)
-        level_items = replace(items, instance=inst)
         x: np.ndarray | None
         if reusable and full_res.x is not None and full_res.cost is not None and full_res.cost <= budget:
             x = full_res.x
@@ -254,10 +278,18 @@ def sweep(scenario: Scenario, *, budgets: Sequence[float], options: RunOptions =
                           coverage=None if x is None else inst.coverage_value(x),
                           cost=None if x is None else inst.plan_cost(x))
             how = "solved, warm-started from the level below" if hint is not None else "solved"
-        run = finish(res, Mode.MAX_COVERAGE, budget, level_items)
-        levels.append(SweepLevel(label=label, budget=budget, run=run, how=how, wall_s=time.perf_counter() - t))
+        solved.append((label, budget, res, how, time.perf_counter() - t))
         if res.x is not None:
             prev_x = res.x
+    levels: list[SweepLevel] = []
+    for (label, budget, res, how, seconds), tight in zip(solved, _bounds_from_above([s[2] for s in solved])):
+        t = time.perf_counter()
+        if tight is not res:
+            how += "; coverage bound from a higher level"
+        level_items = replace(items, instance=replace(base, budget=budget))
+        run = finish(tight, Mode.MAX_COVERAGE, budget, level_items)
+        levels.append(SweepLevel(label=label, budget=budget, run=run, how=how,
+                                 wall_s=seconds + time.perf_counter() - t))
     timings["levels"] = sum(lv.wall_s for lv in levels)
     path: list[SweepLevel] | None = None
     if nested:
