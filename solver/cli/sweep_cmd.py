@@ -102,7 +102,9 @@ def sweep_cmd(
                              target=None if target is None else target.value)
         if target is not None:
             sc = replace(sc, policy=replace(sc.policy, target=target.value))
-        with Progress(quiet, lang=lang.value) as progress, dask_client(workers, scheduler) as client:
+        # without --workers / --scheduler: the serial sweep, with warm starts between levels
+        pool = 0 if workers is None and scheduler is None else workers
+        with Progress(quiet, lang=lang.value) as progress, dask_client(pool, scheduler) as client:
             if client is None:
                 result = sweep(sc, budgets=levels, options=options, warm_start=warm_start, nested=nested,
                                progress=progress)
