@@ -56,6 +56,7 @@ LAYERS: dict[str, set[str]] = {
                           "solver.pipeline", "solver.plans", "solver.report", "solver.osm"},
     "solver.synthetic": set(),  # the demo's generator stands alone
     "solver": {"models", "solver"},  # the facade (solver/__init__.py) may import anything
+    "solver.__main__": {"solver.cli"},  # python -m solver: the CLI
 }
 SOLVER_LIBRARIES = {"ortools", "pulp", "highspy", "pyscipopt"}
 ONLY_IN = {lib: "solver.engine.backends" for lib in SOLVER_LIBRARIES} | {"numba": "solver.engine.ils"}

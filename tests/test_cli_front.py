@@ -175,3 +175,13 @@ def test_import_osm_summary_in_chinese(capsys):
     assert "下一步：siting solve data/x/scenario.toml" in out and "walking network" not in out
     _print(result, "en")
     assert "walking network: 1,200 nodes" in capsys.readouterr().out
+
+
+def test_python_dash_m_solver_is_the_siting_command(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "solver", "--version"], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("siting ")
