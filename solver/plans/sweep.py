@@ -48,13 +48,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from models.instance import Instance
 from models.mclp import build_max_coverage
 from models.mode import Mode
 
 from ..choices import Backend, Engine
 from ..engine.backends import solve_linear
 from ..engine.guard import guard_plan
-from ..engine.reduce import reduce_instance
+from ..engine.reduce import Reduction, reduce_instance
 from ..engine.result import SolveParameters, Termination
 from ..engine.solve import PlanResult, StageReport, full_vector, solve_instance
 from ..folders import staged_folder, write_csv
@@ -212,6 +213,39 @@ def _solve_nested(r, keep: np.ndarray, *, params: SolveParameters, backend: Back
                          solver=res.solver)
 
 
+def solve_level(base: Instance, red: Reduction, budget: float, full_res: PlanResult, *, reusable: bool,
+                params: SolveParameters, backend: Backend, engine: Engine | str, label: str,
+                hint: np.ndarray | None = None) -> tuple[PlanResult, str]:
+    """One budget level's plan (per option of ``base``) and how it was made: the minimum-cost
+    full-coverage plan where it fits the budget and is ``reusable`` (module docstring), no plan where
+    must-cover households are out of reach, else a solve of the reduced instance ``red`` from ``hint``
+    (a plan of the reduced instance, e.g. the level below's). Used by the serial sweep and by
+    sweep --workers (solver/plans/sweep_tasks.py)."""
+    inst = replace(base, budget=budget)
+    if reusable and full_res.x is not None and full_res.cost is not None and full_res.cost <= budget:
+        cov = inst.coverage_value(full_res.x)
+        return (PlanResult(termination=Termination.OPTIMAL, mode=Mode.MAX_COVERAGE, x=full_res.x, coverage=cov,
+                           cost=inst.plan_cost(full_res.x), best_bound=cov, wall_s=0.0, stages=[],
+                           sizes=dict(red.sizes), solver=full_res.solver,
+                           message=(f"the minimum-cost full-coverage plan ({full_res.cost:,.0f} yuan) fits "
+                                    "this budget: it is optimal here without another solve")),
+                "reused: minimum-cost full-coverage plan")
+    unreachable_must = int(np.sum(base.item_must & (red.item_map == -1)))
+    if unreachable_must:
+        return (PlanResult(termination=Termination.INFEASIBLE, mode=Mode.MAX_COVERAGE, x=None, coverage=None,
+                           cost=None, best_bound=None, wall_s=0.0, stages=[], sizes=dict(red.sizes), solver="",
+                           message=f"{unreachable_must} must-cover item(s) cannot be reached by any option"),
+                "not solved: must-cover households out of reach")
+    r = solve_instance(replace(red.instance, budget=budget), mode=Mode.MAX_COVERAGE, params=params,
+                       backend=backend, engine=engine, reduce=False, hint_x=hint)
+    x = None if r.x is None else red.expand_x(r.x, base.n_options)
+    if x is not None:
+        guard_plan(inst, x, where=f"sweep level {label}")
+    res = replace(r, x=x, sizes=dict(red.sizes), coverage=None if x is None else inst.coverage_value(x),
+                  cost=None if x is None else inst.plan_cost(x))
+    return res, "solved, warm-started from the level below" if hint is not None else "solved"
+
+
 def sweep(scenario: Scenario, *, budgets: Sequence[float], options: RunOptions = RunOptions(),
           warm_start: bool = True, nested: bool = False, progress: ProgressFn | None = None) -> Sweep:
     """Solve ``scenario`` at every budget level (max-coverage mode) and at full coverage;
@@ -243,7 +277,6 @@ def sweep(scenario: Scenario, *, budgets: Sequence[float], options: RunOptions =
     full = finish(full_res, Mode.COVER, None, items)
     timings["full_coverage"] = time.perf_counter() - t
     reusable = _reusable(full_res, base)
-    unreachable_must = int(np.sum(base.item_must & (red.item_map == -1)))
 
     solved: list[tuple[str, float, PlanResult, str, float]] = []  # label, budget, result, how, seconds
     prev_x: np.ndarray | None = None
@@ -251,33 +284,9 @@ def sweep(scenario: Scenario, *, budgets: Sequence[float], options: RunOptions =
         t = time.perf_counter()
         label = _label(k, budget)
         say(f"level {k + 1}/{len(budgets)}: {budget:,.0f} yuan")
-        inst = replace(base, budget=budget)
-        x: np.ndarray | None
-        if reusable and full_res.x is not None and full_res.cost is not None and full_res.cost <= budget:
-            x = full_res.x
-            cov = inst.coverage_value(x)
-            res = PlanResult(termination=Termination.OPTIMAL, mode=Mode.MAX_COVERAGE, x=x, coverage=cov,
-                             cost=inst.plan_cost(x), best_bound=cov, wall_s=0.0, stages=[], sizes=dict(red.sizes),
-                             solver=full_res.solver,
-                             message=(f"the minimum-cost full-coverage plan ({full_res.cost:,.0f} yuan) fits "
-                                      "this budget: it is optimal here without another solve"))
-            how = "reused: minimum-cost full-coverage plan"
-        elif unreachable_must:
-            res = PlanResult(termination=Termination.INFEASIBLE, mode=Mode.MAX_COVERAGE, x=None, coverage=None,
-                             cost=None, best_bound=None, wall_s=0.0, stages=[], sizes=dict(red.sizes), solver="",
-                             message=f"{unreachable_must} must-cover item(s) cannot be reached by any option")
-            how = "not solved: must-cover households out of reach"
-        else:
-            hint = prev_x[red.option_keep] if (warm_start and prev_x is not None) else None
-            r = solve_instance(replace(red.instance, budget=budget), mode=Mode.MAX_COVERAGE, params=params,
-                               backend=backend, engine=options.engine, reduce=False, hint_x=hint)
-            x = None if r.x is None else red.expand_x(r.x, base.n_options)
-            if x is not None:
-                guard_plan(inst, x, where=f"sweep level {label}")
-            res = replace(r, x=x, sizes=dict(red.sizes),
-                          coverage=None if x is None else inst.coverage_value(x),
-                          cost=None if x is None else inst.plan_cost(x))
-            how = "solved, warm-started from the level below" if hint is not None else "solved"
+        hint = prev_x[red.option_keep] if (warm_start and prev_x is not None) else None
+        res, how = solve_level(base, red, budget, full_res, reusable=reusable, params=params, backend=backend,
+                               engine=options.engine, label=label, hint=hint)
         solved.append((label, budget, res, how, time.perf_counter() - t))
         if res.x is not None:
             prev_x = res.x

@@ -22,11 +22,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
 from models.mode import Mode
 
-from ..engine.guard import guard_plan
 from ..engine.reduce import reduce_instance
 from ..engine.result import Termination
 from ..engine.solve import PlanResult, solve_instance
@@ -43,33 +40,12 @@ def _full_task(base, params, backend, engine) -> PlanResult:
 def _level_task(base, red, budget: float, full: PlanResult, params, backend, engine, label: str
                 ) -> tuple[PlanResult, str, float]:
     """One level's plan, as the serial sweep makes it (without the warm start from the level below)."""
-    from .sweep import _reusable
+    from .sweep import _reusable, solve_level
 
     t = time.perf_counter()
-    inst = replace(base, budget=budget)
-    unreachable_must = int(np.sum(base.item_must & (red.item_map == -1)))
-    if _reusable(full, base) and full.x is not None and full.cost is not None and full.cost <= budget:
-        x = full.x
-        cov = inst.coverage_value(x)
-        res = PlanResult(termination=Termination.OPTIMAL, mode=Mode.MAX_COVERAGE, x=x, coverage=cov,
-                         cost=inst.plan_cost(x), best_bound=cov, wall_s=0.0, stages=[], sizes=dict(red.sizes),
-                         solver=full.solver,
-                         message=(f"the minimum-cost full-coverage plan ({full.cost:,.0f} yuan) fits "
-                                  "this budget: it is optimal here without another solve"))
-        how = "reused: minimum-cost full-coverage plan"
-    elif unreachable_must:
-        res = PlanResult(termination=Termination.INFEASIBLE, mode=Mode.MAX_COVERAGE, x=None, coverage=None,
-                         cost=None, best_bound=None, wall_s=0.0, stages=[], sizes=dict(red.sizes), solver="",
-                         message=f"{unreachable_must} must-cover item(s) cannot be reached by any option")
-        how = "not solved: must-cover households out of reach"
-    else:
-        r = solve_instance(replace(red.instance, budget=budget), mode=Mode.MAX_COVERAGE, params=params,
-                           backend=backend, engine=engine, reduce=False)
-        xx = None if r.x is None else red.expand_x(r.x, base.n_options)
-        if xx is not None:
-            guard_plan(inst, xx, where=f"sweep level {label}")
-        res = replace(r, x=xx, sizes=dict(red.sizes), coverage=None if xx is None else inst.coverage_value(xx),
-                      cost=None if xx is None else inst.plan_cost(xx))
+    res, how = solve_level(base, red, budget, full, reusable=_reusable(full, base), params=params, backend=backend,
+                           engine=engine, label=label)
+    if how == "solved":
         how = "solved (a Dask task)"
     return res, how, time.perf_counter() - t
 
