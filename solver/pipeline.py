@@ -214,12 +214,14 @@ def _run(scenario: Scenario, *, options: RunOptions, progress: ProgressFn | None
          district: District | None = None, timings: dict[str, float] | None = None) -> Run:
     mode = options.mode or scenario.mode
     scenario = with_policy_options(scenario, options, mode)
-    budget = _run_budget(scenario, options, mode)
+    budget = run_budget(scenario, options, mode)
     prepared = prepare(scenario, budget=budget, district=district, progress=progress)
     return solve_prepared(prepared, options, progress=progress, timings=timings)
 
 
-def _run_budget(scenario: Scenario, options: RunOptions, mode: Mode) -> float | None:
+def run_budget(scenario: Scenario, options: RunOptions, mode: Mode) -> float | None:
+    """The budget a run in ``mode`` solves with (None for cover and grade; InputError when max_coverage
+    has none)."""
     budget = options.budget_yuan if options.budget_yuan is not None else scenario.budget_yuan
     if mode in (Mode.COVER, Mode.GRADE):
         budget = None  # full coverage / a grade asks what it costs; a budget does not bound it
@@ -237,7 +239,7 @@ def solve_prepared(prepared: Prepared, options: RunOptions = RunOptions(), *, pr
     mode = options.mode or prepared.scenario.mode
     scenario = with_policy_options(prepared.scenario, options, mode)
     prepared = replace(prepared, scenario=scenario)
-    budget = _run_budget(scenario, options, mode)
+    budget = run_budget(scenario, options, mode)
     backend = solve_backend(scenario, options)
     params = solve_parameters(scenario, options)
     timings = {**(timings or {}), **prepared.timings}

@@ -46,13 +46,13 @@ import pandas as pd
 
 from models.mode import Mode
 
-from ..errors import DefectError, InputError, Problem, SitingError
+from ..errors import DefectError, InputError, SitingError
 from ..folders import write_csv
 from ..inputs.grades import LEVELS, Grade, rules_from_dict
 from ..inputs.readers import file_digest
 from ..inputs.scenario import Scenario
 from ..paths import safe_file_name
-from ..pipeline import Prepared, RunOptions, load, prepare, solve_backend, solve_parameters
+from ..pipeline import Prepared, RunOptions, load, prepare, run_budget, solve_backend, solve_parameters
 from ..pipeline import solve_prepared as pipeline_solve_prepared
 from ..results.outputs import write_outputs
 from ..results.run import Run
@@ -262,14 +262,8 @@ def for_scenario(prep: Prepared, scenario: Scenario) -> Prepared:
 
 def resolved_run(scenario: Scenario, options: RunOptions) -> tuple[Mode, float | None]:
     """The mode and budget of a run, as solver.pipeline.run resolves them (InputError without a budget)."""
-    mode = options.mode or scenario.mode
-    budget = options.budget_yuan if options.budget_yuan is not None else scenario.budget_yuan
-    if mode in (Mode.COVER, Mode.GRADE):
-        budget = None  # as solver.pipeline resolves it
-    if mode is Mode.MAX_COVERAGE and budget is None:
-        raise InputError([Problem(file=scenario.source, field="budget_yuan",
-                                  rule="mode 'max_coverage' needs a budget", show_value=False)])
-    return Mode(mode), budget
+    mode = Mode(options.mode or scenario.mode)
+    return mode, run_budget(scenario, options, mode)
 
 
 def solve_prepared(prep: Prepared, options: RunOptions) -> Run:
