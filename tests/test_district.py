@@ -7,6 +7,7 @@ caps, must-open, must-cover) from tests/factories.py; every plan is enumerated.
 from __future__ import annotations
 
 import itertools
+import threading
 from functools import cache
 
 import numpy as np
@@ -132,15 +133,51 @@ def test_highs_mip_solves_exactly_from_a_start():
     assert sol.bound == pytest.approx(best, abs=1e-6)
 
 
+def test_highs_mip_stops_when_asked():
+    inst = _instance(CASES[1])
+    model = district.strengthened_model(inst, cheapest=False)
+    stop = threading.Event()
+    stop.set()
+    sol = solve_mip(model, time_limit_s=10, stop=stop)
+    assert sol.values is None and not sol.optimal
+    sol = solve_mip(model, time_limit_s=10, stop=threading.Event())  # never set: solves as without it
+    assert sol.optimal and inst.coverage_value(model.block(sol.values, "x") > 0.5) == _optimum(CASES[1])[0]
+
+
+@pytest.mark.parametrize("threads", [1, 2], ids=["sequential", "concurrent"])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c['seed']}")
-def test_solve_through_the_district_core_is_exact(case, monkeypatch):
+def test_solve_through_the_district_core_is_exact(case, threads, monkeypatch):
     monkeypatch.setattr(district, "ROOT_MIN_OPTIONS", 0)
     inst = _instance(case)
     best, cheapest = _optimum(case)
-    res = solve_instance(inst, mode=Mode.MAX_COVERAGE, params=SolveParameters(time_limit_s=30), reduce=False)
+    res = solve_instance(inst, mode=Mode.MAX_COVERAGE, params=SolveParameters(time_limit_s=30, threads=threads),
+                         reduce=False)
     assert any(s.name == "district_root" for s in res.stages)
     assert res.termination is Termination.OPTIMAL
     assert not inst.feasibility_problems(res.x)
     assert res.coverage == best and res.cost == cheapest
     assert res.best_bound >= best
     assert res.trace and res.trace[-1].objective == best
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c['seed']}")
+def test_budget_lagrangian_bounds_every_plan_at_any_price(case):
+    inst = _instance(case)
+    best, _ = _optimum(case)
+    root = district.solve_root(inst, time_limit_s=10)
+    assert root is not None and root.budget_dual is not None and root.budget_dual >= 0
+    for mu in (0.0, root.budget_dual * 0.5, root.budget_dual, root.budget_dual * 2 + 1e-3):
+        model = district.budget_relaxed_model(inst, mu)
+        assert "budget" not in model.row_blocks
+        sol = solve_mip(model, time_limit_s=10)
+        assert sol.optimal and sol.bound is not None
+        bound = district.lagrangian_bound(inst, mu, sol.bound)
+        assert bound >= best - 1e-6  # weak duality: no plan within the budget covers more
+        x = model.block(sol.values, "x") > 0.5
+        y = district.within_budget(inst, x)
+        if y is not None:
+            assert not inst.feasibility_problems(y)
+        if not inst.feasibility_problems(x):  # a plan that fits is optimal for what it spends (Everett)
+            assert inst.coverage_value(x) >= max(c for _, c, k in _plans(repr(case)) if k <= inst.plan_cost(x))
+    with pytest.raises(ValueError):
+        district.budget_relaxed_model(inst, -1.0)

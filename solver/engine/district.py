@@ -27,14 +27,29 @@ when cost ties are not broken) it cannot beat the incumbent, and x_o = 0 (u_j = 
 The incumbent's own options are never fixed. The rest is solved by SCIP (with the area
 cover rows) from the incumbent, and the bound reported is
 
-    min(L, max(bound of the rest, z)),
+    min(L, L_B, max(bound of the rest, z)),
 
 valid because a plan using a fixed option covers no more than z.
+
+Lagrangian bound of the budget (``budget_relaxed_model``, ``lagrangian_bound``). For any price
+mu >= 0 and any plan x within the budget (cost(x) <= B),
+
+    coverage(x) <= coverage(x) + mu (B - cost(x)) <= mu B + max_{x' in X} [coverage(x') - mu cost(x')]  =: L_B(mu),
+
+X: the plans without the budget row (areas, area covers, caps, must-open and must-cover kept). The
+maximum is a MIP (the subproblem), and any bound on it from a solver's dual bound gives a valid L_B.
+At mu = the LP's budget dual it is far below the LP bound on the synthetic districts: the LP's gap
+comes from the coverage rows, which the subproblem keeps integral, not from the knapsack
+(benchmarks/README.md, "District core"); and the subproblem, without the one dense row that links
+every space, is much easier for SCIP (its root LP in 3.8 s where the full model's takes 45 s at
+50 streets). A subproblem plan x_mu within the budget is optimal among plans spending at most
+cost(x_mu) (Everett 1963); one beyond it is cut down to the budget (``within_budget``).
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from dataclasses import dataclass, replace
 
@@ -44,7 +59,7 @@ from scipy.sparse import csr_matrix, vstack
 from models.instance import Instance
 from models.linear import LinearModel
 from models.mclp import build_max_coverage, cost_weight
-from models.structure import plan_layout
+from models.structure import cost_coefficients, plan_layout
 
 from .backends.highs_lp import solve_mip, solve_relaxation_ipm
 from .bounds import dual_bound
@@ -118,6 +133,7 @@ class DistrictRoot:
     cover_rows: int
     wall_s: float
     solver: str
+    budget_dual: float | None = None  # the LP's price of the budget row (yuan -> coverage), >= 0
 
     def proves(self, coverage: float, delta: float) -> bool:
         return self.bound < coverage + delta - 1e-9 * max(1.0, abs(coverage))
@@ -147,9 +163,11 @@ def solve_root(inst: Instance, *, time_limit_s: float) -> DistrictRoot | None:
     site_with[has] = with_var[layout.site_var[has]]
     start, stop = model.row_blocks.get("area_cover", (0, 0))
     lp_value = np.nan if lp.objective is None else lp.objective
+    b = model.row_blocks.get("budget")
+    mu = None if b is None else float(max(0.0, np.nan_to_num(lp.row_dual[b[0]])))
     return DistrictRoot(bound=db.bound, lp_objective=lp_value, x_lp=model.block(lp.values, "x"),
                         option_with=with_var[:inst.n_options], site_with=site_with, cover_rows=stop - start,
-                        wall_s=time.perf_counter() - t0, solver="highs-ipm, no crossover (highspy)")
+                        wall_s=time.perf_counter() - t0, solver="highs-ipm, no crossover (highspy)", budget_dual=mu)
 
 
 def rounded_plan(inst: Instance, x_lp: np.ndarray, *, prep: Prepared | None = None,
@@ -169,6 +187,37 @@ def rounded_plan(inst: Instance, x_lp: np.ndarray, *, prep: Prepared | None = No
     return None if inst.feasibility_problems(x) else x
 
 
+def budget_relaxed_model(inst: Instance, mu: float) -> LinearModel:
+    """The Lagrangian subproblem of the budget (module docstring):  max coverage(x) - mu cost(x)  over the
+    plans of ``inst`` without its budget row (areas, caps, must-open, must-cover and the area cover rows
+    kept); the same variables as :func:`strengthened_model`."""
+    if mu < 0:
+        raise ValueError("the budget's multiplier must be >= 0")
+    free = replace(inst, budget=None)
+    model = strengthened_model(free, cheapest=False)
+    c = cost_coefficients(free, plan_layout(free), model.n_vars)
+    return replace(model, name="mclp_budget_lagrangian", objective=model.objective - mu * c)
+
+
+def lagrangian_bound(inst: Instance, mu: float, sub_bound: float | None) -> float | None:
+    """mu B + (a bound on the subproblem's optimum): no plan within the budget covers more."""
+    if sub_bound is None or not np.isfinite(sub_bound) or inst.budget is None:
+        return None
+    return float(mu * inst.budget + sub_bound)
+
+
+def within_budget(inst: Instance, x: np.ndarray, *, prep: Prepared | None = None) -> np.ndarray | None:
+    """A plan from ``x`` (e.g. the Lagrangian subproblem's, which may spend more than the budget): its
+    options by coverage per yuan while they fit, then the greedy fill and the local search; None when
+    that plan misses a must-open service or must-cover item."""
+    x = np.asarray(x, dtype=bool)
+    value = np.asarray(inst.cover.T @ np.asarray(inst.item_weight, dtype=float)).ravel()
+    cost = inst.option_cost + inst.site_cost[inst.opt_site]
+    density = value / np.maximum(cost, 1.0)
+    score = np.where(x, 0.5 + 0.5 * density / max(float(density.max(initial=0.0)), 1e-12), 0.0)
+    return rounded_plan(inst, score, prep=prep, threshold=0.5)
+
+
 def coverage_bound(inst: Instance, raw_bound: float | None, *, cheapest: bool) -> float | None:
     """A solver's bound on  coverage - eps * cost  as a bound on coverage (models/mclp.py)."""
     if raw_bound is None or not np.isfinite(raw_bound):
@@ -181,11 +230,11 @@ def coverage_bound(inst: Instance, raw_bound: float | None, *, cheapest: bool) -
 
 
 def support_plan(inst: Instance, root: DistrictRoot, incumbent: np.ndarray, *, time_limit_s: float,
-                 cheapest: bool, neighbourhood: float) -> np.ndarray | None:
+                 cheapest: bool, neighbourhood: float, stop: threading.Event | None = None) -> np.ndarray | None:
     """The best plan that uses only options the LP opens (x_lp > 0), the incumbent uses, or whose
     forced bound is within ``neighbourhood`` of the gap from the root bound (the LP is degenerate: many
     options have reduced cost 0 or near it): a small model (RENS-like, Berthold 2014) solved by
-    HiGHS within ``time_limit_s``; None if none found."""
+    HiGHS within ``time_limit_s`` (or until ``stop`` is set); None if none found."""
     from .reduce import aggregate_items, keep_options
 
     slack = neighbourhood * max(0.0, root.bound - inst.coverage_value(incumbent))
@@ -193,7 +242,7 @@ def support_plan(inst: Instance, root: DistrictRoot, incumbent: np.ndarray, *, t
     sub, _, opts = keep_options(inst, keep)
     sub, _ = aggregate_items(sub)  # the same options, far fewer items
     model = strengthened_model(sub, cheapest=cheapest)
-    sol = solve_mip(model, time_limit_s=time_limit_s, start=plan_vector(sub, incumbent[opts]))
+    sol = solve_mip(model, time_limit_s=time_limit_s, start=plan_vector(sub, incumbent[opts]), stop=stop)
     if sol.values is None:
         return None
     x = np.zeros(inst.n_options, dtype=bool)
@@ -235,6 +284,21 @@ class Outcome:
     fixed: np.ndarray | None  # options fixed to 0 (bool per option)
 
 
+def improve_by_support(inst: Instance, root: DistrictRoot, x: np.ndarray, *, steps, cheapest: bool, remaining,
+                       note=lambda coverage: None, stop: threading.Event | None = None) -> np.ndarray:
+    """``x`` improved by the support models of ``steps`` (share of the remaining time, neighbourhood),
+    each from the best plan so far, until ``stop`` is set; ``note(coverage)`` is told every improvement."""
+    for share, hood in steps:
+        if stop is not None and stop.is_set():
+            break
+        found = support_plan(inst, root, x, time_limit_s=remaining(share), cheapest=cheapest, neighbourhood=hood,
+                             stop=stop)
+        if found is not None and better(inst, found, x):
+            x = found
+            note(inst.coverage_value(x))
+    return x
+
+
 # Share of the remaining time for the LP root.
 ROOT_SHARE = 0.7
 # The support models: (share of the remaining time, neighbourhood): the LP's support first, then
@@ -243,8 +307,10 @@ SUPPORT_STEPS = ((0.6, 0.0), (0.25, 0.05))
 
 
 def root_and_incumbent(inst: Instance, hint_x: np.ndarray | None, *, cheapest: bool, remaining,
-                       sizes: dict, timings: dict, note=lambda objective, bound: None) -> Outcome:
-    """LP root, rounding, support model and fixing (module docstring); the caller solves the rest.
+                       sizes: dict, timings: dict, note=lambda objective, bound: None,
+                       steps: tuple[tuple[float, float], ...] = SUPPORT_STEPS) -> Outcome:
+    """LP root, rounding, support models (``steps``: share of the remaining time, neighbourhood) and
+    fixing (module docstring); the caller solves the rest.
 
     ``hint_x`` is a plan to start from (None: the LP's rounding, or the greedy when that fails);
     ``note(objective, bound)`` is told every improvement."""
@@ -272,13 +338,8 @@ def root_and_incumbent(inst: Instance, hint_x: np.ndarray | None, *, cheapest: b
     if x is not None and (cheapest or not root.proves(inst.coverage_value(x), delta)):
         t = time.perf_counter()
         cur: np.ndarray = x
-        for share, hood in SUPPORT_STEPS:
-            found = support_plan(inst, root, cur, time_limit_s=remaining(share), cheapest=cheapest,
-                                 neighbourhood=hood)
-            if found is not None and better(inst, found, cur):
-                cur = found
-                note(inst.coverage_value(cur), bound)
-        x = cur
+        x = improve_by_support(inst, root, cur, steps=steps, cheapest=cheapest, remaining=remaining,
+                               note=lambda z: note(z, bound))
         timings["support"] = time.perf_counter() - t
     if x is None:
         return Outcome(x=None, proven=False, bound=bound, root=root, fixed=None)

@@ -12,7 +12,9 @@ recomputed from that instance (never read off solver variables).
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -105,8 +107,19 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     stages: list[StageReport] = []
     trace: list[TraceEvent] = []
 
+    trace_lock = threading.Lock()
+
     def note(objective: float | None, bound: float | None) -> None:
-        trace.append(TraceEvent(t_s=time.perf_counter() - t0, objective=objective, bound=bound))
+        """Record the best plan value and the least bound known now (callers may be in two threads, each
+        with its own incumbent): the trace is monotone."""
+        with trace_lock:
+            if trace:
+                last = trace[-1]
+                if last.objective is not None and (objective is None or objective < last.objective):
+                    objective = last.objective
+                if last.bound is not None and (bound is None or bound > last.bound):
+                    bound = last.bound
+            trace.append(TraceEvent(t_s=time.perf_counter() - t0, objective=objective, bound=bound))
 
     def remaining(share: float = 1.0) -> float:  # a solver's limit: STAGE_RESERVE_S for building and returning
         return max(1.0, (deadline - time.perf_counter() - STAGE_RESERVE_S) * share)
@@ -137,7 +150,8 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             bound = None  # the primary objective here is coverage; cost is minimal among max-coverage plans
     elif district_core:
         x_red, term, bound = _district_rooted(r, hint_x if warm_start else None, run, stages, cheapest=cheapest,
-                                              remaining=remaining, sizes=sizes, timings=timings, note=note)
+                                              remaining=remaining, sizes=sizes, timings=timings, note=note,
+                                              threads=params.threads)
     else:
         x_red, term, bound = _max_coverage_rooted(r, hint_x, run, stages, cheapest=cheapest,
                                                   remaining=remaining, sizes=sizes, timings=timings,
@@ -167,6 +181,12 @@ SEARCH_CLOCK_SLACK = 1.25  # the search's clock stop, over its share (the work c
 WARM_UP_WAIT_SHARE = 0.5  # of the search's time: the most a first run waits for the compilation
 SUBGRADIENT_SHARE = 0.15  # of the time limit: the fallback bound when the LP root did not solve in time
 SEARCH_ONLY_MIN_OPTIONS = 2000  # where the root fixes nothing on a model this large, search instead of SCIP
+# District core with two or more threads: the neighbourhood models (share of the remaining time, share
+# of the gap) that run beside the solver of the rest (solve._district_rooted).
+CONCURRENT_STEPS = ((0.5, 0.05), (0.5, 0.15))
+# District core: of the time left when it starts, the most the Lagrangian subproblem of the budget may
+# take (its bound improves fast after its root LP and slowly after; benchmarks/README.md, "District core").
+LAGRANGE_SHARE = 0.3
 STAGE_RESERVE_S = 1.0  # seconds kept free before the deadline; a SCIP stage needs at least this many more
 TABU_ITERATIONS = 100  # swap moves of the warm start's tabu search (a count, not a clock: deterministic)
 TABU_MIN_NONZEROS_CARDINALITY = 100_000  # smaller textbook instances (coverage nonzeros) skip the tabu moves
@@ -329,13 +349,21 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
 
 
 def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool, remaining,
-                     sizes: dict, timings: dict, note):
+                     sizes: dict, timings: dict, note, threads: int = 1):
     """The district core (solver/engine/district.py): strengthened LP root, rounding, support model,
-    reduced-cost fixing; the rest to the solver from the best plan; bound min(L, max(rest, z))."""
+    reduced-cost fixing; the rest to the solver from the best plan; bound min(L, max(rest, z)).
+
+    Besides: the Lagrangian subproblem of the budget at the LP's price (a bound, often far below the LP's,
+    and a plan) and the neighbourhood support models. With two or more threads they run in a second
+    thread from the LP's rounding on, while this one runs the first support model and the solver on the
+    rest from its plan; the plans are compared at the end (the solver's wins a tie). With one thread
+    they run after the first support model and the rest starts from the best plan."""
     if hint_x is not None:
         note(r.coverage_value(hint_x), None)
+    concurrent = threads >= 2
     out = district.root_and_incumbent(r, hint_x, cheapest=cheapest, remaining=remaining, sizes=sizes,
-                                      timings=timings, note=note)
+                                      timings=timings, note=note,
+                                      steps=() if concurrent else district.SUPPORT_STEPS[:1])
     if out.root is None or out.x is None or out.bound is None or out.fixed is None:
         if out.x is not None:
             note(r.coverage_value(out.x), None)
@@ -343,29 +371,121 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
         if x_red is not None:
             note(r.coverage_value(x_red), bound)
         return x_red, term, bound
-    x0, lagr = out.x, out.bound
+    x0, lagr, root = out.x, out.bound, out.root
     z = r.coverage_value(x0)
-    stages.append(StageReport(name="district_root", objective=z, best_bound=lagr, solver=out.root.solver,
+    stages.append(StageReport(name="district_root", objective=z, best_bound=lagr, solver=root.solver,
                               termination=Termination.OPTIMAL if out.proven else Termination.FEASIBLE,
                               wall_s=sum(timings.get(k, 0.0) for k in ("lp_root", "rounding", "support"))))
     if out.proven:
         return x0, Termination.OPTIMAL, z
-    sub, _, opts = keep_options(r, ~out.fixed)
+    after_root = len(stages)
+    delta = r.coverage_granularity()
+    side_stages: list[StageReport] = []
+    side_bound = [lagr]  # the least bound the side work has (the Lagrangian subproblem's, once solved)
+
+    def side_work(x: np.ndarray, stop: threading.Event | None, steps) -> np.ndarray:
+        """The Lagrangian subproblem of the budget (a bound and a plan), then the neighbourhood models."""
+        mu = root.budget_dual
+        if r.budget is not None and mu is not None:
+            x_lag, bound_lag = _budget_lagrangian(r, mu, x, run, side_stages, timings,
+                                                  lambda cov, b: note(cov, side_bound[0] if b is None else b))
+            if bound_lag is not None:
+                side_bound[0] = min(side_bound[0], bound_lag)
+            if x_lag is not None and _better(r, x_lag, x):
+                x = x_lag
+        if stop is not None and stop.is_set():
+            return x
+        return district.improve_by_support(r, root, x, steps=steps, cheapest=cheapest, remaining=remaining,
+                                           stop=stop, note=lambda cov: note(cov, side_bound[0]))
+
+    t = time.perf_counter()
+    if concurrent:
+        # the side work in a worker thread while this thread's solver works on the rest from x0 (a HiGHS
+        # solve stops when asked, a SCIP solve does not: the rest stays in this thread, where Ctrl-C
+        # reaches it); the side's plans are compared only at the end, so a proven rest decides alone
+        stop = threading.Event()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="district-side") as pool:
+            side = pool.submit(side_work, x0, stop, CONCURRENT_STEPS)
+            try:
+                x0 = district.improve_by_support(r, root, x0, steps=district.SUPPORT_STEPS[:1], cheapest=cheapest,
+                                                 remaining=remaining, note=lambda cov: note(cov, lagr))
+                z = r.coverage_value(x0)
+                timings["support"] = time.perf_counter() - t
+                x_sub, term, bound, opts, back = _district_rest(r, root, x0, run, stages, sizes,
+                                                                cheapest=cheapest)
+            finally:
+                stop.set()
+            x_side = side.result()
+        timings["concurrent"] = time.perf_counter() - t
+        z_fixed = z
+    else:
+        x_side = side_work(x0, None, district.SUPPORT_STEPS[1:])
+        if _better(r, x_side, x0):
+            x0 = x_side
+        z_fixed = r.coverage_value(x0)
+        if side_bound[0] < z_fixed + delta - 1e-9 * max(1.0, z_fixed) and not cheapest:
+            x_sub, term, bound, opts, back = None, Termination.OPTIMAL, z_fixed, None, None
+        else:
+            x_sub, term, bound, opts, back = _district_rest(r, root, x0, run, stages, sizes, cheapest=cheapest)
+    stages[after_root:after_root] = side_stages
+    lagr = min(lagr, side_bound[0])
+    x_red = x0
+    if x_sub is not None:
+        x = np.zeros(r.n_options, dtype=bool)
+        x[opts] = back(x_sub)
+        x_red = x0 if _better(r, x0, x) else x
+    elif term is Termination.NO_SOLUTION:
+        term = Termination.FEASIBLE
+    if _better(r, x_side, x_red):  # a side plan the solver did not reach (it did not prove its own)
+        x_red = x_side
+    # the rest's bound holds for plans without a fixed option; the others cover at most z_fixed
+    bound = lagr if bound is None else min(lagr, max(bound, z_fixed))
+    bound = max(bound, r.coverage_value(x_red))  # (a plan covers this: a lower bound is a solver's rounding)
+    note(r.coverage_value(x_red), bound)
+    return x_red, term, bound
+
+
+def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list[StageReport], timings: dict,
+                       note):
+    """The Lagrangian subproblem of the budget (district.budget_relaxed_model) at the price ``mu`` (the LP's
+    budget dual), by the solver from ``x0`` within LAGRANGE_SHARE of the time left: (a plan within the
+    budget from its plan, or None; the bound  mu B + its bound  on coverage, or None).
+
+    Its plan is optimal for what it spends when that fits the budget (Everett 1963); otherwise it is cut
+    down to the budget (district.within_budget)."""
+    t = time.perf_counter()
+    model = district.budget_relaxed_model(r, mu)
+    res = run(model, full_vector(r, x0, with_items=True), share=LAGRANGE_SHARE, settings=Settings.DISTRICT)
+    raw = district.lagrangian_bound(r, mu, res.best_bound)
+    delta = r.coverage_granularity()
+    bound = None if raw is None else float(np.floor(raw / delta + 1e-6) * delta)
+    x = None
+    if res.termination.has_solution:
+        x_mu = _read_x(model, res.values)
+        x = x_mu if not r.feasibility_problems(x_mu) else district.within_budget(r, x_mu)
+    if x is not None and not _better(r, x, x0):
+        x = None
+    note(r.coverage_value(x0 if x is None else x), bound)
+    timings["budget_lagrangian"] = time.perf_counter() - t
+    stages.append(StageReport(name="budget_lagrangian", termination=res.termination,
+                              objective=None if x is None else r.coverage_value(x), best_bound=bound,
+                              wall_s=res.wall_s, solver=res.solver))
+    return x, bound
+
+
+def _district_rest(r: Instance, root, x0: np.ndarray, run, stages: list[StageReport], sizes: dict, *,
+                   cheapest: bool):
+    """Reduced-cost fixing at the incumbent ``x0``, then the rest to the solver from it: (x of the rest or
+    None, status, its bound, options of ``r`` it keeps, its plan -> a plan of those options)."""
+    z = r.coverage_value(x0)
+    fixed = root.fixed_to_zero(r, z if cheapest else z + r.coverage_granularity(), protect=x0)
+    sizes["root_fixed_options"] = int(fixed.sum())
+    sub, _, opts = keep_options(r, ~fixed)
     red = reduce_instance(sub, cover_mode=False)
     sub_hint = _given_hint(sub, red, x0[opts], cover_mode=False)
     x_sub, term, bound = _max_coverage(red.instance, sub_hint, run, stages, cheapest=cheapest,
                                        settings=Settings.DISTRICT, build=district.strengthened_model)
-    x_red = x0
-    if x_sub is not None:
-        x = np.zeros(r.n_options, dtype=bool)
-        x[opts] = red.expand_x(x_sub, sub.n_options)
-        x_red = x0 if _better(r, x0, x) else x
-    elif term is Termination.NO_SOLUTION:
-        term = Termination.FEASIBLE
-    bound = lagr if bound is None else min(lagr, max(bound, z))
-    bound = max(bound, r.coverage_value(x_red))
-    note(r.coverage_value(x_red), bound)
-    return x_red, term, bound
+    return x_sub, term, bound, opts, lambda x: red.expand_x(x, sub.n_options)
 
 
 def _search(r: Instance, x: np.ndarray, *, seconds: float, target: float, threads: int, sizes: dict,

@@ -10,6 +10,7 @@ solver/engine/lagrangian.py. HiGHS ships with scipy, so this adds no dependency.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -162,13 +163,26 @@ def _silent_highs():
 
 
 def solve_mip(model: LinearModel, *, time_limit_s: float, relative_gap: float = 0.0,
-              start: np.ndarray | None = None, threads: int = 1) -> MipSolution:
+              start: np.ndarray | None = None, threads: int = 1, stop: threading.Event | None = None) -> MipSolution:
     """Solve ``model`` with HiGHS's branch-and-cut (highspy) from the feasible point ``start``,
-    e.g. a small sub-model restricted to the LP's support (solver/engine/district.py)."""
+    e.g. a small sub-model restricted to the LP's support (solver/engine/district.py).
+
+    ``stop``: the solve ends (with the best plan so far) soon after this event is set, e.g. by
+    another thread whose solve made this one pointless."""
     import highspy
 
     t0 = time.perf_counter()
     h = _silent_highs()
+    if stop is not None:
+        if stop.is_set():
+            return MipSolution(optimal=False, values=None, objective=None, bound=None, wall_s=0.0,
+                               message="stopped before it started")
+
+        def interrupt(event) -> None:
+            if stop.is_set():
+                event.interrupt()
+
+        h.cbMipInterrupt += interrupt
     h.passModel(_highs_lp(model, integer=True))
     h.setOptionValue("time_limit", max(0.1, float(time_limit_s)))
     h.setOptionValue("mip_rel_gap", float(relative_gap))
