@@ -181,3 +181,25 @@ def test_budget_lagrangian_bounds_every_plan_at_any_price(case):
             assert inst.coverage_value(x) >= max(c for _, c, k in _plans(repr(case)) if k <= inst.plan_cost(x))
     with pytest.raises(ValueError):
         district.budget_relaxed_model(inst, -1.0)
+
+
+def test_ctrl_c_still_reaches_python_after_a_concurrent_solve(monkeypatch):
+    """The second thread's SCIP leaves SIGINT alone (two SCIP solves that each installed and restored the
+    handler, ending in the order they started, left SCIP's handler behind: Ctrl-C was swallowed)."""
+    import os
+    import signal
+    import time
+
+    from solver.engine.backends.ortools_backend import SCIP_SETTINGS
+    from solver.engine.result import Settings
+
+    assert "misc/catchctrlc = FALSE" in SCIP_SETTINGS[Settings.DISTRICT_SIDE]
+    assert "catchctrlc" not in SCIP_SETTINGS[Settings.DISTRICT]
+    monkeypatch.setattr(district, "ROOT_MIN_OPTIONS", 0)
+    inst = _instance(CASES[1])
+    res = solve_instance(inst, mode=Mode.MAX_COVERAGE, params=SolveParameters(time_limit_s=30, threads=2),
+                         reduce=False)
+    assert any(s.name == "budget_lagrangian" for s in res.stages)
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(2.0)

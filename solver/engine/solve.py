@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -383,11 +382,11 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
     side_stages: list[StageReport] = []
     side_bound = [lagr]  # the least bound the side work has (the Lagrangian subproblem's, once solved)
 
-    def side_work(x: np.ndarray, stop: threading.Event | None, steps) -> np.ndarray:
+    def side_work(x: np.ndarray, stop: threading.Event | None, steps, settings: Settings) -> np.ndarray:
         """The Lagrangian subproblem of the budget (a bound and a plan), then the neighbourhood models."""
         mu = root.budget_dual
         if r.budget is not None and mu is not None:
-            x_lag, bound_lag = _budget_lagrangian(r, mu, x, run, side_stages, timings,
+            x_lag, bound_lag = _budget_lagrangian(r, mu, x, run, side_stages, timings, settings,
                                                   lambda cov, b: note(cov, side_bound[0] if b is None else b))
             if bound_lag is not None:
                 side_bound[0] = min(side_bound[0], bound_lag)
@@ -404,22 +403,35 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
         # solve stops when asked, a SCIP solve does not: the rest stays in this thread, where Ctrl-C
         # reaches it); the side's plans are compared only at the end, so a proven rest decides alone
         stop = threading.Event()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="district-side") as pool:
-            side = pool.submit(side_work, x0, stop, CONCURRENT_STEPS)
+        side_out: list = []
+
+        def side_thread() -> None:
             try:
-                x0 = district.improve_by_support(r, root, x0, steps=district.SUPPORT_STEPS[:1], cheapest=cheapest,
-                                                 remaining=remaining, note=lambda cov: note(cov, lagr))
-                z = r.coverage_value(x0)
-                timings["support"] = time.perf_counter() - t
-                x_sub, term, bound, opts, back = _district_rest(r, root, x0, run, stages, sizes,
-                                                                cheapest=cheapest)
-            finally:
-                stop.set()
-            x_side = side.result()
+                side_out.append(side_work(x0_side, stop, CONCURRENT_STEPS, Settings.DISTRICT_SIDE))
+            except BaseException as exc:  # handed to this thread
+                side_out.append(exc)
+
+        x0_side = x0
+        # a daemon: when this thread is interrupted, it does not wait for the side's SCIP (which cannot be
+        # stopped, and ends at its own limit)
+        worker = threading.Thread(target=side_thread, name="district-side", daemon=True)
+        worker.start()
+        try:
+            x0 = district.improve_by_support(r, root, x0, steps=district.SUPPORT_STEPS[:1], cheapest=cheapest,
+                                             remaining=remaining, note=lambda cov: note(cov, lagr))
+            z = r.coverage_value(x0)
+            timings["support"] = time.perf_counter() - t
+            x_sub, term, bound, opts, back = _district_rest(r, root, x0, run, stages, sizes, cheapest=cheapest)
+        finally:
+            stop.set()
+        worker.join()
+        if isinstance(side_out[0], BaseException):
+            raise side_out[0]
+        x_side = side_out[0]
         timings["concurrent"] = time.perf_counter() - t
         z_fixed = z
     else:
-        x_side = side_work(x0, None, district.SUPPORT_STEPS[1:])
+        x_side = side_work(x0, None, district.SUPPORT_STEPS[1:], Settings.DISTRICT)
         if _better(r, x_side, x0):
             x0 = x_side
         z_fixed = r.coverage_value(x0)
@@ -446,7 +458,7 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
 
 
 def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list[StageReport], timings: dict,
-                       note):
+                       settings: Settings, note):
     """The Lagrangian subproblem of the budget (district.budget_relaxed_model) at the price ``mu`` (the LP's
     budget dual), by the solver from ``x0`` within LAGRANGE_SHARE of the time left: (a plan within the
     budget from its plan, or None; the bound  mu B + its bound  on coverage, or None).
@@ -455,7 +467,7 @@ def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list
     down to the budget (district.within_budget)."""
     t = time.perf_counter()
     model = district.budget_relaxed_model(r, mu)
-    res = run(model, full_vector(r, x0, with_items=True), share=LAGRANGE_SHARE, settings=Settings.DISTRICT)
+    res = run(model, full_vector(r, x0, with_items=True), share=LAGRANGE_SHARE, settings=settings)
     raw = district.lagrangian_bound(r, mu, res.best_bound)
     delta = r.coverage_granularity()
     bound = None if raw is None else float(np.floor(raw / delta + 1e-6) * delta)
