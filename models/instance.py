@@ -227,6 +227,11 @@ class Instance:
     def option_area(self) -> np.ndarray:
         return self.service_area[self.opt_service]
 
+    @property
+    def opening_cost(self) -> np.ndarray:
+        """Cost of each option opened alone: its space's conversion plus its fit-out."""
+        return self.site_cost[self.opt_site] + self.option_cost
+
     def max_spend(self) -> float:
         """An upper bound on any plan's cost: the budget, or the cost of opening everything."""
         everything = float(self.site_cost.sum() + self.option_cost.sum())
@@ -249,6 +254,12 @@ class Instance:
                 return 10.0**-k
         return float(w.min()) * 1e-6
 
+    def floor_coverage(self, value: float) -> float:
+        """``value`` (a bound on coverage) rounded down to a multiple of the coverage granularity: no plan's
+        coverage lies between the two (the 1e-6 absorbs a solver's rounding just below a multiple)."""
+        delta = self.coverage_granularity()
+        return float(np.floor(value / delta + 1e-6) * delta)
+
     def is_cardinality(self) -> bool:
         """True when the budget only counts options: the textbook shape (a budget of p sites).
 
@@ -260,7 +271,7 @@ class Instance:
             return False
         if len(np.unique(self.opt_site)) != self.n_options:
             return False
-        unit = self.site_cost[self.opt_site] + self.option_cost
+        unit = self.opening_cost
         if not np.all(unit == unit[0]):
             return False
         return bool(np.all(self.option_area <= self.site_area[self.opt_site]))

@@ -72,6 +72,16 @@ def build_max_coverage(inst: Instance, *, cheapest: bool = True) -> LinearModel:
                                "y": (y0, n)}, row_blocks=rb.blocks)
 
 
+def coverage_bound(inst: Instance, raw_bound: float | None, *, cheapest: bool) -> float | None:
+    """A solver's bound on the objective (coverage - eps * cost with ``cheapest``, else coverage) as a
+    bound on coverage: + eps C, floored to the coverage granularity; None when there is none."""
+    if raw_bound is None or not np.isfinite(raw_bound):
+        return None
+    if not cheapest:
+        return float(raw_bound)
+    return inst.floor_coverage(raw_bound + cost_weight(inst) * inst.max_spend())
+
+
 def cost_weight(inst: Instance) -> float:
     """eps of the lexicographic objective: a cost difference never outweighs delta of coverage."""
     return inst.coverage_granularity() / (inst.max_spend() + 1.0)

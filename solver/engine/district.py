@@ -58,7 +58,7 @@ from scipy.sparse import csr_matrix, vstack
 
 from models.instance import Instance
 from models.linear import LinearModel
-from models.mclp import build_max_coverage, cost_weight
+from models.mclp import build_max_coverage
 from models.structure import cost_coefficients, plan_layout
 
 from .backends.highs_lp import solve_mip, solve_relaxation_ipm
@@ -212,21 +212,9 @@ def within_budget(inst: Instance, x: np.ndarray, *, prep: Prepared | None = None
     that plan misses a must-open service or must-cover item."""
     x = np.asarray(x, dtype=bool)
     value = np.asarray(inst.cover.T @ np.asarray(inst.item_weight, dtype=float)).ravel()
-    cost = inst.option_cost + inst.site_cost[inst.opt_site]
-    density = value / np.maximum(cost, 1.0)
+    density = value / np.maximum(inst.opening_cost, 1.0)
     score = np.where(x, 0.5 + 0.5 * density / max(float(density.max(initial=0.0)), 1e-12), 0.0)
     return rounded_plan(inst, score, prep=prep, threshold=0.5)
-
-
-def coverage_bound(inst: Instance, raw_bound: float | None, *, cheapest: bool) -> float | None:
-    """A solver's bound on  coverage - eps * cost  as a bound on coverage (models/mclp.py)."""
-    if raw_bound is None or not np.isfinite(raw_bound):
-        return None
-    if not cheapest:
-        return float(raw_bound)
-    delta = inst.coverage_granularity()
-    raw = raw_bound + cost_weight(inst) * inst.max_spend()
-    return float(np.floor(raw / delta + 1e-6) * delta)
 
 
 def support_plan(inst: Instance, root: DistrictRoot, incumbent: np.ndarray, *, time_limit_s: float,
@@ -322,7 +310,7 @@ def root_and_incumbent(inst: Instance, hint_x: np.ndarray | None, *, cheapest: b
                        bound=None, root=None, fixed=None)
     sizes["root_cover_rows"] = root.cover_rows
     delta = inst.coverage_granularity()
-    bound = float(np.floor(root.bound / delta + 1e-6) * delta)
+    bound = inst.floor_coverage(root.bound)
     note(None if hint_x is None else inst.coverage_value(hint_x), bound)
     t = time.perf_counter()
     prep = Prepared(inst)

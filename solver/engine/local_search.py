@@ -181,7 +181,7 @@ def _drop_redundant(inst: Instance, x: np.ndarray, prep: Prepared) -> np.ndarray
     x = x.copy()
     cols = prep.cols
     cnt = np.asarray(inst.cover @ x.astype(np.int64)).ravel()
-    costs = inst.option_cost + inst.site_cost[inst.opt_site]
+    costs = inst.opening_cost
     for o in sorted(np.flatnonzero(x), key=lambda o: (-costs[o], o)):
         it = cols.indices[cols.indptr[o]:cols.indptr[o + 1]]
         if np.all(cnt[it] >= 2):

@@ -20,7 +20,7 @@ import numpy as np
 
 from models.instance import Instance
 from models.lscp import build_cover
-from models.mclp import build_max_coverage, cost_weight
+from models.mclp import build_max_coverage, coverage_bound
 from models.mode import Mode
 from models.structure import plan_layout, plan_values
 
@@ -278,8 +278,7 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
         if not searched and deadline - time.perf_counter() > 0.25 * (deadline - t0):
             hint_x = _polish(r, hint_x, prep=Prepared(r), iterations=0)  # the local search it skipped
         z = r.coverage_value(hint_x)
-        delta = r.coverage_granularity()
-        sg = max(float(np.floor(sg / delta + 1e-6) * delta), z)
+        sg = max(r.floor_coverage(sg), z)
         stages.append(StageReport(name="lagrangian_subgradient", termination=Termination.FEASIBLE, objective=z,
                                   best_bound=sg, wall_s=timings["subgradient"], solver="subgradient"))
         if deadline - time.perf_counter() < 2 * STAGE_RESERVE_S:
@@ -289,7 +288,7 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
         return x_red, term, sg if bound is None else min(bound, sg)
     t = time.perf_counter()
     delta = r.coverage_granularity()
-    lagr = float(np.floor(root.bound / delta + 1e-6) * delta)
+    lagr = r.floor_coverage(root.bound)
     if search:
         # The iterated local search starts from the LP rounding after the local search.
         if not root.proves(r.coverage_value(hint_x), delta):
@@ -469,8 +468,7 @@ def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list
     model = district.budget_relaxed_model(r, mu)
     res = run(model, full_vector(r, x0, with_items=True), share=LAGRANGE_SHARE, settings=settings)
     raw = district.lagrangian_bound(r, mu, res.best_bound)
-    delta = r.coverage_granularity()
-    bound = None if raw is None else float(np.floor(raw / delta + 1e-6) * delta)
+    bound = None if raw is None else r.floor_coverage(raw)
     x = None
     if res.termination.has_solution:
         x_mu = _read_x(model, res.values)
@@ -569,12 +567,7 @@ def _max_coverage(r: Instance, hint_x, run, stages: list[StageReport], *, cheape
     """
     model = build(r, cheapest=cheapest)
     res = run(model, None if hint_x is None else full_vector(r, hint_x, with_items=True), settings=settings)
-    eps = cost_weight(r) if cheapest else 0.0
-    delta = r.coverage_granularity()
-    bound = None
-    if res.best_bound is not None and np.isfinite(res.best_bound):
-        raw = res.best_bound + eps * r.max_spend()
-        bound = float(np.floor(raw / delta + 1e-6) * delta) if cheapest else float(raw)
+    bound = coverage_bound(r, res.best_bound, cheapest=cheapest)
     if bound is not None:
         bound = min(bound, float(np.clip(r.item_weight, 0.0, None).sum()))  # all reachable items (SCIP: 1e20 early)
     term = res.termination

@@ -66,7 +66,7 @@ def trimmed_cover(inst: Instance) -> np.ndarray | None:
     x = greedy_cover(inst)
     if x is None or not targets_met(inst, x).all():
         return None
-    value = inst.site_cost[inst.opt_site] + inst.option_cost
+    value = inst.opening_cost
     for o in sorted(np.flatnonzero(x), key=lambda o: (-value[o], -o)):
         x[o] = False
         if not targets_met(inst, x).all() or inst.feasibility_problems(x):
@@ -235,13 +235,9 @@ def solve_fair(inst: Instance, *, params: SolveParameters, backend: Backend | st
                           message=message, details=details, timings={"solve": wall})
     x_red = model.block(res.values, "x") > 0.5
     x = red.expand_x(x_red, inst.n_options) if red is not None else x_red
-    bound = None
-    if res.best_bound is not None and np.isfinite(res.best_bound):
-        from models.mclp import cost_weight
+    from models.mclp import coverage_bound
 
-        delta = r.coverage_granularity()
-        raw = res.best_bound + cost_weight(r) * r.max_spend()
-        bound = float(np.floor(raw / delta + 1e-6) * delta)
+    bound = coverage_bound(r, res.best_bound, cheapest=True)
     coverage = inst.coverage_value(x)
     if term is Termination.OPTIMAL and bound is not None:
         bound = max(bound, coverage)
