@@ -269,7 +269,6 @@ class Outcome:
     proven: bool  # the root proves x optimal (nothing left for a solver)
     bound: float | None  # root bound on coverage, floored to the granularity
     root: DistrictRoot | None
-    fixed: np.ndarray | None  # options fixed to 0 (bool per option)
 
 
 def improve_by_support(inst: Instance, root: DistrictRoot, x: np.ndarray, *, steps, cheapest: bool, remaining,
@@ -297,8 +296,8 @@ SUPPORT_STEPS = ((0.6, 0.0), (0.25, 0.05))
 def root_and_incumbent(inst: Instance, hint_x: np.ndarray | None, *, cheapest: bool, remaining,
                        sizes: dict, timings: dict, note=lambda objective, bound: None,
                        steps: tuple[tuple[float, float], ...] = SUPPORT_STEPS) -> Outcome:
-    """LP root, rounding, support models (``steps``: share of the remaining time, neighbourhood) and
-    fixing (module docstring); the caller solves the rest.
+    """LP root, rounding and support models (``steps``: share of the remaining time, neighbourhood); the
+    caller fixes options at its incumbent (``DistrictRoot.fixed_to_zero``) and solves the rest.
 
     ``hint_x`` is a plan to start from (None: the LP's rounding, or the greedy when that fails);
     ``note(objective, bound)`` is told every improvement."""
@@ -307,7 +306,7 @@ def root_and_incumbent(inst: Instance, hint_x: np.ndarray | None, *, cheapest: b
     timings["lp_root"] = time.perf_counter() - t
     if root is None:
         return Outcome(x=hint_x if hint_x is not None else greedy_plan(inst, Prepared(inst)), proven=False,
-                       bound=None, root=None, fixed=None)
+                       bound=None, root=None)
     sizes["root_cover_rows"] = root.cover_rows
     delta = inst.coverage_granularity()
     bound = inst.floor_coverage(root.bound)
@@ -325,13 +324,9 @@ def root_and_incumbent(inst: Instance, hint_x: np.ndarray | None, *, cheapest: b
     timings["rounding"] = time.perf_counter() - t
     if x is not None and (cheapest or not root.proves(inst.coverage_value(x), delta)):
         t = time.perf_counter()
-        cur: np.ndarray = x
-        x = improve_by_support(inst, root, cur, steps=steps, cheapest=cheapest, remaining=remaining,
+        x = improve_by_support(inst, root, x, steps=steps, cheapest=cheapest, remaining=remaining,
                                note=lambda z: note(z, bound))
         timings["support"] = time.perf_counter() - t
     if x is None:
-        return Outcome(x=None, proven=False, bound=bound, root=root, fixed=None)
-    z = inst.coverage_value(x)
-    fixed = root.fixed_to_zero(inst, z if cheapest else z + delta, protect=x)
-    sizes["root_fixed_options"] = int(fixed.sum())
-    return Outcome(x=x, proven=root.proves(z, delta) and not cheapest, bound=bound, root=root, fixed=fixed)
+        return Outcome(x=None, proven=False, bound=bound, root=root)
+    return Outcome(x=x, proven=root.proves(inst.coverage_value(x), delta) and not cheapest, bound=bound, root=root)

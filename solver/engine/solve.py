@@ -362,7 +362,7 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
     out = district.root_and_incumbent(r, hint_x, cheapest=cheapest, remaining=remaining, sizes=sizes,
                                       timings=timings, note=note,
                                       steps=() if concurrent else district.SUPPORT_STEPS[:1])
-    if out.root is None or out.x is None or out.bound is None or out.fixed is None:
+    if out.root is None or out.x is None or out.bound is None:
         if out.x is not None:
             note(r.coverage_value(out.x), None)
         x_red, term, bound = _max_coverage(r, out.x, run, stages, cheapest=cheapest)
@@ -404,16 +404,15 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
         stop = threading.Event()
         side_out: list = []
 
-        def side_thread() -> None:
+        def side_thread(x: np.ndarray) -> None:
             try:
-                side_out.append(side_work(x0_side, stop, CONCURRENT_STEPS, Settings.DISTRICT_SIDE))
+                side_out.append(side_work(x, stop, CONCURRENT_STEPS, Settings.DISTRICT_SIDE))
             except BaseException as exc:  # handed to this thread
                 side_out.append(exc)
 
-        x0_side = x0
         # a daemon: when this thread is interrupted, it does not wait for the side's SCIP (which cannot be
         # stopped, and ends at its own limit)
-        worker = threading.Thread(target=side_thread, name="district-side", daemon=True)
+        worker = threading.Thread(target=side_thread, args=(x0,), name="district-side", daemon=True)
         worker.start()
         try:
             x0 = district.improve_by_support(r, root, x0, steps=district.SUPPORT_STEPS[:1], cheapest=cheapest,
