@@ -29,31 +29,15 @@ from pathlib import Path
 
 from .runner import REPO_ROOT
 
-SCENARIO = """name = "{name}"
+SCENARIO_HEAD = """name = "{name}"
 crs = "EPSG:4548"
 budget_yuan = 5_000_000
-[data]
-households = "households.csv"
-candidates = "candidates.csv"
-existing = "existing.csv"
-network_nodes = "network_nodes.csv"
-network_edges = "network_edges.csv"
-[walking]
-max_snap_m = 300
-[conversion_cost_default]
-vacated = 120_000
-underground = 300_000
-boiler_room = 280_000
-bike_shed = 70_000
-old_factory = 600_000
-transit = 150_000
-park = 120_000
-other = 120_000
-"""
+
+"""  # then solver.synthetic.SCENARIO_SECTIONS (the tables' files, snapping, demo conversion costs)
 
 
 def make_districts(folder: Path, n: int, streets: int, budgets: list[float], time_limit: float) -> Path:
-    from solver.synthetic import generate_district, write_district
+    from solver.synthetic import SCENARIO_SECTIONS, generate_district, write_district
 
     folder.mkdir(parents=True, exist_ok=True)
     lines = ['name = "bench"', "[runs]", f"budgets = [{', '.join(f'{b:.0f}' for b in budgets)}]",
@@ -63,7 +47,8 @@ def make_districts(folder: Path, n: int, streets: int, budgets: list[float], tim
         d_dir = folder / name
         if not (d_dir / "scenario.toml").exists():
             write_district(generate_district(seed=seed, n_streets=streets), d_dir)
-            (d_dir / "scenario.toml").write_text(SCENARIO.format(name=name), encoding="utf-8")
+            (d_dir / "scenario.toml").write_text(SCENARIO_HEAD.format(name=name) + SCENARIO_SECTIONS,
+                                                 encoding="utf-8")
         lines += ["[[districts]]", f'scenario = "{name}/scenario.toml"', ""]
     path = folder / "manifest.toml"
     path.write_text("\n".join(lines), encoding="utf-8")

@@ -166,34 +166,15 @@ def skip_reason(case: Case) -> str | None:
 # --------------------------------------------------------------------------------------------
 # Data: generated or imported once, reused while the fingerprint matches
 
-BASE_SCENARIO = """\
+BASE_SCENARIO_HEAD = """\
 # Base scenario of a benchmark district (written by benchmarks/districts.py; the cases
 # in cases/ extend it). Walking and conversion costs as in scenarios/demo.toml.
 name = "{name}"
 crs = "{crs}"
 mode = "cover"
 
-[data]
-households = "households.csv"
-candidates = "candidates.csv"
-existing = "existing.csv"
-network_nodes = "network_nodes.csv"
-network_edges = "network_edges.csv"
-
-[walking]
-speed_m_per_min = 60
-max_snap_m = 300
-
-[conversion_cost_default]
-vacated = 120_000
-underground = 300_000
-boiler_room = 280_000
-bike_shed = 70_000
-old_factory = 600_000
-transit = 150_000
-park = 120_000
-other = 120_000
-
+"""  # then solver.synthetic.SCENARIO_SECTIONS and BASE_SCENARIO_TAIL
+BASE_SCENARIO_TAIL = """
 [solve]
 relative_gap = 0.0
 """
@@ -247,13 +228,13 @@ def ensure_district(source: dict, cache: Path) -> tuple[Path, float | None]:
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     if source["generator"] == "synthetic":
-        from solver.synthetic import CRS, generate_district, write_district
+        from solver.synthetic import CRS, SCENARIO_SECTIONS, generate_district, write_district
 
         d = generate_district(seed=int(source["seed"]), n_streets=int(source["n_streets"]),
                               density=float(source["density"]))
         write_district(d, tmp)
-        (tmp / "scenario.toml").write_text(BASE_SCENARIO.format(name=source["district"], crs=CRS),
-                                           encoding="utf-8")
+        head = BASE_SCENARIO_HEAD.format(name=source["district"], crs=CRS)
+        (tmp / "scenario.toml").write_text(head + SCENARIO_SECTIONS + BASE_SCENARIO_TAIL, encoding="utf-8")
     else:
         from solver.osm import import_osm, load_settings
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from solver.synthetic import generate_district, write_district
+from solver.synthetic import SCENARIO_SECTIONS, generate_district, write_district
 
 HERE = Path(__file__).resolve().parent
 DISTRICTS = {"north": 101, "south": 102, "east": 103, "west": 104}  # folder -> seed
@@ -20,26 +20,7 @@ description = "Synthetic district (seed {seed}): 2 streets, {households:,} house
 crs = "EPSG:4548"
 budget_yuan = 2_000_000
 
-[data]
-households = "households.csv"
-candidates = "candidates.csv"
-existing = "existing.csv"
-network_nodes = "network_nodes.csv"
-network_edges = "network_edges.csv"
-
-[walking]
-max_snap_m = 300
-
-[conversion_cost_default]
-vacated = 120_000
-underground = 300_000
-boiler_room = 280_000
-bike_shed = 70_000
-old_factory = 600_000
-transit = 150_000
-park = 120_000
-other = 120_000
-
+""" + SCENARIO_SECTIONS + """
 [solve]
 time_limit_s = 60
 """

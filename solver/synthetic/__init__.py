@@ -107,10 +107,10 @@ from __future__ import annotations
 
 from . import compounds, facilities, roads, spaces, writing
 from .state import CENTRE_LONLAT, CRS, DEFAULT_SEED, DEFAULT_STREET_AREA_KM2, SERVICES, SPACE_TYPE_KEYS, Generator
-from .writing import FILES, SyntheticDistrict, write_district
+from .writing import FILES, SCENARIO_SECTIONS, SyntheticDistrict, write_district
 
-__all__ = ["CRS", "DEFAULT_SEED", "FILES", "SERVICES", "SPACE_TYPE_KEYS", "SyntheticDistrict", "generate_district",
-           "write_district"]
+__all__ = ["CRS", "DEFAULT_SEED", "FILES", "SCENARIO_SECTIONS", "SERVICES", "SPACE_TYPE_KEYS", "SyntheticDistrict",
+           "generate_district", "write_district"]
 
 
 def generate_district(

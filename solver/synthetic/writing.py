@@ -55,6 +55,30 @@ FILES = {
     "edges": "network_edges.csv",
 }
 
+# The sections of a scenario.toml beside the tables write_district writes: their files, the snapping
+# distance and scenarios/demo.toml's conversion costs (the city example, the benchmark districts).
+SCENARIO_SECTIONS = f"""\
+[data]
+households = "{FILES['households']}"
+candidates = "{FILES['candidates']}"
+existing = "{FILES['existing']}"
+network_nodes = "{FILES['nodes']}"
+network_edges = "{FILES['edges']}"
+
+[walking]
+max_snap_m = 300
+
+[conversion_cost_default]
+vacated = 120_000
+underground = 300_000
+boiler_room = 280_000
+bike_shed = 70_000
+old_factory = 600_000
+transit = 150_000
+park = 120_000
+other = 120_000
+"""
+
 
 def _origin(gen: Generator) -> tuple[float, float]:
     tr = Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
