@@ -37,7 +37,8 @@ mu >= 0 and any plan x within the budget (cost(x) <= B),
     coverage(x) <= coverage(x) + mu (B - cost(x)) <= mu B + max_{x' in X} [coverage(x') - mu cost(x')]  =: L_B(mu),
 
 X: the plans without the budget row (areas, area covers, caps, must-open and must-cover kept). The
-maximum is a MIP (the subproblem), and any bound on it from a solver's dual bound gives a valid L_B.
+maximum is a MIP (the subproblem), and any bound on it from a solver's dual bound gives a valid L_B,
+also one read while the solver runs (HiGHS's, reported as it improves: solve._budget_lagrangian).
 At mu = the LP's budget dual it is far below the LP bound on the synthetic districts: the LP's gap
 comes from the coverage rows, which the subproblem keeps integral, not from the knapsack
 (benchmarks/README.md, "District core"); and the subproblem, without the one dense row that links

@@ -40,10 +40,6 @@ class Settings(StrEnum):
     CARDINALITY = "cardinality"  # the budget counts sites (Instance.is_cardinality): the textbook MCLP/LSCP
     CARDINALITY_PROOF = "cardinality_proof"  # a small warm-started textbook model: what is left is the proof
     DISTRICT = "district"  # a district model after district.py's root: a near-optimal plan is given
-    # the same in a second thread (solve._district_rooted): SCIP leaves Ctrl-C to the main thread's solve.
-    # Two SCIP solves that each install and restore the SIGINT handler, ending in the order they started,
-    # left SCIP's handler installed after both (Ctrl-C then swallowed: measured).
-    DISTRICT_SIDE = "district_side"
 
 
 @dataclass(frozen=True, kw_only=True)

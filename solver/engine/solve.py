@@ -27,6 +27,7 @@ from models.structure import plan_layout, plan_values
 from ..choices import Backend, Engine
 from . import district, lagrangian, warmup
 from .backends import solve_linear
+from .backends.highs_lp import solve_mip
 from .guard import guard_plan
 from .heuristics import Prepared, conservative_instance, greedy_cover, greedy_max_coverage
 from .local_search import improve, tabu_search
@@ -381,12 +382,17 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
     side_stages: list[StageReport] = []
     side_bound = [lagr]  # the least bound the side work has (the Lagrangian subproblem's, once solved)
 
-    def side_work(x: np.ndarray, stop: threading.Event | None, steps, settings: Settings) -> np.ndarray:
+    def side_work(x: np.ndarray, stop: threading.Event | None, steps) -> np.ndarray:
         """The Lagrangian subproblem of the budget (a bound and a plan), then the neighbourhood models."""
         mu = root.budget_dual
         if r.budget is not None and mu is not None:
-            x_lag, bound_lag = _budget_lagrangian(r, mu, x, run, side_stages, timings, settings,
-                                                  lambda cov, b: note(cov, side_bound[0] if b is None else b))
+            def side_note(cov: float, b: float | None) -> None:
+                if b is not None:
+                    side_bound[0] = min(side_bound[0], b)
+                note(cov, side_bound[0])
+
+            x_lag, bound_lag = _budget_lagrangian(r, mu, x, run, side_stages, timings, side_note,
+                                                  remaining=remaining, stop=stop)
             if bound_lag is not None:
                 side_bound[0] = min(side_bound[0], bound_lag)
             if x_lag is not None and _better(r, x_lag, x):
@@ -398,20 +404,19 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
 
     t = time.perf_counter()
     if concurrent:
-        # the side work in a worker thread while this thread's solver works on the rest from x0 (a HiGHS
-        # solve stops when asked, a SCIP solve does not: the rest stays in this thread, where Ctrl-C
-        # reaches it); the side's plans are compared only at the end, so a proven rest decides alone
+        # the side work (HiGHS solves, which stop when asked) in a worker thread while this thread's solver
+        # works on the rest from x0 (SCIP cannot be stopped from outside: it stays in this thread, where
+        # Ctrl-C reaches it); the side's plans are compared only at the end, so a proven rest decides alone
         stop = threading.Event()
         side_out: list = []
 
         def side_thread(x: np.ndarray) -> None:
             try:
-                side_out.append(side_work(x, stop, CONCURRENT_STEPS, Settings.DISTRICT_SIDE))
+                side_out.append(side_work(x, stop, CONCURRENT_STEPS))
             except BaseException as exc:  # handed to this thread
                 side_out.append(exc)
 
-        # a daemon: when this thread is interrupted, it does not wait for the side's SCIP (which cannot be
-        # stopped, and ends at its own limit)
+        # a daemon: a Ctrl-C that ends this thread does not wait for the side's current HiGHS solve
         worker = threading.Thread(target=side_thread, args=(x0,), name="district-side", daemon=True)
         worker.start()
         try:
@@ -429,7 +434,7 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
         timings["concurrent"] = time.perf_counter() - t
         z_fixed = z
     else:
-        x_side = side_work(x0, None, district.SUPPORT_STEPS[1:], Settings.DISTRICT)
+        x_side = side_work(x0, None, district.SUPPORT_STEPS[1:])
         if _better(r, x_side, x0):
             x0 = x_side
         z_fixed = r.coverage_value(x0)
@@ -456,29 +461,47 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
 
 
 def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list[StageReport], timings: dict,
-                       settings: Settings, note):
+                       note, *, remaining, stop: threading.Event | None = None):
     """The Lagrangian subproblem of the budget (district.budget_relaxed_model) at the price ``mu`` (the LP's
-    budget dual), by the solver from ``x0`` within LAGRANGE_SHARE of the time left: (a plan within the
-    budget from its plan, or None; the bound  mu B + its bound  on coverage, or None).
+    budget dual), from ``x0`` within LAGRANGE_SHARE of the time left: (a plan within the budget from its
+    plan, or None; the bound  mu B + its bound  on coverage, or None).
+
+    Beside the solver of the rest (``stop`` given) HiGHS solves it: its bound reaches ``note`` as it
+    improves (mu B + HiGHS's dual bound is valid at any moment), and it ends when ``stop`` is set.
+    Alone, the solver of ``run`` (SCIP) solves it.
 
     Its plan is optimal for what it spends when that fits the budget (Everett 1963); otherwise it is cut
     down to the budget (district.within_budget)."""
     t = time.perf_counter()
     model = district.budget_relaxed_model(r, mu)
-    res = run(model, full_vector(r, x0, with_items=True), share=LAGRANGE_SHARE, settings=settings)
-    raw = district.lagrangian_bound(r, mu, res.best_bound)
-    bound = None if raw is None else r.floor_coverage(raw)
+    z0 = r.coverage_value(x0)
+
+    def coverage_bound(sub_bound: float | None) -> float | None:
+        raw = district.lagrangian_bound(r, mu, sub_bound)
+        return None if raw is None else r.floor_coverage(raw)
+
+    if stop is None:
+        res = run(model, full_vector(r, x0, with_items=True), share=LAGRANGE_SHARE, settings=Settings.DISTRICT)
+        term, values, sub_bound, wall, solver = (res.termination, res.values, res.best_bound, res.wall_s,
+                                                 res.solver)
+    else:
+        sol = solve_mip(model, time_limit_s=remaining(LAGRANGE_SHARE), start=full_vector(r, x0, with_items=True),
+                        stop=stop, on_bound=lambda b: note(z0, coverage_bound(b)))
+        term = (Termination.OPTIMAL if sol.optimal else
+                Termination.FEASIBLE if sol.values is not None else Termination.NO_SOLUTION)
+        values, sub_bound, wall, solver = sol.values, sol.bound, sol.wall_s, sol.solver
+    bound = coverage_bound(sub_bound)
     x = None
-    if res.termination.has_solution:
-        x_mu = _read_x(model, res.values)
+    if term.has_solution and values is not None:
+        x_mu = _read_x(model, values)
         x = x_mu if not r.feasibility_problems(x_mu) else district.within_budget(r, x_mu)
     if x is not None and not _better(r, x, x0):
         x = None
     note(r.coverage_value(x0 if x is None else x), bound)
     timings["budget_lagrangian"] = time.perf_counter() - t
-    stages.append(StageReport(name="budget_lagrangian", termination=res.termination,
+    stages.append(StageReport(name="budget_lagrangian", termination=term,
                               objective=None if x is None else r.coverage_value(x), best_bound=bound,
-                              wall_s=res.wall_s, solver=res.solver))
+                              wall_s=wall, solver=solver))
     return x, bound
 
 

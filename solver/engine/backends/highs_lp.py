@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,6 +80,7 @@ class MipSolution:
     bound: float | None  # HiGHS's dual bound, in the model's sense
     wall_s: float
     message: str
+    solver: str = "highs branch-and-cut (highspy)"
 
 
 def _highs_lp(model: LinearModel, *, integer: bool):
@@ -163,23 +165,31 @@ def _silent_highs():
 
 
 def solve_mip(model: LinearModel, *, time_limit_s: float, relative_gap: float = 0.0,
-              start: np.ndarray | None = None, threads: int = 1, stop: threading.Event | None = None) -> MipSolution:
+              start: np.ndarray | None = None, threads: int = 1, stop: threading.Event | None = None,
+              on_bound: Callable[[float], None] | None = None) -> MipSolution:
     """Solve ``model`` with HiGHS's branch-and-cut (highspy) from the feasible point ``start``,
     e.g. a small sub-model restricted to the LP's support (solver/engine/district.py).
 
     ``stop``: the solve ends (with the best plan so far) soon after this event is set, e.g. by
-    another thread whose solve made this one pointless."""
+    another thread whose solve made this one pointless. ``on_bound``: called with HiGHS's dual bound
+    (in the model's sense) whenever it improves during the solve."""
     import highspy
 
     t0 = time.perf_counter()
     h = _silent_highs()
-    if stop is not None:
-        if stop.is_set():
-            return MipSolution(optimal=False, values=None, objective=None, bound=None, wall_s=0.0,
-                               message="stopped before it started")
+    if stop is not None and stop.is_set():
+        return MipSolution(optimal=False, values=None, objective=None, bound=None, wall_s=0.0,
+                           message="stopped before it started")
+    if stop is not None or on_bound is not None:
+        best: list[float | None] = [None]
 
         def interrupt(event) -> None:
-            if stop.is_set():
+            if on_bound is not None:
+                b = float(event.data_out.mip_dual_bound)
+                if np.isfinite(b) and (best[0] is None or (b < best[0] if model.maximize else b > best[0])):
+                    best[0] = b
+                    on_bound(b)
+            if stop is not None and stop.is_set():
                 event.interrupt()
 
         h.cbMipInterrupt += interrupt
