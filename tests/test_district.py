@@ -215,3 +215,25 @@ def test_ctrl_c_still_reaches_python_after_a_concurrent_solve(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(2.0)
+
+
+def test_highs_built_in_several_threads_at_once_leaves_stdout_alone():
+    """Building a HiGHS points file descriptor 1 at /dev/null for its banner; two threads doing it at once
+    (the district core's two threads) once left the process's stdout at /dev/null."""
+    import os
+
+    from solver.engine.backends.highs_lp import _silent_highs
+
+    before = os.fstat(1)
+
+    def build() -> None:
+        for _ in range(50):
+            _silent_highs()
+
+    threads = [threading.Thread(target=build) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    after = os.fstat(1)
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)

@@ -142,6 +142,11 @@ def solve_relaxation_ipm(model: LinearModel, *, time_limit_s: float) -> Relaxati
                       row_dual=dual, wall_s=wall, message=message)
 
 
+# One thread at a time points file descriptor 1 away and back (_silent_highs): two interleaved, the
+# second saved the first's /dev/null and restored it, and the process's stdout stayed /dev/null.
+_FD1_LOCK = threading.Lock()
+
+
 def _silent_highs():
     """A highspy.Highs with its output off; the banner it prints when built goes to /dev/null
     (it is written by the C++ library to file descriptor 1, not through sys.stdout)."""
@@ -150,16 +155,17 @@ def _silent_highs():
 
     import highspy
 
-    sys.stdout.flush()
-    saved = os.dup(1)
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
-        h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(null)
+    with _FD1_LOCK:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
     h.setOptionValue("output_flag", False)
     return h
 
