@@ -147,9 +147,10 @@ def test_highs_mip_stops_when_asked():
 def test_highs_mip_reports_valid_improving_bounds_while_it_runs():
     # large enough for HiGHS to branch (the enumerated cases are solved by its presolve: no bound on the way)
     inst = random_instance(seed=11, n_sites=30, n_items=400, n_services=3, density=0.1)
-    full = solve_mip(district.strengthened_model(inst, cheapest=False), time_limit_s=30)
+    full_model = district.strengthened_model(inst, cheapest=False)
+    full = solve_mip(full_model, time_limit_s=30)
     assert full.optimal
-    best = inst.coverage_value(district.strengthened_model(inst, cheapest=False).block(full.values, "x") > 0.5)
+    best = inst.coverage_value(full_model.block(full.values, "x") > 0.5)
     mu = district.solve_root(inst, time_limit_s=10).budget_dual
     model = district.budget_relaxed_model(inst, mu)
     seen: list[float] = []

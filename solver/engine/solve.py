@@ -391,10 +391,8 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
                     side_bound[0] = min(side_bound[0], b)
                 note(cov, side_bound[0])
 
-            x_lag, bound_lag = _budget_lagrangian(r, mu, x, run, side_stages, timings, side_note,
-                                                  remaining=remaining, stop=stop)
-            if bound_lag is not None:
-                side_bound[0] = min(side_bound[0], bound_lag)
+            x_lag = _budget_lagrangian(r, mu, x, run, side_stages, timings, side_note, remaining=remaining,
+                                       stop=stop)  # (its bounds reach side_bound through side_note)
             if x_lag is not None and _better(r, x_lag, x):
                 x = x_lag
         if stop is not None and stop.is_set():
@@ -463,8 +461,8 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
 def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list[StageReport], timings: dict,
                        note, *, remaining, stop: threading.Event | None = None):
     """The Lagrangian subproblem of the budget (district.budget_relaxed_model) at the price ``mu`` (the LP's
-    budget dual), from ``x0`` within LAGRANGE_SHARE of the time left: (a plan within the budget from its
-    plan, or None; the bound  mu B + its bound  on coverage, or None).
+    budget dual), from ``x0`` within LAGRANGE_SHARE of the time left: a plan within the budget from its
+    plan, or None; the bound  mu B + its bound  on coverage reaches ``note``.
 
     Beside the solver of the rest (``stop`` given) HiGHS solves it: its bound reaches ``note`` as it
     improves (mu B + HiGHS's dual bound is valid at any moment), and it ends when ``stop`` is set.
@@ -476,7 +474,7 @@ def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list
     model = district.budget_relaxed_model(r, mu)
     z0 = r.coverage_value(x0)
 
-    def coverage_bound(sub_bound: float | None) -> float | None:
+    def lagrangian_coverage(sub_bound: float | None) -> float | None:
         raw = district.lagrangian_bound(r, mu, sub_bound)
         return None if raw is None else r.floor_coverage(raw)
 
@@ -486,11 +484,11 @@ def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list
                                                  res.solver)
     else:
         sol = solve_mip(model, time_limit_s=remaining(LAGRANGE_SHARE), start=full_vector(r, x0, with_items=True),
-                        stop=stop, on_bound=lambda b: note(z0, coverage_bound(b)))
+                        stop=stop, on_bound=lambda b: note(z0, lagrangian_coverage(b)))
         term = (Termination.OPTIMAL if sol.optimal else
                 Termination.FEASIBLE if sol.values is not None else Termination.NO_SOLUTION)
         values, sub_bound, wall, solver = sol.values, sol.bound, sol.wall_s, sol.solver
-    bound = coverage_bound(sub_bound)
+    bound = lagrangian_coverage(sub_bound)
     x = None
     if term.has_solution and values is not None:
         x_mu = _read_x(model, values)
@@ -502,7 +500,7 @@ def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list
     stages.append(StageReport(name="budget_lagrangian", termination=term,
                               objective=None if x is None else r.coverage_value(x), best_bound=bound,
                               wall_s=wall, solver=solver))
-    return x, bound
+    return x
 
 
 def _district_rest(r: Instance, root, x0: np.ndarray, run, stages: list[StageReport], sizes: dict, *,
