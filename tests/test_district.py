@@ -238,3 +238,36 @@ def test_highs_built_in_several_threads_at_once_leaves_stdout_alone():
         t.join()
     after = os.fstat(1)
     assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
+
+
+def test_ctrl_c_returns_only_after_the_side_thread_has_ended(monkeypatch):
+    """A Ctrl-C during SCIP on the rest leaves the solve only once the side thread's HiGHS solve has
+    stopped (one still running while the interpreter exits corrupted the heap: the process aborted
+    instead of exiting 130)."""
+    import time
+
+    import solver.engine.solve as solve_mod
+
+    monkeypatch.setattr(district, "ROOT_MIN_OPTIONS", 0)
+    entered, ended = threading.Event(), threading.Event()
+    real_solve_mip = solve_mod.solve_mip
+
+    def slow_side_solve(model, **kw):  # the side's Lagrangian subproblem: stops late, as HiGHS may
+        entered.set()
+        kw["stop"].wait(10)
+        time.sleep(0.5)
+        res = real_solve_mip(model, **kw)
+        ended.set()
+        return res
+
+    def interrupted_rest(*args, **kw):
+        assert entered.wait(10)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(solve_mod, "solve_mip", slow_side_solve)
+    monkeypatch.setattr(solve_mod, "_district_rest", interrupted_rest)
+    with pytest.raises(KeyboardInterrupt):
+        solve_instance(_instance(CASES[1]), mode=Mode.MAX_COVERAGE,
+                       params=SolveParameters(time_limit_s=30, threads=2), reduce=False)
+    assert ended.is_set()
+    assert not [t for t in threading.enumerate() if t.name == "district-side"]

@@ -414,7 +414,6 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
             except BaseException as exc:  # handed to this thread
                 side_out.append(exc)
 
-        # a daemon: a Ctrl-C that ends this thread does not wait for the side's current HiGHS solve
         worker = threading.Thread(target=side_thread, args=(x0,), name="district-side", daemon=True)
         worker.start()
         try:
@@ -425,7 +424,7 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
             x_sub, term, bound, opts, back = _district_rest(r, root, x0, run, stages, sizes, cheapest=cheapest)
         finally:
             stop.set()
-        worker.join()
+            _join(worker)  # also after a Ctrl-C: the side's HiGHS stops at its next check
         if isinstance(side_out[0], BaseException):
             raise side_out[0]
         x_side = side_out[0]
@@ -456,6 +455,21 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
     bound = max(bound, r.coverage_value(x_red))  # (a plan covers this: a lower bound is a solver's rounding)
     note(r.coverage_value(x_red), bound)
     return x_red, term, bound
+
+
+def _join(worker: threading.Thread) -> None:
+    """Wait for ``worker`` to end, through further Ctrl-Cs (the last is raised once it has ended).
+
+    A HiGHS solve still running in it while the interpreter exits (after a Ctrl-C) corrupted the
+    heap: the process aborted ("malloc_consolidate(): unaligned fastbin chunk") instead of exiting 130."""
+    pending: BaseException | None = None
+    while worker.is_alive():
+        try:
+            worker.join(0.05)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below
+            pending = exc
+    if pending is not None:
+        raise pending
 
 
 def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list[StageReport], timings: dict,
