@@ -383,6 +383,21 @@ def test_scip_settings_study_measures_the_shipped_settings():
     assert list(VARIANTS.values())[0] == (SCIP_SETTINGS["general"], SCIP_SETTINGS["general"]) == ("", "")
 
 
+def test_scip_settings_study_measures_the_shipped_district_settings_against_the_defaults():
+    """The district study compares what the backend ships for the district core with SCIP's
+    defaults, and those settings reach SCIP's parameter text for the district shape."""
+    from benchmarks.scip_settings import DISTRICT_VARIANTS
+    from solver.choices import Engine
+    from solver.engine.backends.ortools_backend import SCIP_SETTINGS, _specific
+    from solver.engine.result import Settings, SolveParameters
+
+    assert list(DISTRICT_VARIANTS.values()) == ["", SCIP_SETTINGS["district"]]
+    assert SCIP_SETTINGS["district"] and SCIP_SETTINGS["general"] == ""
+    text = _specific(Engine.SCIP, SolveParameters(), Settings.DISTRICT)
+    assert text.startswith(SCIP_SETTINGS["district"])
+    assert SCIP_SETTINGS["district"] not in _specific(Engine.SCIP, SolveParameters(), Settings.GENERAL)
+
+
 # --------------------------------------------------------------------------------------------
 # Honest signals: what makes the run exit 1
 

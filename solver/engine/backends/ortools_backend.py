@@ -27,7 +27,8 @@ ENGINE_NAMES = {Engine.SCIP: "scip", Engine.CPSAT: "sat"}
 
 # SCIP settings per model shape, chosen by measurement (benchmarks/README.md, "SCIP settings by
 # model shape"): textbook models get pseudo-cost branching, no cut rounds and steepest edge;
-# district models keep SCIP's defaults, whose cuts close their knapsack bound.
+# district models keep SCIP's cuts, which close their knapsack bound (after the district root
+# without the aggregation separator).
 SCIP_PSEUDOCOST_BRANCHING = "branching/pscost/priority = 100000\n"
 SCIP_NO_CUT_ROUNDS = "separating/maxrounds = 0\nseparating/maxroundsroot = 0\n"
 SCIP_STEEPEST_EDGE = "lp/pricing = s\n"
@@ -46,9 +47,11 @@ SCIP_HEURISTICS_OFF = "".join(
         "vbounds", "zirounding"))
 SCIP_NO_CONFLICT_ANALYSIS = "conflict/enable = FALSE\n"
 # District models after the LP root and support model of engine/district.py, which hand SCIP a
-# near-optimal plan: SCIP's defaults without its primal heuristics, whose diving took a third of
-# the time (benchmarks/README.md, "District core").
-SCIP_DISTRICT = ""
+# near-optimal plan: SCIP's defaults without the aggregation separator (c-MIR, flow and knapsack
+# covers), which took a fifth of the proof for few applied cuts (benchmarks/README.md, "SCIP
+# settings for the district core").
+SCIP_NO_AGGREGATION_CUTS = "separating/aggregation/freq = -1\n"
+SCIP_DISTRICT = SCIP_NO_AGGREGATION_CUTS
 SCIP_SETTINGS = {
     Settings.GENERAL: "",
     Settings.DISTRICT: SCIP_DISTRICT,
