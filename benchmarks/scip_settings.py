@@ -118,7 +118,8 @@ def _district_instances(cache: Path | None) -> list[tuple[str, object]]:
     for streets, density, seed, level in DISTRICT_ROWS:
         case = district_case(streets, density, BASIC, "max_coverage", level_m=level, seed=seed)
         folder, _ = ensure_district(case.source, cache or default_cache(REPO_ROOT))
-        prepared = prepare(load(case_scenario(case, folder)), budget=level * 1e6 * streets)
+        sc = load(case_scenario(case, folder))
+        prepared = prepare(sc, budget=sc.budget_yuan)  # the case's budget, as the suite's jobs read it
         out.append((case.case_id.removeprefix("district/").replace("/basic4/", " "), prepared.items.instance))
     return out
 

@@ -466,7 +466,7 @@ def _join(worker: threading.Thread) -> None:
     while worker.is_alive():
         try:
             worker.join(0.05)
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
+        except BaseException as exc:  # a further Ctrl-C: raised once the worker has ended
             pending = exc
     if pending is not None:
         raise pending
