@@ -296,3 +296,74 @@ def test_ctrl_c_returns_only_after_the_side_thread_has_ended(monkeypatch):
                        params=SolveParameters(time_limit_s=30, threads=2), reduce=False)
     assert ended.is_set()
     assert not [t for t in threading.enumerate() if t.name == "district-side"]
+
+
+@cache
+def _free_plans(key: str):
+    """Every feasible plan of the case without its budget: (x, coverage, cost)."""
+    inst = _free(eval(key))
+    out = []
+    for bits in itertools.product([False, True], repeat=inst.n_options):
+        x = np.array(bits, dtype=bool)
+        if not inst.feasibility_problems(x):
+            out.append((x, inst.coverage_value(x), inst.plan_cost(x)))
+    return out
+
+
+def _free(case: dict):
+    inst = _instance(case)
+    return type(inst)(**{**inst.__dict__, "budget": None})
+
+
+# cases where full coverage is possible (the others of CASES are not: areas forbid it)
+COVER_CASES = CASES + [dict(seed=8, density=0.5, n_items=25), dict(seed=23, density=0.5, n_items=25),
+                       dict(seed=24, density=0.5, n_items=25, caps=True)]
+
+
+@pytest.mark.parametrize("threads", [1, 2], ids=["sequential", "concurrent"])
+@pytest.mark.parametrize("case", COVER_CASES, ids=lambda c: f"seed{c['seed']}")
+def test_cover_mode_with_area_covers_and_its_fallback_through_the_core_are_exact(case, threads, monkeypatch):
+    """Full coverage at least cost on the strengthened cover model; where areas or caps make it impossible,
+    the most coverage at least cost through the district core, without support models (no budget), its
+    cost reported as proven."""
+    monkeypatch.setattr(district, "ROOT_MIN_OPTIONS", 0)
+
+    def no_support(*args, **kwargs):
+        raise AssertionError("a support model ran without a budget")
+
+    monkeypatch.setattr(district, "support_plan", no_support)
+    inst = _free(case)
+    plans = _free_plans(repr(case))
+    reach = np.diff(inst.cover.tocsr().indptr) > 0
+    full = [k for x, _, k in plans if inst.covered_items(x)[reach].all()]
+    res = solve_instance(inst, mode=Mode.COVER, params=SolveParameters(time_limit_s=30, threads=threads))
+    assert res.termination is Termination.OPTIMAL and not inst.feasibility_problems(res.x)
+    if full:
+        assert not res.message and res.cost == pytest.approx(min(full))
+        assert res.best_bound == pytest.approx(min(full))
+        return
+    best = max(c for _, c, _ in plans)
+    assert "impossible" in res.message and any(s.name == "district_root" for s in res.stages)
+    assert res.coverage == best
+    assert res.cost == pytest.approx(min(k for _, c, k in plans if c == best))
+    assert res.best_bound == pytest.approx(res.cost)
+
+
+@pytest.mark.parametrize("case", COVER_CASES, ids=lambda c: f"seed{c['seed']}")
+def test_strengthened_cover_keeps_every_full_cover_and_tightens_the_lp(case):
+    from models.lscp import build_cover
+
+    inst = _free(case)
+    model = district.strengthened_cover(inst)
+    plain = build_cover(inst)
+    assert model.n_vars == plain.n_vars and model.n_rows >= plain.n_rows
+    reach = np.diff(inst.cover.tocsr().indptr) > 0
+    for x, _, _ in _free_plans(repr(case)):
+        if inst.covered_items(x)[reach].all():  # a full cover satisfies every row
+            act = model.A @ district.plan_vector(inst, x)[: model.n_vars]
+            rows = np.ones(model.n_rows, dtype=bool)
+            rows[np.flatnonzero(~reach) + model.row_blocks["cover"][0]] = False  # (no plan covers those)
+            assert np.all(act[rows] <= model.row_ub[rows] + 1e-9) and np.all(act[rows] >= model.row_lb[rows] - 1e-9)
+    a, b = solve_relaxation(model, time_limit_s=10), solve_relaxation(plain, time_limit_s=10)
+    if a.optimal and b.optimal:
+        assert a.objective >= b.objective - 1e-6  # minimisation: the covers only raise the LP bound

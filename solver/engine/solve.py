@@ -19,7 +19,6 @@ from dataclasses import replace
 import numpy as np
 
 from models.instance import Instance
-from models.lscp import build_cover
 from models.mclp import build_max_coverage, coverage_bound
 from models.mode import Mode
 from models.structure import plan_layout, plan_values
@@ -131,7 +130,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
 
     message = ""
     if cover_mode:
-        model = build_cover(r)
+        model = district.strengthened_cover(r)
         res = run(model, None if hint_x is None else full_vector(r, hint_x, with_items=False), share=0.5)
         stages.append(_stage("min_cost_full_coverage", res))
         x_red = _read_x(model, res.values) if res.termination.has_solution else None
@@ -146,8 +145,17 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             # (row dominance is exact only for full coverage: reduce afresh without it)
             red = reduce_instance(Instance(**{**inst.__dict__, "budget": None}), cover_mode=False)
             r = red.instance
-            x_red, term, _ = _max_coverage(r, heuristic_plan(r, cover_mode=False), run, stages, cheapest=True)
-            bound = None  # the primary objective here is coverage; cost is minimal among max-coverage plans
+            if district.applies(r) and not lagrangian.applies(r):
+                # (its trace is in coverage, not this mode's cost: not recorded)
+                x_red, term, _ = _district_rooted(r, heuristic_plan(r, cover_mode=False, rooted=True), run,
+                                                  stages, cheapest=True, remaining=remaining, sizes=sizes,
+                                                  timings=timings, note=lambda objective, bound: None,
+                                                  threads=params.threads)
+            else:
+                x_red, term, _ = _max_coverage(r, heuristic_plan(r, cover_mode=False), run, stages, cheapest=True)
+            # the primary objective here is coverage: a bound on cost only once the plan is proven (then no
+            # plan covering as much costs less)
+            bound = r.plan_cost(x_red) if term is Termination.OPTIMAL and x_red is not None else None
     elif district_core:
         x_red, term, bound = _district_rooted(r, hint_x if warm_start else None, run, stages, cheapest=cheapest,
                                               remaining=remaining, sizes=sizes, timings=timings, note=note,
@@ -360,9 +368,11 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
     if hint_x is not None:
         note(r.coverage_value(hint_x), None)
     concurrent = threads >= 2
+    # without a budget the support models spend their time on the least-cost tie-break (full coverage's
+    # fallback at 20 streets: 20.8 s of 42 s); SCIP on the rest does it faster
+    support, side_steps = (district.SUPPORT_STEPS, CONCURRENT_STEPS) if r.budget is not None else ((), ())
     out = district.root_and_incumbent(r, hint_x, cheapest=cheapest, remaining=remaining, sizes=sizes,
-                                      timings=timings, note=note,
-                                      steps=() if concurrent else district.SUPPORT_STEPS[:1])
+                                      timings=timings, note=note, steps=() if concurrent else support[:1])
     if out.root is None or out.x is None or out.bound is None:
         if out.x is not None:
             note(r.coverage_value(out.x), None)
@@ -410,14 +420,14 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
 
         def side_thread(x: np.ndarray) -> None:
             try:
-                side_out.append(side_work(x, stop, CONCURRENT_STEPS))
+                side_out.append(side_work(x, stop, side_steps))
             except BaseException as exc:  # handed to this thread
                 side_out.append(exc)
 
         worker = threading.Thread(target=side_thread, args=(x0,), name="district-side", daemon=True)
         worker.start()
         try:
-            x0 = district.improve_by_support(r, root, x0, steps=district.SUPPORT_STEPS[:1], cheapest=cheapest,
+            x0 = district.improve_by_support(r, root, x0, steps=support[:1], cheapest=cheapest,
                                              remaining=remaining, note=lambda cov: note(cov, lagr))
             z = r.coverage_value(x0)
             timings["support"] = time.perf_counter() - t
@@ -431,7 +441,7 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
         timings["concurrent"] = time.perf_counter() - t
         z_fixed = z
     else:
-        x_side = side_work(x0, None, district.SUPPORT_STEPS[1:])
+        x_side = side_work(x0, None, support[1:])
         if _better(r, x_side, x0):
             x0 = x_side
         z_fixed = r.coverage_value(x0)
