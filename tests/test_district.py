@@ -173,6 +173,8 @@ def test_solve_through_the_district_core_is_exact(case, threads, monkeypatch):
     assert res.termination is Termination.OPTIMAL
     assert not inst.feasibility_problems(res.x)
     assert res.coverage == best and res.cost == cheapest
+    # with two threads the warm start ran beside the LP root, and its value is still reported
+    assert ("heuristic_beside" in res.timings) == (threads >= 2) and res.heuristic_value is not None
     assert res.best_bound >= best
     assert res.trace and res.trace[-1].objective == best
     assert all(e.bound is None or e.bound >= best for e in res.trace)  # every bound on the way is valid

@@ -52,6 +52,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -307,15 +308,19 @@ SUPPORT_STEPS = ((0.6, 0.0), (0.25, 0.05))
 
 def root_and_incumbent(inst: Instance, hint_x: np.ndarray | None, *, cheapest: bool, remaining,
                        sizes: dict, timings: dict, note=lambda objective, bound: None,
-                       steps: tuple[tuple[float, float], ...] = SUPPORT_STEPS) -> Outcome:
+                       steps: tuple[tuple[float, float], ...] = SUPPORT_STEPS,
+                       pending: Callable[[], np.ndarray | None] | None = None) -> Outcome:
     """LP root, rounding and support models (``steps``: share of the remaining time, neighbourhood); the
     caller fixes options at its incumbent (``DistrictRoot.fixed_to_zero``) and solves the rest.
 
-    ``hint_x`` is a plan to start from (None: the LP's rounding, or the greedy when that fails);
+    ``hint_x`` is a plan to start from (None: the LP's rounding, or the greedy when that fails), or
+    ``pending()`` returns it once the LP is solved (computed meanwhile in another thread);
     ``note(objective, bound)`` is told every improvement."""
     t = time.perf_counter()
     root = solve_root(inst, time_limit_s=remaining(ROOT_SHARE))
     timings["lp_root"] = time.perf_counter() - t
+    if pending is not None:
+        hint_x = pending()
     if root is None:
         return Outcome(x=hint_x if hint_x is not None else greedy_plan(inst, Prepared(inst)), proven=False,
                        bound=None, root=None)

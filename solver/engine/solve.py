@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -91,7 +92,9 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     t1 = time.perf_counter()
     hint_x = _given_hint(inst, red, hint_x, cover_mode=cover_mode) if warm_start else None
     district_core = not cover_mode and district.applies(r) and not lagrangian.applies(r)
-    if warm_start and hint_x is None:
+    # with two threads the district core's warm start runs beside its LP root (HiGHS releases the GIL)
+    greedy_beside = warm_start and hint_x is None and district_core and params.threads >= 2
+    if warm_start and hint_x is None and not greedy_beside:
         if not cover_mode and _searches(r):
             # the iterated local search follows the LP root: the greedy plan is only the fallback (the
             # search descends from the root's rounding)
@@ -157,9 +160,12 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             # plan covering as much costs less)
             bound = r.plan_cost(x_red) if term is Termination.OPTIMAL and x_red is not None else None
     elif district_core:
+        pending = _beside(r, note, timings) if greedy_beside else None
         x_red, term, bound = _district_rooted(r, hint_x if warm_start else None, run, stages, cheapest=cheapest,
                                               remaining=remaining, sizes=sizes, timings=timings, note=note,
-                                              threads=params.threads)
+                                              threads=params.threads, pending=pending)
+        if pending is not None and pending.done() and pending.result() is not None:
+            heuristic_value = r.coverage_value(pending.result())
     else:
         x_red, term, bound = _max_coverage_rooted(r, hint_x, run, stages, cheapest=cheapest,
                                                   remaining=remaining, sizes=sizes, timings=timings,
@@ -355,8 +361,26 @@ def _max_coverage_rooted(r: Instance, hint_x, run, stages: list[StageReport], *,
     return x_red, term, max(bound, r.coverage_value(x_red))
 
 
+def _beside(r: Instance, note, timings: dict) -> Future:
+    """The district core's warm start (greedy plan and local search) in a worker thread, its value noted
+    when found: it runs while the LP root does (50 streets: 2.2 s and 4.6 s, 4.6 s together)."""
+    def warm_start() -> np.ndarray | None:
+        t = time.perf_counter()
+        x = heuristic_plan(r, cover_mode=False, rooted=True)
+        timings["heuristic_beside"] = time.perf_counter() - t
+        if x is not None:
+            note(r.coverage_value(x), None)
+        return x
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="district-warm-start")
+    try:
+        return pool.submit(warm_start)
+    finally:
+        pool.shutdown(wait=False)  # (the submitted work still runs)
+
+
 def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, cheapest: bool, remaining,
-                     sizes: dict, timings: dict, note, threads: int = 1):
+                     sizes: dict, timings: dict, note, threads: int = 1, pending: Future | None = None):
     """The district core (solver/engine/district.py): strengthened LP root, rounding, support model,
     reduced-cost fixing; the rest to the solver from the best plan; bound min(L, max(rest, z)).
 
@@ -364,7 +388,8 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
     and a plan) and the neighbourhood support models. With two or more threads they run in a second
     thread from the LP's rounding on, while this one runs the first support model and the solver on the
     rest from its plan; the plans are compared at the end (the solver's wins a tie). With one thread
-    they run after the first support model and the rest starts from the best plan."""
+    they run after the first support model and the rest starts from the best plan. ``pending``: the warm
+    start still being computed (``hint_x`` is then None), taken once the LP is solved."""
     if hint_x is not None:
         note(r.coverage_value(hint_x), None)
     concurrent = threads >= 2
@@ -372,7 +397,8 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
     # fallback at 20 streets: 20.8 s of 42 s); SCIP on the rest does it faster
     support, side_steps = (district.SUPPORT_STEPS, CONCURRENT_STEPS) if r.budget is not None else ((), ())
     out = district.root_and_incumbent(r, hint_x, cheapest=cheapest, remaining=remaining, sizes=sizes,
-                                      timings=timings, note=note, steps=() if concurrent else support[:1])
+                                      timings=timings, note=note, steps=() if concurrent else support[:1],
+                                      pending=None if pending is None else pending.result)
     if out.root is None or out.x is None or out.bound is None:
         if out.x is not None:
             note(r.coverage_value(out.x), None)
