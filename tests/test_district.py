@@ -37,10 +37,15 @@ def _instance(case: dict):
     return inst
 
 
+def _free(case: dict):
+    inst = _instance(case)
+    return type(inst)(**{**inst.__dict__, "budget": None})
+
+
 @cache
-def _plans(key: str):
-    """Every feasible plan of the case: (x, coverage, cost)."""
-    inst = _instance(eval(key))
+def _plans(key: str, free: bool = False):
+    """Every feasible plan of the case (``free``: without its budget): (x, coverage, cost)."""
+    inst = _free(eval(key)) if free else _instance(eval(key))
     out = []
     for bits in itertools.product([False, True], repeat=inst.n_options):
         x = np.array(bits, dtype=bool)
@@ -300,23 +305,6 @@ def test_ctrl_c_returns_only_after_the_side_thread_has_ended(monkeypatch):
     assert not [t for t in threading.enumerate() if t.name == "district-side"]
 
 
-@cache
-def _free_plans(key: str):
-    """Every feasible plan of the case without its budget: (x, coverage, cost)."""
-    inst = _free(eval(key))
-    out = []
-    for bits in itertools.product([False, True], repeat=inst.n_options):
-        x = np.array(bits, dtype=bool)
-        if not inst.feasibility_problems(x):
-            out.append((x, inst.coverage_value(x), inst.plan_cost(x)))
-    return out
-
-
-def _free(case: dict):
-    inst = _instance(case)
-    return type(inst)(**{**inst.__dict__, "budget": None})
-
-
 # cases where full coverage is possible (the others of CASES are not: areas forbid it)
 COVER_CASES = CASES + [dict(seed=8, density=0.5, n_items=25), dict(seed=23, density=0.5, n_items=25),
                        dict(seed=24, density=0.5, n_items=25, caps=True)]
@@ -335,7 +323,7 @@ def test_cover_mode_with_area_covers_and_its_fallback_through_the_core_are_exact
 
     monkeypatch.setattr(district, "support_plan", no_support)
     inst = _free(case)
-    plans = _free_plans(repr(case))
+    plans = _plans(repr(case), True)
     reach = np.diff(inst.cover.tocsr().indptr) > 0
     full = [k for x, _, k in plans if inst.covered_items(x)[reach].all()]
     res = solve_instance(inst, mode=Mode.COVER, params=SolveParameters(time_limit_s=30, threads=threads))
@@ -360,7 +348,7 @@ def test_strengthened_cover_keeps_every_full_cover_and_tightens_the_lp(case):
     plain = build_cover(inst)
     assert model.n_vars == plain.n_vars and model.n_rows >= plain.n_rows
     reach = np.diff(inst.cover.tocsr().indptr) > 0
-    for x, _, _ in _free_plans(repr(case)):
+    for x, _, _ in _plans(repr(case), True):
         if inst.covered_items(x)[reach].all():  # a full cover satisfies every row
             act = model.A @ district.plan_vector(inst, x)[: model.n_vars]
             rows = np.ones(model.n_rows, dtype=bool)
