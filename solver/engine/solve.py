@@ -91,7 +91,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
         warmup.start()  # compile the search (numba) while the warm start and the LP root run
     t1 = time.perf_counter()
     hint_x = _given_hint(inst, red, hint_x, cover_mode=cover_mode) if warm_start else None
-    district_core = not cover_mode and district.applies(r) and not lagrangian.applies(r)
+    district_core = not cover_mode and _district_shaped(r)
     # with two threads the district core's warm start runs beside its LP root (HiGHS releases the GIL)
     greedy_beside = warm_start and hint_x is None and district_core and params.threads >= 2
     if warm_start and hint_x is None and not greedy_beside:
@@ -148,7 +148,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             # (row dominance is exact only for full coverage: reduce afresh without it)
             red = reduce_instance(Instance(**{**inst.__dict__, "budget": None}), cover_mode=False)
             r = red.instance
-            if district.applies(r) and not lagrangian.applies(r):
+            if _district_shaped(r):
                 # (its trace is in coverage, not this mode's cost: not recorded)
                 x_red, term, _ = _district_rooted(r, heuristic_plan(r, cover_mode=False, rooted=True), run,
                                                   stages, cheapest=True, remaining=remaining, sizes=sizes,
@@ -164,8 +164,9 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
         x_red, term, bound = _district_rooted(r, hint_x if warm_start else None, run, stages, cheapest=cheapest,
                                               remaining=remaining, sizes=sizes, timings=timings, note=note,
                                               threads=params.threads, pending=pending)
-        if pending is not None and pending.done() and pending.result() is not None:
-            heuristic_value = r.coverage_value(pending.result())
+        warm = None if pending is None else pending.result()  # (taken after the LP root, so done)
+        if warm is not None:
+            heuristic_value = r.coverage_value(warm)
     else:
         x_red, term, bound = _max_coverage_rooted(r, hint_x, run, stages, cheapest=cheapest,
                                                   remaining=remaining, sizes=sizes, timings=timings,
@@ -250,6 +251,11 @@ def _polish(inst: Instance, x: np.ndarray, *, prep: Prepared, iterations: int | 
     if iterations == 0 or done(x):
         return x
     return improve(inst, tabu_search(inst, x, iterations=iterations, prep=prep), prep=prep)
+
+
+def _district_shaped(r: Instance) -> bool:
+    """The reduced instance takes the district core (not the textbook LP root)."""
+    return district.applies(r) and not lagrangian.applies(r)
 
 
 def _searches(r: Instance) -> bool:
