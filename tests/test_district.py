@@ -166,6 +166,40 @@ def test_highs_mip_reports_valid_improving_bounds_while_it_runs():
     assert seen[-1] >= sol.bound - 1e-6
 
 
+def test_highs_mip_reports_every_improving_plan_and_stops_at_its_gap():
+    inst = random_instance(seed=11, n_sites=30, n_items=400, n_services=3, density=0.1)
+    model = district.strengthened_model(inst, cheapest=False)
+    seen: list[np.ndarray] = []
+    sol = solve_mip(model, time_limit_s=30, start=district.plan_vector(inst, np.zeros(inst.n_options, bool)),
+                    on_plan=seen.append)
+    assert sol.optimal and len(seen) >= 2
+    values = [model.objective_value(v) for v in seen]
+    assert all(model.violations(v) == 0 for v in seen)  # each a feasible plan when reported
+    assert all(a < b for a, b in zip(values, values[1:]))  # improving (maximizing)
+    assert values[-1] == pytest.approx(sol.objective)
+    loose = solve_mip(model, time_limit_s=30, relative_gap=0.05)
+    assert loose.values is not None and loose.bound is not None
+    assert loose.bound - loose.objective <= 0.05 * abs(loose.objective) + 1e-6
+    assert loose.objective <= sol.objective + 1e-6
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c['seed']}")
+def test_support_models_tell_each_plan_they_find(case):
+    inst = _instance(case)
+    root = district.solve_root(inst, time_limit_s=10)
+    x = district.greedy_plan(inst, Prepared(inst))
+    assert x is not None
+    found: list[np.ndarray] = []
+    y = district.support_plan(inst, root, x, time_limit_s=10, cheapest=False, neighbourhood=0.5, found=found.append)
+    assert all(not inst.feasibility_problems(f) for f in found)
+    assert y is not None and inst.coverage_value(y) == max(inst.coverage_value(f) for f in [y, x, *found])
+    noted: list[float] = []
+    z = district.improve_by_support(inst, root, x, steps=((1.0, 0.0), (1.0, 0.5)), cheapest=False,
+                                    remaining=lambda share: 10.0, note=noted.append)
+    assert all(a < b for a, b in zip(noted, noted[1:]))  # only improvements, as they were found
+    assert inst.coverage_value(z) == (noted[-1] if noted else inst.coverage_value(x))
+
+
 @pytest.mark.parametrize("threads", [1, 2], ids=["sequential", "concurrent"])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c['seed']}")
 def test_solve_through_the_district_core_is_exact(case, threads, monkeypatch):
@@ -183,6 +217,33 @@ def test_solve_through_the_district_core_is_exact(case, threads, monkeypatch):
     assert res.best_bound >= best
     assert res.trace and res.trace[-1].objective == best
     assert all(e.bound is None or e.bound >= best for e in res.trace)  # every bound on the way is valid
+
+
+@pytest.mark.parametrize("case", CASES[:3], ids=lambda c: f"seed{c['seed']}")
+def test_side_work_starts_from_the_warm_start_before_the_rounding(case, monkeypatch):
+    import solver.engine.solve as solve_mod
+
+    monkeypatch.setattr(district, "ROOT_MIN_OPTIONS", 0)
+    started = threading.Event()
+    seen: list[bool] = []
+    real_lagrangian, real_rounding = solve_mod._budget_lagrangian, district.rounded_plan
+
+    def lagrangian(*args, **kw):
+        started.set()
+        return real_lagrangian(*args, **kw)
+
+    def rounding(*args, **kw):
+        seen.append(started.wait(10))  # the side thread is already on the Lagrangian subproblem
+        return real_rounding(*args, **kw)
+
+    monkeypatch.setattr(solve_mod, "_budget_lagrangian", lagrangian)
+    monkeypatch.setattr(district, "rounded_plan", rounding)
+    inst = _instance(case)
+    res = solve_instance(inst, mode=Mode.MAX_COVERAGE, params=SolveParameters(time_limit_s=30, threads=2),
+                         reduce=False)
+    assert seen and seen[0]  # (the later calls: district.within_budget cutting a side plan down)
+    assert res.termination is Termination.OPTIMAL and res.coverage == _optimum(case)[0]
+    assert res.cost == _optimum(case)[1]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c['seed']}")

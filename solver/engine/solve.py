@@ -392,39 +392,25 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
 
     Besides: the Lagrangian subproblem of the budget at the LP's price (a bound, often far below the LP's,
     and a plan) and the neighbourhood support models. With two or more threads they run in a second
-    thread from the LP's rounding on, while this one runs the first support model and the solver on the
-    rest from its plan; the plans are compared at the end (the solver's wins a tie). With one thread
-    they run after the first support model and the rest starts from the best plan. ``pending``: the warm
-    start still being computed (``hint_x`` is then None), taken once the LP is solved."""
+    thread from the LP root on (from the warm start; the neighbourhood models from this thread's plan when
+    it is better), while this one runs the rounding, the first support model and the solver on the rest
+    from its plan; the plans are compared at the end (the solver's wins a tie). With one thread they run
+    after the first support model and the rest starts from the best plan. ``pending``: the warm start
+    still being computed (``hint_x`` is then None), taken once the LP is solved."""
     if hint_x is not None:
         note(r.coverage_value(hint_x), None)
     concurrent = threads >= 2
     # without a budget the support models spend their time on the least-cost tie-break (full coverage's
     # fallback at 20 streets: 20.8 s of 42 s); SCIP on the rest does it faster
     support, side_steps = (district.SUPPORT_STEPS, CONCURRENT_STEPS) if r.budget is not None else ((), ())
-    out = district.root_and_incumbent(r, hint_x, cheapest=cheapest, remaining=remaining, sizes=sizes,
-                                      timings=timings, note=note, steps=() if concurrent else support[:1],
-                                      pending=None if pending is None else pending.result)
-    if out.root is None or out.x is None or out.bound is None:
-        if out.x is not None:
-            note(r.coverage_value(out.x), None)
-        x_red, term, bound = _max_coverage(r, out.x, run, stages, cheapest=cheapest)
-        if x_red is not None:
-            note(r.coverage_value(x_red), bound)
-        return x_red, term, bound
-    x0, lagr, root = out.x, out.bound, out.root
-    z = r.coverage_value(x0)
-    stages.append(StageReport(name="district_root", objective=z, best_bound=lagr, solver=root.solver,
-                              termination=Termination.OPTIMAL if out.proven else Termination.FEASIBLE,
-                              wall_s=sum(timings.get(k, 0.0) for k in ("lp_root", "rounding", "support"))))
-    if out.proven:
-        return x0, Termination.OPTIMAL, z
-    after_root = len(stages)
-    delta = r.coverage_granularity()
     side_stages: list[StageReport] = []
-    side_bound = [lagr]  # the least bound the side work has (the Lagrangian subproblem's, once solved)
+    side_bound = [np.inf]  # the least bound the side work has (the root's, then the Lagrangian subproblem's)
+    main_best: list[np.ndarray | None] = [None]  # this thread's best plan so far
+    stop = threading.Event()
+    side_out: list = []
+    side: list[threading.Thread] = []
 
-    def side_work(x: np.ndarray, stop: threading.Event | None, steps) -> np.ndarray:
+    def side_work(root: district.DistrictRoot, x: np.ndarray, stop: threading.Event | None, steps) -> np.ndarray:
         """The Lagrangian subproblem of the budget (a bound and a plan), then the neighbourhood models."""
         mu = root.budget_dual
         if r.budget is not None and mu is not None:
@@ -439,48 +425,82 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
                 x = x_lag
         if stop is not None and stop.is_set():
             return x
+        if main_best[0] is not None and _better(r, main_best[0], x):
+            x = main_best[0]
         return district.improve_by_support(r, root, x, steps=steps, cheapest=cheapest, remaining=remaining,
                                            stop=stop, note=lambda cov: note(cov, side_bound[0]))
 
-    t = time.perf_counter()
-    if concurrent:
-        # the side work (HiGHS solves, which stop when asked) in a worker thread while this thread's solver
-        # works on the rest from x0 (SCIP cannot be stopped from outside: it stays in this thread, where
-        # Ctrl-C reaches it); the side's plans are compared only at the end, so a proven rest decides alone
-        stop = threading.Event()
-        side_out: list = []
+    def start_side(root: district.DistrictRoot, x: np.ndarray | None) -> None:
+        """The side work in a worker thread (HiGHS solves, which stop when asked), from ``x``."""
+        if x is None or side:
+            return
+        side_bound[0] = min(side_bound[0], r.floor_coverage(root.bound))
 
-        def side_thread(x: np.ndarray) -> None:
+        def side_thread() -> None:
             try:
-                side_out.append(side_work(x, stop, side_steps))
+                side_out.append(side_work(root, x, stop, side_steps))
             except BaseException as exc:  # handed to this thread
                 side_out.append(exc)
 
-        worker = threading.Thread(target=side_thread, args=(x0,), name="district-side", daemon=True)
-        worker.start()
-        try:
+        side.append(threading.Thread(target=side_thread, name="district-side", daemon=True))
+        side[0].start()
+
+    try:
+        out = district.root_and_incumbent(r, hint_x, cheapest=cheapest, remaining=remaining, sizes=sizes,
+                                          timings=timings, note=note, steps=() if concurrent else support[:1],
+                                          pending=None if pending is None else pending.result,
+                                          after_root=start_side if concurrent else None)
+        if out.root is None or out.x is None or out.bound is None:
+            if out.x is not None:
+                note(r.coverage_value(out.x), None)
+            x_red, term, bound = _max_coverage(r, out.x, run, stages, cheapest=cheapest)
+            if x_red is not None:
+                note(r.coverage_value(x_red), bound)
+            return x_red, term, bound
+        x0, lagr, root = out.x, out.bound, out.root
+        main_best[0] = x0
+        z = r.coverage_value(x0)
+        stages.append(StageReport(name="district_root", objective=z, best_bound=lagr, solver=root.solver,
+                                  termination=Termination.OPTIMAL if out.proven else Termination.FEASIBLE,
+                                  wall_s=sum(timings.get(k, 0.0) for k in ("lp_root", "rounding", "support"))))
+        if out.proven:
+            return x0, Termination.OPTIMAL, z
+        after_root = len(stages)
+        delta = r.coverage_granularity()
+        side_bound[0] = min(side_bound[0], lagr)
+        t = time.perf_counter()
+        if concurrent:
+            # this thread's solver works on the rest from x0 (SCIP cannot be stopped from outside: it stays
+            # in this thread, where Ctrl-C reaches it); the side's plans are compared only at the end, so a
+            # proven rest decides alone
+            start_side(root, x0)  # (when there was no warm start to start it from)
             x0 = district.improve_by_support(r, root, x0, steps=support[:1], cheapest=cheapest,
                                              remaining=remaining, note=lambda cov: note(cov, lagr))
+            main_best[0] = x0
             z = r.coverage_value(x0)
             timings["support"] = time.perf_counter() - t
             x_sub, term, bound, opts, back = _district_rest(r, root, x0, run, stages, sizes, cheapest=cheapest)
-        finally:
             stop.set()
-            _join(worker)  # also after a Ctrl-C: the side's HiGHS stops at its next check
-        if isinstance(side_out[0], BaseException):
-            raise side_out[0]
-        x_side = side_out[0]
-        timings["concurrent"] = time.perf_counter() - t
-        z_fixed = z
-    else:
-        x_side = side_work(x0, None, support[1:])
-        if _better(r, x_side, x0):
-            x0 = x_side
-        z_fixed = r.coverage_value(x0)
-        if side_bound[0] < z_fixed + delta - 1e-9 * max(1.0, z_fixed) and not cheapest:
-            x_sub, term, bound, opts, back = None, Termination.OPTIMAL, z_fixed, None, None
+            _join(side[0])
+            if isinstance(side_out[0], BaseException):
+                raise side_out[0]
+            x_side = side_out[0]
+            timings["concurrent"] = time.perf_counter() - t
+            z_fixed = z
         else:
-            x_sub, term, bound, opts, back = _district_rest(r, root, x0, run, stages, sizes, cheapest=cheapest)
+            x_side = side_work(root, x0, None, support[1:])
+            if _better(r, x_side, x0):
+                x0 = x_side
+            z_fixed = r.coverage_value(x0)
+            if side_bound[0] < z_fixed + delta - 1e-9 * max(1.0, z_fixed) and not cheapest:
+                x_sub, term, bound, opts, back = None, Termination.OPTIMAL, z_fixed, None, None
+            else:
+                x_sub, term, bound, opts, back = _district_rest(r, root, x0, run, stages, sizes,
+                                                                cheapest=cheapest)
+    finally:
+        stop.set()
+        for worker in side:
+            _join(worker)  # also after a Ctrl-C or an early return: the side's HiGHS stops at its next check
     stages[after_root:after_root] = side_stages
     lagr = min(lagr, side_bound[0])
     x_red = x0
