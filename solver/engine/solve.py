@@ -480,12 +480,6 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
             z = r.coverage_value(x0)
             timings["support"] = time.perf_counter() - t
             x_sub, term, bound, opts, back = _district_rest(r, root, x0, run, stages, sizes, cheapest=cheapest)
-            stop.set()
-            _join(side[0])
-            if isinstance(side_out[0], BaseException):
-                raise side_out[0]
-            x_side = side_out[0]
-            timings["concurrent"] = time.perf_counter() - t
             z_fixed = z
         else:
             x_side = side_work(root, x0, None, support[1:])
@@ -501,6 +495,11 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
         stop.set()
         for worker in side:
             _join(worker)  # also after a Ctrl-C or an early return: the side's HiGHS stops at its next check
+    if concurrent:
+        if isinstance(side_out[0], BaseException):
+            raise side_out[0]
+        x_side = side_out[0]
+        timings["concurrent"] = time.perf_counter() - t
     stages[after_root:after_root] = side_stages
     lagr = min(lagr, side_bound[0])
     x_red = x0
