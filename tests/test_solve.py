@@ -184,3 +184,44 @@ def test_textbook_shape_solves_exactly_with_its_settings(seed, solver_shapes):
     assert shapes == ["cardinality_proof"]  # small textbook models get the proof settings
     solve_instance(random_instance(seed=seed), mode=Mode.MAX_COVERAGE, params=PARAMS)
     assert shapes[1:] == ["general"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_batch_swap_check_agrees_with_the_feasibility_of_each_swapped_plan(seed):
+    """local_search._Tallies.swaps_ok (all pairs at once) against models.Instance.feasibility_problems of the
+    plan after each swap, on instances with budgets, areas and both kinds of street cap."""
+    from solver.engine.heuristics import Prepared
+    from solver.engine.local_search import _Tallies, improve
+
+    inst = random_instance(seed=400 + seed, n_sites=25, n_items=150, n_services=3, density=0.06, caps=True,
+                           budget_share=0.2 + 0.1 * (seed % 3))
+    x = greedy_max_coverage(inst)
+    assert x is not None
+    x = improve(inst, x, prep=Prepared(inst))
+    open_o, closed = np.flatnonzero(x), np.flatnonzero(~x)
+    o, o2 = (a.ravel() for a in np.meshgrid(open_o, closed, indexing="ij"))
+    ok = _Tallies(inst, x).swaps_ok(o, o2)
+    expected = []
+    for a, b in zip(o.tolist(), o2.tolist()):
+        y = x.copy()
+        y[a], y[b] = False, True
+        expected.append(inst.feasibility_problems(y) == [])
+    assert ok.tolist() == expected
+    assert 0 < ok.sum() < len(ok)  # (both kinds occur: the check is exercised)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_state_of_a_plan_is_the_state_after_adding_its_options(seed):
+    from solver.engine.heuristics import Prepared, _State
+
+    inst = random_instance(seed=500 + seed, n_sites=25, n_items=150, n_services=3, density=0.06, caps=True)
+    prep = Prepared(inst)
+    x = greedy_max_coverage(inst, prep)
+    assert x is not None and x.sum() > 3
+    one_by_one = _State(inst, prep)
+    for o in np.flatnonzero(x).tolist():
+        one_by_one.add(o)
+    at_once = _State.of_plan(inst, prep, x)
+    for field in ("x", "open", "area", "covered", "g_sites", "g_spent"):
+        assert np.array_equal(getattr(at_once, field), getattr(one_by_one, field)), field
+    assert at_once.spent == one_by_one.spent

@@ -64,6 +64,27 @@ class _State:
         self.opt_area = inst.option_area
         self.by_site = prep.by_site
 
+    @classmethod
+    def of_plan(cls, inst: Instance, prep: Prepared, x: np.ndarray) -> _State:
+        """The state after adding the options of plan ``x`` in index order (as ``add`` would, at once)."""
+        st = cls(inst, prep)
+        opts = np.flatnonzero(x)
+        if len(opts) == 0:
+            return st
+        j = inst.opt_site[opts]
+        first = np.zeros(len(opts), dtype=bool)
+        first[np.unique(j, return_index=True)[1]] = True  # the option that opens its space
+        extra = st.opt_cost[opts] + np.where(first, inst.site_cost[j], 0.0)
+        st.x[opts] = True
+        st.open[j] = True
+        np.add.at(st.area, j, st.opt_area[opts])
+        st.spent = sum(extra.tolist(), 0.0)  # (in order, as add() sums it)
+        g = inst.site_group[j]
+        np.add.at(st.g_spent, g, extra)
+        np.add.at(st.g_sites, g[first], 1)
+        st.covered = np.asarray(inst.cover @ st.x.astype(np.int64)).ravel() > 0
+        return st
+
     def items(self, o: int) -> np.ndarray:
         return self.cols.indices[self.cols.indptr[o]:self.cols.indptr[o + 1]]
 
@@ -144,8 +165,8 @@ def _greedy_fill(state: _State, weight: np.ndarray, candidates: np.ndarray, *, s
         if stop_when is not None and stop_when():
             return
         neg_r, neg_g, o = heapq.heappop(heap)
-        if state.x[o]:
-            continue
+        if state.x[o] or not state.feasible(o):
+            continue  # budget, area and caps only tighten; re-queued if its space opens
         g = state.gain(o, weight)
         if g <= 0:
             continue
@@ -153,8 +174,6 @@ def _greedy_fill(state: _State, weight: np.ndarray, candidates: np.ndarray, *, s
         if heap and (r, g) < (-heap[0][0], -heap[0][1]):
             heapq.heappush(heap, (-r, -g, o))
             continue
-        if not state.feasible(o):
-            continue  # budget, area and caps only tighten; re-queued if its space opens
         if state.add(o):
             j = inst.opt_site[o]
             for o2 in state.by_site[j]:

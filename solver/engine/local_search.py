@@ -42,46 +42,57 @@ def _key(inst: Instance, x: np.ndarray) -> tuple[float, float]:
 
 
 class _Tallies:
-    """Spending, areas and counts of a plan, for O(1) feasibility checks of a swap."""
+    """Spending, areas and counts of a plan, for feasibility checks of many swaps at once."""
 
     def __init__(self, inst: Instance, x: np.ndarray):
+        self.inst = inst
+        self.opt_cost = inst.option_cost
+        self.opt_area = inst.option_area
         self.n_open_at = np.bincount(inst.opt_site[x], minlength=inst.n_sites)
-        self.area = np.bincount(inst.opt_site[x], weights=inst.option_area[x], minlength=inst.n_sites)
+        self.area = np.bincount(inst.opt_site[x], weights=self.opt_area[x], minlength=inst.n_sites)
         self.spent = inst.plan_cost(x)
         n_groups = int(inst.site_group.max()) + 1 if inst.n_sites else 1
         is_open = self.n_open_at > 0
-        spend_at = inst.site_cost * is_open + np.bincount(inst.opt_site[x], weights=inst.option_cost[x],
+        spend_at = inst.site_cost * is_open + np.bincount(inst.opt_site[x], weights=self.opt_cost[x],
                                                           minlength=inst.n_sites)
         self.g_sites = np.bincount(inst.site_group[is_open], minlength=n_groups)
         self.g_spent = np.bincount(inst.site_group, weights=spend_at, minlength=n_groups)
-        self.caps = {cap.group: cap for cap in inst.group_caps}
+        self.has_cap = np.zeros(n_groups, dtype=bool)
+        self.max_sites = np.full(n_groups, np.inf)
+        self.max_cost = np.full(n_groups, np.inf)
+        for cap in inst.group_caps:
+            self.has_cap[cap.group] = True
+            if cap.max_sites is not None:
+                self.max_sites[cap.group] = cap.max_sites
+            if cap.max_cost is not None:
+                self.max_cost[cap.group] = cap.max_cost
 
-    def swap_ok(self, inst: Instance, o: int, o2: int) -> bool:
-        j, j2 = int(inst.opt_site[o]), int(inst.opt_site[o2])
-        closes_j = self.n_open_at[j] == 1
-        saved, added = inst.option_cost[o], inst.option_cost[o2]
-        if j2 != j:  # within one space no conversion cost moves
-            saved += inst.site_cost[j] if closes_j else 0.0
-            added += inst.site_cost[j2] if self.n_open_at[j2] == 0 else 0.0
-        if inst.budget is not None and self.spent - saved + added > inst.budget * (1 + 1e-12) + 1e-9:
-            return False
-        area2 = self.area[j2] + inst.option_area[o2] - (inst.option_area[o] if j2 == j else 0.0)
-        if area2 > inst.site_area[j2] + 1e-9:
-            return False
-        if self.caps:
-            g, g2 = int(inst.site_group[j]), int(inst.site_group[j2])
-            for grp in {g, g2}:
-                cap = self.caps.get(grp)
-                if cap is None:
-                    continue
-                d_sites = (-1 if (closes_j and g == grp and j2 != j) else 0) + (
-                    1 if (self.n_open_at[j2] == 0 and g2 == grp) else 0)
-                d_cost = (-saved if g == grp else 0.0) + (added if g2 == grp else 0.0)
-                if cap.max_sites is not None and self.g_sites[grp] + d_sites > cap.max_sites:
-                    return False
-                if cap.max_cost is not None and self.g_spent[grp] + d_cost > cap.max_cost + 1e-9:
-                    return False
-        return True
+    def swaps_ok(self, o: np.ndarray, o2: np.ndarray) -> np.ndarray:
+        """Bool per pair: closing option o[i] and opening o2[i] keeps budget, areas and street caps."""
+        inst = self.inst
+        j, j2 = inst.opt_site[o], inst.opt_site[o2]
+        moves = j2 != j  # within one space no conversion cost moves
+        closes_j = moves & (self.n_open_at[j] == 1)
+        opens_j2 = moves & (self.n_open_at[j2] == 0)
+        saved = self.opt_cost[o] + np.where(closes_j, inst.site_cost[j], 0.0)
+        added = self.opt_cost[o2] + np.where(opens_j2, inst.site_cost[j2], 0.0)
+        ok = np.ones(len(o), dtype=bool)
+        if inst.budget is not None:
+            ok &= self.spent - saved + added <= inst.budget * (1 + 1e-12) + 1e-9
+        area2 = self.area[j2] + self.opt_area[o2] - np.where(moves, 0.0, self.opt_area[o])
+        ok &= area2 <= inst.site_area[j2] + 1e-9
+        if self.has_cap.any():
+            g, g2 = inst.site_group[j], inst.site_group[j2]
+            same = g2 == g
+            # the group of the closed option (and of the opened one when it is the same)
+            d_sites = -closes_j.astype(np.int64) + (opens_j2 & same)
+            d_cost = -saved + np.where(same, added, 0.0)
+            ok &= ~self.has_cap[g] | ((self.g_sites[g] + d_sites <= self.max_sites[g])
+                                      & (self.g_spent[g] + d_cost <= self.max_cost[g] + 1e-9))
+            # the group of the opened option, when it is another
+            ok &= same | ~self.has_cap[g2] | ((self.g_sites[g2] + opens_j2 <= self.max_sites[g2])
+                                              & (self.g_spent[g2] + added <= self.max_cost[g2] + 1e-9))
+        return ok
 
 
 def _swap_deltas(inst: Instance, x: np.ndarray, prep: Prepared):
@@ -100,30 +111,36 @@ def _swap_deltas(inst: Instance, x: np.ndarray, prep: Prepared):
     cand = np.flatnonzero(~x & (gain > 0))
     if len(open_o) == 0 or len(cand) == 0:
         return None
-    sub_open = cols[:, open_o]
-    sub_cand = cols[:, cand].T.tocsr()
-    delta = gain[cand][:, None] + (sub_cand @ diags(W * one) @ sub_open).toarray() - loss[open_o][None, :]
-    delta[inst.opt_service[cand][:, None] != inst.opt_service[open_o][None, :]] = -np.inf
+    delta = np.full((len(cand), len(open_o)), -np.inf)
+    svc_c, svc_o = inst.opt_service[cand], inst.opt_service[open_o]
+    shared = diags(W * one)
+    for s in np.intersect1d(svc_c, svc_o):  # only same-service swaps: one block per service
+        a, b = np.flatnonzero(svc_c == s), np.flatnonzero(svc_o == s)
+        block = (cols[:, cand[a]].T.tocsr() @ shared @ cols[:, open_o[b]]).toarray()
+        delta[np.ix_(a, b)] = gain[cand[a]][:, None] + block - loss[open_o[b]][None, :]
     if inst.item_must.any():
         must_one = (inst.item_must & one).astype(float)
         must_loss = cols.T @ must_one
-        kept = (sub_cand @ diags(must_one) @ sub_open).toarray()
-        delta[(must_loss[open_o][None, :] - kept) > 1e-9] = -np.inf
+        sole = np.flatnonzero(must_loss[open_o] > 1e-9)  # open options that alone cover a must-cover item
+        if len(sole):
+            kept = (cols[:, cand].T.tocsr() @ diags(must_one) @ cols[:, open_o[sole]]).toarray()
+            lost = (must_loss[open_o[sole]][None, :] - kept) > 1e-9
+            delta[:, sole] = np.where(lost, -np.inf, delta[:, sole])
     return open_o, cand, delta
 
 
 def _first_feasible(inst: Instance, x: np.ndarray, open_o, cand, delta, allowed) -> tuple[int, int, float] | None:
     """The swap with the largest delta among ``allowed`` that keeps the plan feasible."""
-    tallies = _Tallies(inst, x)
     flat = np.flatnonzero(allowed & np.isfinite(delta))
     if len(flat) == 0:
         return None
-    order = flat[np.argsort(-delta.ravel()[flat], kind="stable")]
-    for f in order[:2000]:
-        a, b = divmod(int(f), delta.shape[1])
-        if tallies.swap_ok(inst, int(open_o[b]), int(cand[a])):
-            return int(open_o[b]), int(cand[a]), float(delta[a, b])
-    return None
+    order = flat[np.argsort(-delta.ravel()[flat], kind="stable")][:2000]
+    a, b = np.divmod(order, delta.shape[1])
+    ok = np.flatnonzero(_Tallies(inst, x).swaps_ok(open_o[b], cand[a]))
+    if len(ok) == 0:
+        return None
+    k = int(ok[0])
+    return int(open_o[b[k]]), int(cand[a[k]]), float(delta[a[k], b[k]])
 
 
 def _best_swap(inst: Instance, x: np.ndarray, prep: Prepared) -> tuple[int, int] | None:
@@ -169,9 +186,7 @@ def tabu_search(inst: Instance, x: np.ndarray, *, iterations: int, prep: Prepare
 
 
 def _fill(inst: Instance, x: np.ndarray, prep: Prepared) -> np.ndarray:
-    st = _State(inst, prep)
-    for o in np.flatnonzero(x):
-        st.add(int(o))
+    st = _State.of_plan(inst, prep, x)
     _greedy_fill(st, inst.item_weight, prep.all_opts)
     return st.x
 
