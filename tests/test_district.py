@@ -183,6 +183,20 @@ def test_highs_mip_reports_every_improving_plan_and_stops_at_its_gap():
     assert loose.objective <= sol.objective + 1e-6
 
 
+def test_highs_mip_takes_further_options_and_rejects_unknown_ones():
+    inst = random_instance(seed=11, n_sites=30, n_items=400, n_services=3, density=0.1)
+    model = district.strengthened_model(inst, cheapest=False)
+    ref = solve_mip(model, time_limit_s=30)
+    sol = solve_mip(model, time_limit_s=30, options=district.SUPPORT_OPTIONS)
+    assert sol.optimal and sol.objective == pytest.approx(ref.objective)
+    capped = solve_mip(model, time_limit_s=30, options={"mip_max_nodes": 0})  # (the option is applied)
+    assert not capped.optimal
+    with pytest.raises(ValueError, match="no_such_option"):
+        solve_mip(model, time_limit_s=30, options={"no_such_option": 1})
+    with pytest.raises(ValueError, match="mip_rel_gap"):
+        solve_mip(model, time_limit_s=30, options={"mip_rel_gap": "wide"})
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c['seed']}")
 def test_support_models_tell_each_plan_they_find(case):
     inst = _instance(case)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,7 +174,8 @@ def _silent_highs():
 def solve_mip(model: LinearModel, *, time_limit_s: float, relative_gap: float = 0.0,
               start: np.ndarray | None = None, threads: int = 1, stop: threading.Event | None = None,
               on_bound: Callable[[float], None] | None = None,
-              on_plan: Callable[[np.ndarray], None] | None = None) -> MipSolution:
+              on_plan: Callable[[np.ndarray], None] | None = None,
+              options: Mapping[str, bool | int | float | str] | None = None) -> MipSolution:
     """Solve ``model`` with HiGHS's branch-and-cut (highspy) from the feasible point ``start``,
     e.g. a small sub-model restricted to the LP's support (solver/engine/district.py).
 
@@ -182,7 +183,7 @@ def solve_mip(model: LinearModel, *, time_limit_s: float, relative_gap: float = 
     another thread whose solve made this one pointless. ``on_bound``: called with HiGHS's dual bound
     (in the model's sense) whenever it improves during the solve. ``on_plan``: called with the values
     of every improving solution HiGHS finds (the last one is the solution returned, unless stopped
-    before it was recorded)."""
+    before it was recorded). ``options``: further HiGHS options (name -> value)."""
     import highspy
 
     t0 = time.perf_counter()
@@ -210,6 +211,9 @@ def solve_mip(model: LinearModel, *, time_limit_s: float, relative_gap: float = 
     h.setOptionValue("mip_rel_gap", float(relative_gap))
     h.setOptionValue("threads", int(max(1, threads)))
     h.setOptionValue("random_seed", 0)
+    for name, value in (options or {}).items():
+        if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise ValueError(f"HiGHS rejected the option {name} = {value!r}")
     if start is not None:
         sol = highspy.HighsSolution()
         sol.col_value = np.asarray(start, dtype=float)
