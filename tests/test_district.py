@@ -226,6 +226,8 @@ def test_solve_through_the_district_core_is_exact(case, threads, monkeypatch):
     assert res.termination is Termination.OPTIMAL
     assert not inst.feasibility_problems(res.x)
     assert res.coverage == best and res.cost == cheapest
+    # the result names every solver that did part of the work, not only the LP root's
+    assert res.solver.split(" + ") == list(dict.fromkeys(s.solver for s in res.stages if s.solver))
     # with two threads the warm start ran beside the LP root, and its value is still reported
     assert ("heuristic_beside" in res.timings) == (threads >= 2) and res.heuristic_value is not None
     assert res.best_bound >= best

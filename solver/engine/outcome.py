@@ -25,6 +25,12 @@ class StageReport:
         return relative_gap(self.objective, self.best_bound)
 
 
+def solvers_of(stages: list[StageReport]) -> str:
+    """The solvers the stages used, each once, in stage order (``PlanResult.solver``): a district solve's
+    LP root (HiGHS IPM), its MIPs (HiGHS) and the solver of the rest (SCIP) all did part of the work."""
+    return " + ".join(dict.fromkeys(s.solver for s in stages if s.solver))
+
+
 @dataclass(frozen=True, kw_only=True)
 class PlanResult:
     """Outcome of a solve; ``x`` is a bool per option of the instance given to solve_instance."""
@@ -38,7 +44,7 @@ class PlanResult:
     wall_s: float
     stages: list[StageReport]
     sizes: dict[str, int]
-    solver: str
+    solver: str  # the solvers that did the work (solvers_of)
     heuristic_value: float | None = None
     message: str = ""
     timings: dict[str, float] = field(default_factory=dict)

@@ -31,7 +31,7 @@ from .backends.highs_lp import solve_mip
 from .guard import guard_plan
 from .heuristics import Prepared, conservative_instance, greedy_cover, greedy_max_coverage
 from .local_search import improve, tabu_search
-from .outcome import PlanResult, StageReport
+from .outcome import PlanResult, StageReport, solvers_of
 from .reduce import Reduction, keep_options, reduce_instance
 from .result import BackendResult, Settings, SolveParameters, Termination, TraceEvent
 
@@ -174,7 +174,7 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
                                                   search_threads=params.threads, deadline=deadline, t0=t0)
     wall = time.perf_counter() - t0
     timings["solve"] = wall - timings["reduce"] - timings["heuristic"]
-    solver = stages[0].solver if stages else ""
+    solver = solvers_of(stages)
     if x_red is None:
         return PlanResult(termination=term, mode=mode, x=None, coverage=None, cost=None, best_bound=bound,
                           wall_s=wall, stages=stages, sizes=sizes, solver=solver,

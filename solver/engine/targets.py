@@ -38,7 +38,7 @@ from models.structure import plan_layout
 from ..choices import Backend, Engine
 from .backends import solve_linear
 from .heuristics import greedy_cover
-from .outcome import PlanResult, StageReport
+from .outcome import PlanResult, StageReport, solvers_of
 from .reduce import reduce_instance
 from .result import Settings, SolveParameters, Termination
 
@@ -130,7 +130,7 @@ def solve_grade(inst: Instance, *, params: SolveParameters, backend: Backend | s
         g = r.cost_granularity()  # the model's objective is cost / g, a whole number
         bound = float(np.ceil(bound - 1e-6) * g)
     wall = time.perf_counter() - t0
-    solver = stages[0].solver if stages else ""
+    solver = solvers_of(stages)
     if x_red is None:
         return PlanResult(termination=term, mode=Mode.GRADE, x=None, coverage=None, cost=None, best_bound=None,
                           wall_s=wall, stages=stages, sizes=sizes, solver=solver, message=message,
