@@ -49,6 +49,52 @@ def test_network_reach_equals_all_pairs(seed, chunk, monkeypatch):
     np.testing.assert_allclose(r.dist_m, ref[expect[:, 0], expect[:, 1]], rtol=1e-12, atol=1e-9)
 
 
+@pytest.mark.parametrize("shape", ["shortcuts", "free_edge", "kilometres"])
+def test_network_reach_is_exact_where_walks_beat_the_straight_line(shape):
+    """The search is cut to the nodes a walk within the limit can reach (straight line x stretch): edges
+    shorter than the straight line between their ends (a tunnel, an edge of length 0, coordinates in other
+    units than the lengths) widen the cut or turn it off, and every pair is still found."""
+    nodes, edges, rng = random_graph(5, n=200)
+    x, y = nodes["x"].to_numpy(), nodes["y"].to_numpy()
+    ends = [int(np.argmin(x + y)), int(np.argmax(x + y))]  # opposite corners
+    if shape != "kilometres":
+        line = float(np.hypot(x[ends[0]] - x[ends[1]], y[ends[0]] - y[ends[1]]))
+        length = 0.1 * line if shape == "shortcuts" else 0.0
+        edges = pd.concat([edges, pd.DataFrame([(f"n{ends[0]}", f"n{ends[1]}", length)],
+                                               columns=["u", "v", "length_m"])], ignore_index=True)
+    scale = 1000.0 if shape == "kilometres" else 1.0
+    net = build_network(nodes.assign(x=x / scale, y=y / scale), edges)
+    sx, sy = (np.concatenate([rng.uniform(0, 2000, 30), v[ends]]) / scale for v in (x, y))  # sites at the ends
+    px, py = (rng.uniform(0, 2000, 400) / scale for _ in range(2))
+    sites, pts = snap(net, sx, sy), snap(net, px, py)
+    sites = Snap(node=sites.node, access_m=sites.access_m * scale)
+    pts = Snap(node=pts.node, access_m=pts.access_m * scale)
+    limit = 600.0
+    r = network_reach(net, sites, pts, limit_m=limit)
+    ref = brute(net, sites, pts)
+    expect = np.argwhere(ref <= limit)
+    assert np.array_equal(np.column_stack([r.src, r.dst]), expect)
+    np.testing.assert_allclose(r.dist_m, ref[expect[:, 0], expect[:, 1]], rtol=1e-12, atol=1e-9)
+    line = scale * np.hypot(net.x[sites.node][:, None] - net.x[pts.node][None, :],
+                            net.y[sites.node][:, None] - net.y[pts.node][None, :])
+    # through the short edge a walk reaches what the straight line alone would rule out
+    assert np.any(line[expect[:, 0], expect[:, 1]] > limit) == (shape != "kilometres")
+
+
+def test_cut_search_gives_the_same_distances_as_the_whole_network(monkeypatch):
+    nodes, edges, rng = random_graph(11, n=400)
+    net = build_network(nodes, edges)
+    sites = snap(net, rng.uniform(0, 2000, 60), rng.uniform(0, 2000, 60))
+    pts = snap(net, rng.uniform(0, 2000, 500), rng.uniform(0, 2000, 500))
+    assert travel.stretch(net) == 1.0  # (lengths are 1.1 x the straight line): the search is cut
+    cut = network_reach(net, sites, pts, limit_m=500.0)
+    monkeypatch.setattr(travel, "stretch", lambda network: 0.0)  # the whole network for every source
+    whole = network_reach(net, sites, pts, limit_m=500.0)
+    assert cut.nnz > 0
+    for a, b in ((cut.src, whole.src), (cut.dst, whole.dst), (cut.dist_m, whole.dist_m)):
+        assert np.array_equal(a, b)  # bit for bit
+
+
 def test_zero_distance_pairs_are_kept():
     nodes = pd.DataFrame({"id": ["a", "b"], "x": [0.0, 100.0], "y": [0.0, 0.0]})
     edges = pd.DataFrame({"u": ["a"], "v": ["b"], "length_m": [100.0]})

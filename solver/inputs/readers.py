@@ -124,7 +124,7 @@ def _read_csv(path: Path, file: str, problems: Problems) -> RawTable | None:
             start, prev = prev + 1, reader.line_num
             if prev > start:
                 spanning.append((start, prev, rec))
-            if not any(c.strip() for c in rec):
+            if not "".join(rec).strip():  # (no value in any cell)
                 continue
             if header is None:
                 header = [c.strip().lstrip("\ufeff").strip() for c in rec]

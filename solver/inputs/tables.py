@@ -135,13 +135,20 @@ def parse_numbers(text: np.ndarray) -> np.ndarray:
     if len(s) == 0:
         return np.zeros(0, dtype=float)
     s = s.fillna("").astype(object)
-    wide = ~s.map(str.isascii).astype(bool)
+    out = np.array(pd.to_numeric(s.replace("", np.nan), errors="coerce"), dtype=float)
+    # only what plain parsing left unparsed can need the rewriting below (the common case: none)
+    retry = np.isnan(out) & (s != "").to_numpy(dtype=bool)
+    if not retry.any():
+        return out
+    t = s[retry]
+    wide = ~t.map(str.isascii).astype(bool)
     if wide.any():
-        s[wide] = s[wide].map(lambda v: unicodedata.normalize("NFKC", v).strip().replace("\u2212", "-"))
-    sep = s.str.fullmatch(THOUSANDS).fillna(False).astype(bool)
+        t[wide] = t[wide].map(lambda v: unicodedata.normalize("NFKC", v).strip().replace("\u2212", "-"))
+    sep = t.str.fullmatch(THOUSANDS).fillna(False).astype(bool)
     if sep.any():
-        s[sep] = s[sep].str.replace(",", "", regex=False)
-    return pd.to_numeric(s.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+        t[sep] = t[sep].str.replace(",", "", regex=False)
+    out[retry] = pd.to_numeric(t.replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+    return out
 
 
 def parse_yes_no(text: np.ndarray) -> np.ndarray:

@@ -244,7 +244,12 @@ def build_items(scenario: Scenario, district: District, coverage: Coverage, *,
     cover.data[:] = 1
     svc = [scenario.services[s] for s in services]
     w_s = np.array([x.weight for x in svc])
-    must = np.array([services[s] in hh["must_cover"].iat[i] for i, s in zip(item_h, item_s)], dtype=bool)
+    must_hs = np.zeros((len(hh), n_s), dtype=bool)  # household must be covered for service
+    for i, keys in enumerate(hh["must_cover"].tolist()):
+        for key in keys:
+            if key in services:
+                must_hs[i, services.index(key)] = True
+    must = must_hs[item_h, item_s]
     streets = tuple(sorted(set(cand["street"])))
     street_idx = pd.Index(streets).get_indexer(cand["street"].to_numpy())
     caps = []

@@ -59,8 +59,39 @@ def _sorted(src, dst, dist, n_src, n_dst, limit_m) -> Reach:
                  dist_m=dist[order].astype(float), n_src=n_src, n_dst=n_dst, limit_m=limit_m)
 
 
+def stretch(network: Network) -> float:
+    """The least ratio of an edge's length to the straight line between its ends (over edges between distinct
+    points), at most 1; 0 when there is none or an edge is free. By the triangle inequality no walk between two
+    nodes is shorter than this times the straight line between them, whatever the units of the coordinates."""
+    g = network.graph.tocoo()
+    line = np.hypot(network.x[g.row] - network.x[g.col], network.y[g.row] - network.y[g.col])
+    apart = line > 0
+    if not apart.any():
+        return 0.0
+    ratio = float(np.min(g.data[apart] / line[apart]))
+    return min(1.0, ratio) if np.isfinite(ratio) and ratio > 0 else 0.0
+
+
+def _source_groups(network: Network, src_nodes: np.ndarray, radius: float) -> list[np.ndarray]:
+    """Positions in ``src_nodes`` grouped by the square of side ``radius`` their node lies in (the squares in
+    row-major order, positions ascending within each); one group of all when ``radius`` is not positive."""
+    if not radius > 0 or not np.isfinite(radius):
+        return [np.arange(len(src_nodes))]
+    cx = np.floor((network.x[src_nodes] - network.x.min()) / radius).astype(np.int64)
+    cy = np.floor((network.y[src_nodes] - network.y.min()) / radius).astype(np.int64)
+    order = np.lexsort((np.arange(len(src_nodes)), cx, cy))
+    key = cy[order] * (int(cx.max()) + 1) + cx[order]
+    cut = np.flatnonzero(np.diff(key)) + 1
+    return np.split(order, cut)
+
+
 def network_reach(network: Network, sites: Snap, points: Snap, *, limit_m: float) -> Reach:
-    """All (site, point) pairs whose walking distance over the network is <= ``limit_m``."""
+    """All (site, point) pairs whose walking distance over the network is <= ``limit_m``.
+
+    Sources are searched in groups that lie close together, each on the part of the network that a walk
+    within the limit can reach at all: the nodes within limit / ``stretch`` in straight line of the group
+    (exact: a walk never beats the straight line times the stretch, so every shortest path within the
+    limit stays inside). A network whose stretch is 0 is searched whole."""
     n_src, n_dst = len(sites.node), len(points.node)
     empty = np.zeros(0, dtype=np.int64)
     if n_src == 0 or n_dst == 0:
@@ -73,40 +104,57 @@ def network_reach(network: Network, sites: Snap, points: Snap, *, limit_m: float
     src_nodes, src_inverse = np.unique(sites.node, return_inverse=True)
     min_access = np.full(len(src_nodes), np.inf)
     np.minimum.at(min_access, src_inverse, sites.access_m)
-    chunk = max(1, CHUNK_CELLS // max(network.n_nodes, 1))
     out_src, out_dst, out_dist = [], [], []
     # sites sorted by their source-node index, to expand node rows back to sites.
     site_order = np.argsort(src_inverse, kind="stable")
     site_counts = np.bincount(src_inverse, minlength=len(src_nodes))
     site_ptr = np.concatenate([[0], np.cumsum(site_counts)])
-    for start in range(0, len(src_nodes), chunk):
-        stop = min(start + chunk, len(src_nodes))
-        lim = float(max(0.0, limit_m - min_access[start:stop].min()))
-        d = dijkstra(network.graph, directed=False, indices=src_nodes[start:stop], limit=lim)
-        r, c = np.nonzero(np.isfinite(d))
-        dd = d[r, c]
-        del d
-        # expand node -> points
-        cnt = pt_counts[c]
-        has = cnt > 0
-        r, c, dd, cnt = r[has], c[has], dd[has], cnt[has]
-        rep_r = np.repeat(r, cnt)
-        rep_d = np.repeat(dd, cnt)
-        offs = np.repeat(pt_ptr[c], cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
-        pts = pt_order[offs]
-        rep_d = rep_d + points.access_m[pts]
-        # expand source node -> sites
-        node_rows = rep_r + start
-        scnt = site_counts[node_rows]
-        soffs = np.repeat(site_ptr[node_rows], scnt) + (
-            np.arange(scnt.sum()) - np.repeat(np.cumsum(scnt) - scnt, scnt))
-        site_idx = site_order[soffs]
-        total = np.repeat(rep_d, scnt) + sites.access_m[site_idx]
-        pts2 = np.repeat(pts, scnt)
-        keep = total <= limit_m
-        out_src.append(site_idx[keep])
-        out_dst.append(pts2[keep])
-        out_dist.append(total[keep])
+    ratio = stretch(network)
+    reach_max = max(0.0, limit_m - float(min_access.min()))
+    groups = _source_groups(network, src_nodes, reach_max / ratio if ratio > 0 else 0.0)
+    for group in groups:
+        lim = float(max(0.0, limit_m - min_access[group].min()))
+        nodes = None  # the whole network
+        if ratio > 0:
+            far = lim / ratio * (1.0 + 1e-9) + 1e-9
+            gx, gy = network.x[src_nodes[group]], network.y[src_nodes[group]]
+            inside = ((network.x >= gx.min() - far) & (network.x <= gx.max() + far)
+                      & (network.y >= gy.min() - far) & (network.y <= gy.max() + far))
+            if not inside.all():
+                nodes = np.flatnonzero(inside)
+        graph = network.graph if nodes is None else network.graph[nodes][:, nodes]
+        sources = src_nodes[group] if nodes is None else np.searchsorted(nodes, src_nodes[group])
+        chunk = max(1, CHUNK_CELLS // max(graph.shape[0], 1))
+        for start in range(0, len(group), chunk):
+            part = group[start:start + chunk]
+            d = dijkstra(graph, directed=False, indices=sources[start:start + chunk],
+                         limit=float(max(0.0, limit_m - min_access[part].min())))
+            r, c = np.nonzero(np.isfinite(d))
+            dd = d[r, c]
+            del d
+            if nodes is not None:
+                c = nodes[c]
+            # expand node -> points
+            cnt = pt_counts[c]
+            has = cnt > 0
+            r, c, dd, cnt = r[has], c[has], dd[has], cnt[has]
+            rep_r = np.repeat(r, cnt)
+            rep_d = np.repeat(dd, cnt)
+            offs = np.repeat(pt_ptr[c], cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+            pts = pt_order[offs]
+            rep_d = rep_d + points.access_m[pts]
+            # expand source node -> sites
+            node_rows = part[rep_r]
+            scnt = site_counts[node_rows]
+            soffs = np.repeat(site_ptr[node_rows], scnt) + (
+                np.arange(scnt.sum()) - np.repeat(np.cumsum(scnt) - scnt, scnt))
+            site_idx = site_order[soffs]
+            total = np.repeat(rep_d, scnt) + sites.access_m[site_idx]
+            pts2 = np.repeat(pts, scnt)
+            keep = total <= limit_m
+            out_src.append(site_idx[keep])
+            out_dst.append(pts2[keep])
+            out_dist.append(total[keep])
     return _sorted(np.concatenate(out_src), np.concatenate(out_dst), np.concatenate(out_dist),
                    n_src, n_dst, limit_m)
 
