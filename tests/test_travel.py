@@ -129,3 +129,15 @@ def test_nearest_site_distance_is_the_row_minimum():
     pts = snap(net, rng.uniform(0, 2000, 100), rng.uniform(0, 2000, 100))
     ref = brute(net, sites, pts).min(axis=0)
     np.testing.assert_allclose(nearest_site_distance(net, sites, pts), ref, rtol=1e-12)
+
+
+def test_stretch_is_the_least_length_over_straight_line():
+    nodes = pd.DataFrame({"id": ["a", "b", "c"], "x": [0.0, 100.0, 100.0], "y": [0.0, 0.0, 50.0]})
+    edges = pd.DataFrame({"u": ["a", "b"], "v": ["b", "c"], "length_m": [120.0, 45.0]})
+    assert travel.stretch(build_network(nodes, edges)) == pytest.approx(0.9)  # b-c: 45 m over 50 m
+    longer = edges.assign(length_m=[150.0, 60.0])
+    assert travel.stretch(build_network(nodes, longer)) == 1.0  # never above 1
+    free = edges.assign(length_m=[0.0, 60.0])
+    assert travel.stretch(build_network(nodes, free)) == 0.0  # a free edge: no cut
+    missing = nodes.assign(x=[0.0, np.nan, 100.0])
+    assert travel.stretch(build_network(missing, longer)) == 0.0  # no straight line to compare with

@@ -3,8 +3,9 @@
 Distances are computed from the site side (candidate spaces, existing
 facilities): a bounded multi-source Dijkstra (scipy.sparse.csgraph) cut at the
 largest threshold distance, processed in chunks of sources so that memory
-stays bounded, and kept only where the total walk (access leg + network path
-+ access leg) is within the limit. Without a network, distances are
+stays bounded, each chunk on the part of the network within its reach (exact:
+see ``network_reach``), and kept only where the total walk (access leg +
+network path + access leg) is within the limit. Without a network, distances are
 straight lines times a detour factor, found with a KD-tree. Never a dense
 sites x households matrix.
 """
@@ -60,9 +61,12 @@ def _sorted(src, dst, dist, n_src, n_dst, limit_m) -> Reach:
 
 
 def stretch(network: Network) -> float:
-    """The least ratio of an edge's length to the straight line between its ends (over edges between distinct
-    points), at most 1; 0 when there is none or an edge is free. By the triangle inequality no walk between two
-    nodes is shorter than this times the straight line between them, whatever the units of the coordinates."""
+    """The least ratio of an edge's length to the straight line between its ends (over edges between
+    distinct points), at most 1; 0 when there is none, an edge is free or a coordinate is missing. By the
+    triangle inequality no walk between two nodes is shorter than this times the straight line between
+    them, whatever the units of the coordinates."""
+    if not (np.isfinite(network.x).all() and np.isfinite(network.y).all()):
+        return 0.0
     g = network.graph.tocoo()
     line = np.hypot(network.x[g.row] - network.x[g.col], network.y[g.row] - network.y[g.col])
     apart = line > 0
