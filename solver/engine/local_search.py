@@ -57,11 +57,9 @@ class _Tallies:
                                                           minlength=inst.n_sites)
         self.g_sites = np.bincount(inst.site_group[is_open], minlength=n_groups)
         self.g_spent = np.bincount(inst.site_group, weights=spend_at, minlength=n_groups)
-        self.has_cap = np.zeros(n_groups, dtype=bool)
-        self.max_sites = np.full(n_groups, np.inf)
+        self.max_sites = np.full(n_groups, np.inf)  # (inf: no cap, and every comparison passes)
         self.max_cost = np.full(n_groups, np.inf)
         for cap in inst.group_caps:
-            self.has_cap[cap.group] = True
             if cap.max_sites is not None:
                 self.max_sites[cap.group] = cap.max_sites
             if cap.max_cost is not None:
@@ -81,17 +79,17 @@ class _Tallies:
             ok &= self.spent - saved + added <= inst.budget * (1 + 1e-12) + 1e-9
         area2 = self.area[j2] + self.opt_area[o2] - np.where(moves, 0.0, self.opt_area[o])
         ok &= area2 <= inst.site_area[j2] + 1e-9
-        if self.has_cap.any():
+        if inst.group_caps:
             g, g2 = inst.site_group[j], inst.site_group[j2]
             same = g2 == g
             # the group of the closed option (and of the opened one when it is the same)
             d_sites = -closes_j.astype(np.int64) + (opens_j2 & same)
             d_cost = -saved + np.where(same, added, 0.0)
-            ok &= ~self.has_cap[g] | ((self.g_sites[g] + d_sites <= self.max_sites[g])
-                                      & (self.g_spent[g] + d_cost <= self.max_cost[g] + 1e-9))
+            ok &= ((self.g_sites[g] + d_sites <= self.max_sites[g])
+                   & (self.g_spent[g] + d_cost <= self.max_cost[g] + 1e-9))
             # the group of the opened option, when it is another
-            ok &= same | ~self.has_cap[g2] | ((self.g_sites[g2] + opens_j2 <= self.max_sites[g2])
-                                              & (self.g_spent[g2] + added <= self.max_cost[g2] + 1e-9))
+            ok &= same | ((self.g_sites[g2] + opens_j2 <= self.max_sites[g2])
+                          & (self.g_spent[g2] + added <= self.max_cost[g2] + 1e-9))
         return ok
 
 

@@ -244,11 +244,12 @@ def build_items(scenario: Scenario, district: District, coverage: Coverage, *,
     cover.data[:] = 1
     svc = [scenario.services[s] for s in services]
     w_s = np.array([x.weight for x in svc])
+    idx = {k: s for s, k in enumerate(services)}
     must_hs = np.zeros((len(hh), n_s), dtype=bool)  # household must be covered for service
     for i, keys in enumerate(hh["must_cover"].tolist()):
         for key in keys:
-            if key in services:
-                must_hs[i, services.index(key)] = True
+            if key in idx:
+                must_hs[i, idx[key]] = True
     must = must_hs[item_h, item_s]
     streets = tuple(sorted(set(cand["street"])))
     street_idx = pd.Index(streets).get_indexer(cand["street"].to_numpy())
@@ -257,8 +258,8 @@ def build_items(scenario: Scenario, district: District, coverage: Coverage, *,
         cap = scenario.cap_for(name)
         if cap is not None and (cap.max_sites is not None or cap.max_yuan is not None):
             caps.append(GroupCap(group=g, max_sites=cap.max_sites, max_cost=cap.max_yuan))
-    must_open = {services.index(k): v for k, v in scenario.must_open.items() if v > 0}
-    idx = {k: s for s, k in enumerate(services)}  # combined formats (一店多能; models/instance.py)
+    must_open = {idx[k]: v for k, v in scenario.must_open.items() if v > 0}
+    # combined formats (一店多能; models/instance.py)
     hosts = {idx[x.key]: tuple(idx[h] for h in x.requires) for x in svc if x.requires}
     shared = {(min(idx[x.key], idx[o]), max(idx[x.key], idx[o])): d for x in svc for o, d in x.shared_fit_out
               if o in idx and d > 0}
