@@ -132,6 +132,14 @@ def _ours(case: Case, sc, *, time_limit: float, threads: int, read_s: float) -> 
     }
 
 
+def reachable_rows(inst):
+    """The grade instance without the target rows of streets that no plan can bring to the target
+    (grade mode leaves those streets out: solver/engine/targets.py)."""
+    t = inst.targets
+    keep = ~np.isin(t.area, np.unique(t.area[~t.reachable()]))
+    return replace(inst, targets=t.subset(keep), budget=None)
+
+
 def coverable(inst):
     """The instance without the items no option reaches (the textbook LSCP covers the coverable ones)."""
     keep = np.diff(inst.cover.indptr) > 0
@@ -142,6 +150,7 @@ def coverable(inst):
 
 
 def _peer(case: Case, sc, solver: str, *, time_limit: float, read_s: float) -> dict:
+    from models.grade import build_grade
     from models.lscp import build_cover
     from models.mclp import build_max_coverage, cost_weight
     from models.mode import Mode
@@ -150,15 +159,23 @@ def _peer(case: Case, sc, solver: str, *, time_limit: float, read_s: float) -> d
     from solver.engine.solve import PlanResult
     from solver.errors import CheckError
     from solver.pipeline import prepare
+    from solver.travel.targets import with_targets
 
     from .peers import solve_plain_highs, solve_plain_scip
 
     mode = Mode(case.source["mode"])
-    budget = None if mode is Mode.COVER else sc.budget_yuan
+    budget = sc.budget_yuan if mode is Mode.MAX_COVERAGE else None
     prepared = prepare(sc, budget=budget)
-    inst = prepared.items.instance
-    model_inst = coverable(inst) if mode is Mode.COVER else inst
-    model = build_cover(model_inst) if mode is Mode.COVER else build_max_coverage(model_inst, cheapest=True)
+    items = prepared.items
+    if mode is Mode.GRADE:
+        items = with_targets(sc, prepared.district, prepared.coverage, items, mode=Mode.GRADE)
+    inst = items.instance
+    if mode is Mode.COVER:
+        model = build_cover(coverable(inst))
+    elif mode is Mode.GRADE:
+        model = build_grade(reachable_rows(inst))
+    else:
+        model = build_max_coverage(inst, cheapest=True)
     solve = solve_plain_scip if solver == "scip" else solve_plain_highs
     with tempfile.TemporaryDirectory(prefix="bench-log-") as tmp:
         log_path = Path(tmp) / "solver.log"
@@ -168,6 +185,8 @@ def _peer(case: Case, sc, solver: str, *, time_limit: float, read_s: float) -> d
     bound = out["bound"]
     if bound is not None and mode is Mode.MAX_COVERAGE:
         bound += cost_weight(inst) * inst.max_spend()  # a bound on coverage (models/mclp.py)
+    if bound is not None and mode is Mode.GRADE:
+        bound *= inst.cost_granularity()  # the model's objective is cost / gamma (models/grade.py)
     term = {"optimal": Termination.OPTIMAL, "time_limit": Termination.FEASIBLE,
             "infeasible": Termination.INFEASIBLE}.get(out["status"], Termination.NO_SOLUTION)
     problem = ""
@@ -179,6 +198,8 @@ def _peer(case: Case, sc, solver: str, *, time_limit: float, read_s: float) -> d
             missed = int(np.sum(~inst.covered_items(x) & (np.diff(inst.cover.indptr) > 0)))
             if missed:
                 problems.append(f"{missed} coverable items left uncovered")
+        if mode is Mode.GRADE and not reachable_rows(inst).targets_met(x).all():
+            problems.append("a street that can reach the target does not")
         objective = float(inst.coverage_value(x)) if mode is Mode.MAX_COVERAGE else float(inst.plan_cost(x))
         result = PlanResult(termination=term, mode=mode, x=x, coverage=inst.coverage_value(x),
                             cost=inst.plan_cost(x), best_bound=bound, wall_s=out["solve_s"], stages=[],
@@ -186,7 +207,7 @@ def _peer(case: Case, sc, solver: str, *, time_limit: float, read_s: float) -> d
         t = time.perf_counter()
         try:
             prepared.complete(result, mode=mode, budget=budget, params=SolveParameters(time_limit_s=time_limit),
-                              backend=Backend.ORTOOLS, engine=Engine.SCIP, check=True)
+                              backend=Backend.ORTOOLS, engine=Engine.SCIP, check=True, items=items)
         except CheckError as exc:
             problems.append(f"independent check: {exc}")
         check_s = time.perf_counter() - t

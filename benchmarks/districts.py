@@ -43,6 +43,9 @@ HELSINKI_LEVEL_M = 1.0
 FAST_LIMIT_S = 20.0
 
 
+PROBLEMS = {"max_coverage": "MCLP", "cover": "LSCP", "grade": "GRADE"}
+
+
 def time_limit(n_streets: int, catalogue: str) -> float:
     """Time limit of a case (ours and the peers alike): 60 s, 120 s with the full catalogue, 300 s at 100 streets."""
     if n_streets >= 100:
@@ -67,17 +70,18 @@ def _level_text(level_m: float) -> str:
 
 def district_case(n_streets: int, density: float, catalogue: str, mode: str, *, level_m: float | None = None,
                   seed: int | None = None, limit: float | None = None, peers: bool = True) -> Case:
-    """One synthetic district case; ``mode`` is "max_coverage" (with ``level_m``) or "cover"."""
+    """One synthetic district case; ``mode`` is "max_coverage" (with ``level_m``), "cover" or "grade"
+    (the least cost at which every street that can reach the policy's target grade does)."""
     seed = _default_seed() if seed is None else seed
     name = district_name(n_streets, density, seed)
-    what = _level_text(level_m) if mode == "max_coverage" and level_m is not None else "cover"
+    what = _level_text(level_m) if mode == "max_coverage" and level_m is not None else mode
     if mode == "max_coverage" and level_m is None:
         raise ValueError("a max_coverage district case needs a budget level")
     source = {"kind": "district", "district": name, "generator": "synthetic", "n_streets": n_streets,
               "density": density, "seed": seed, "catalogue": catalogue, "mode": mode,
               "level_m_per_street": level_m}
     return Case(case_id=f"district/{name}/{catalogue}/{what}", series="district",
-                problem="MCLP" if mode == "max_coverage" else "LSCP", family="district", source=source,
+                problem=PROBLEMS[mode], family="district", source=source,
                 radius=0.0, rule="le", p=None, n_sites=0, n_customers=0, peers=peers,
                 time_limit=limit if limit is not None else time_limit(n_streets, catalogue))
 
@@ -116,6 +120,8 @@ def family_cases(*, seed: int | None = None) -> list[Case]:
             for cat in CATALOGUES:
                 out += [district_case(n, d, cat, "max_coverage", level_m=lv, seed=seed) for lv in LEVELS_M]
                 out.append(district_case(n, d, cat, "cover", seed=seed))
+                if cat == BASIC:
+                    out.append(district_case(n, d, cat, "grade", seed=seed))
             if n == SWEEP_STREETS and d == 1:
                 out.append(sweep_case(n, d, seed=seed))
     return out
@@ -261,6 +267,8 @@ def case_scenario(case: Case, folder: Path) -> Path:
     elif src["mode"] == "max_coverage":
         lines.append('mode = "max_coverage"')
         lines.append(f"budget_yuan = {float(src['level_m_per_street']) * 1e6 * n_streets:.0f}")
+    elif src["mode"] == "grade":
+        lines.append('mode = "grade"')  # the target: the policy's (scenario default)
     else:
         lines.append('mode = "cover"')
     lines += ["", "[solve]", f"time_limit_s = {float(case.time_limit or 60):g}", "relative_gap = 0.0", ""]

@@ -111,7 +111,7 @@ class Case:
 
     case_id: str
     series: str  # "reference", "maximo", "scaling-bds", "scaling-district", "district"
-    problem: str  # "MCLP" or "LSCP"
+    problem: str  # "MCLP", "LSCP" or "GRADE" (district family: least cost meeting every street's target)
     family: str
     source: dict
     radius: float
@@ -124,6 +124,11 @@ class Case:
     literature: dict | None = None  # {"value": .., "kind": .., "source": ..}
     notes: tuple[str, ...] = field(default_factory=tuple)
     time_limit: float | None = None  # the case's own limit, for ours and the peers (district family)
+
+    @property
+    def minimize(self) -> bool:
+        """The objective is a cost (full coverage, grade mode), not a coverage."""
+        return self.problem in ("LSCP", "GRADE")
 
     @property
     def dense_cells(self) -> int:

@@ -85,7 +85,7 @@ def _better(problem: str, a: float, b: float) -> int:
     """+1 if a is better than b, -1 if worse, 0 if equal (within the reference tolerance)."""
     if abs(a - b) <= _tol(b):
         return 0
-    if problem == "LSCP":
+    if problem in ("LSCP", "GRADE"):
         return 1 if a < b else -1
     return 1 if a > b else -1
 

@@ -187,6 +187,13 @@ class Instance:
             return np.zeros(0)
         return t.before + target_matrix(self) @ self.covered_items(x).astype(float)
 
+    def targets_met(self, x: np.ndarray) -> np.ndarray:
+        """Bool per target row: plan ``x`` meets it (with the rows' own rounding)."""
+        t = self.targets
+        if t is None:
+            return np.zeros(0, dtype=bool)
+        return self.target_coverage(x) - t.before >= t.need(self.demand_integral()) - 1e-6
+
     def cost_granularity(self) -> float:
         """gamma > 0 such that two plans' costs differ by 0 or by at least gamma: the greatest common
         divisor of whole-yuan costs (e.g. 1,000 when every cost is a multiple of 1,000), else 10^-k."""

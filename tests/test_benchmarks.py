@@ -545,6 +545,20 @@ def test_speedup_sum_counts_a_censored_peer_at_its_limit():
     sp = speedup(rows, "scip")
     assert sp["cases"] == 2 and sp["ours_s"] == 3.0 and sp["peer_s"] == 90.0 and sp["ratio"] == 30.0
     assert sp["kind"] == ">=" and sp["peer_censored"] == 1
+    grade = [{**row("g", "ours", None), "problem": "GRADE"}, {**row("g", "scip", None), "problem": "GRADE"}]
+    assert speedup(rows + grade, "scip") == sp  # grade cases have their own comparison (grade_rows)
+
+
+def test_grade_rows_compare_the_checked_plan_costs():
+    from benchmarks.district_report import grade_rows
+
+    def row(solver, cost, gap, ok=True):
+        return {"case_id": "g", "series": "district", "problem": "GRADE", "solver": solver, "status": "time_limit",
+                "objective": cost, "gap": gap, "plan_ok": ok}
+
+    out = grade_rows([row("ours", 80.0, 0.1), row("scip", 100.0, 0.3), row("highs", 90.0, 0.2, ok=False)])
+    assert len(out) == 1 and out[0]["scip"]["ours_cheaper"] == pytest.approx(0.2)
+    assert out[0]["highs"]["cost"] is None and "ours_cheaper" not in out[0]["highs"]  # a plan that failed its check
 
 
 # --------------------------------------------------------------------------------------------
@@ -559,6 +573,7 @@ def test_district_family_cases_and_limits():
     assert len(ids) == len(set(ids))
     assert "district/s50-d2/basic4/b1M" in ids and "district/s100-d2/tongzhou2022/cover" in ids
     assert "district/helsinki/basic4/cover" in ids and "district/s20-d1/basic4/sweep10" in ids
+    assert "district/s50-d2/basic4/grade" in ids and "district/s50-d2/tongzhou2022/grade" not in ids
     lim = {c.case_id: c.time_limit for c in cases}
     assert lim["district/s50-d2/basic4/b1M"] == 60 and lim["district/s20-d1/tongzhou2022/b2M"] == 120
     assert lim["district/s100-d1/basic4/b0.5M"] == 300
@@ -610,3 +625,20 @@ def test_tiny_district_cover_mode_in_process(tmp_path):
         assert r["status"] == "optimal" and not r["plan_problem"], (s, r)
         assert r["events"] and r["events"][-1][1] == pytest.approx(r["objective"], rel=1e-9)
     assert len({r["objective"] for r in out.values()}) == 1
+
+
+def test_tiny_district_grade_mode_in_process(tmp_path):
+    """Grade mode: ours and the plain models answer the same rows (streets no plan can bring to the
+    target left out) and every plan passes the independent check."""
+    from benchmarks import districts
+    from benchmarks.district_jobs import run
+
+    case = districts.district_case(2, 1, "basic4", "grade", limit=20)
+    assert case.problem == "GRADE" and case.minimize and case.case_id.endswith("/grade")
+    scenario = districts.prepare_data([case], tmp_path / "cache", [])[case.case_id]
+    assert 'mode = "grade"' in Path(scenario).read_text(encoding="utf-8")
+    out = {s: run(case, s, scenario=scenario, time_limit=20, threads=2) for s in ("ours", "scip", "highs")}
+    for s, r in out.items():
+        assert r["status"] == "optimal" and not r["plan_problem"], (s, r)
+        assert r["bound"] is not None and r["bound"] <= r["objective"] + 1e-6
+    assert len({r["objective"] for r in out.values()}) == 1  # the same least cost

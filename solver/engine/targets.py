@@ -36,11 +36,12 @@ from models.mode import Mode
 from models.structure import plan_layout
 
 from ..choices import Backend, Engine
+from . import grade_core
 from .backends import solve_linear
 from .heuristics import greedy_cover
 from .outcome import PlanResult, StageReport, solvers_of
 from .reduce import reduce_instance
-from .result import Settings, SolveParameters, Termination
+from .result import Settings, SolveParameters, Termination, TraceEvent
 
 
 def _full(inst: Instance, x: np.ndarray, extra: int = 0) -> np.ndarray:
@@ -51,25 +52,16 @@ def _full(inst: Instance, x: np.ndarray, extra: int = 0) -> np.ndarray:
                            inst.covered_items(x).astype(float), np.zeros(extra)])
 
 
-def targets_met(inst: Instance, x: np.ndarray) -> np.ndarray:
-    """Bool per target row: the plan meets it (with the rows' own rounding)."""
-    t = inst.targets
-    if t is None:
-        return np.zeros(0, dtype=bool)
-    need = t.need(inst.demand_integral())
-    return inst.target_coverage(x) - t.before >= need - 1e-6
-
-
 def trimmed_cover(inst: Instance) -> np.ndarray | None:
     """A plan meeting every target row: the greedy full cover, then options dropped (dearest first)
     while the rows and the plan's constraints still hold. None when the greedy finds none."""
     x = greedy_cover(inst)
-    if x is None or not targets_met(inst, x).all():
+    if x is None or not inst.targets_met(x).all():
         return None
     value = inst.opening_cost
     for o in sorted(np.flatnonzero(x), key=lambda o: (-value[o], -o)):
         x[o] = False
-        if not targets_met(inst, x).all() or inst.feasibility_problems(x):
+        if not inst.targets_met(x).all() or inst.feasibility_problems(x):
             x[o] = True
     return x
 
@@ -101,20 +93,39 @@ def solve_grade(inst: Instance, *, params: SolveParameters, backend: Backend | s
     sizes["target_rows"] = int(t.n_rows)
     sizes["target_rows_unreachable"] = int((~ok_rows).sum())
     stages: list = []
+    trace: list[TraceEvent] = []
+    last: list[float | None] = [None, None]  # the best plan's cost and the best bound so far
+
+    def note(cost: float | None, bound: float | None) -> None:
+        if cost is not None and (last[0] is None or cost < last[0]):
+            last[0] = cost
+        if bound is not None and (last[1] is None or bound > last[1]):
+            last[1] = bound
+        trace.append(TraceEvent(t_s=time.perf_counter() - t0, objective=last[0], bound=last[1]))
+
     hint_x = trimmed_cover(r)
-    model = build_grade(r)
-    res = _run(model, params, deadline, backend=backend, engine=engine,
-               hint=None if hint_x is None else _full(r, hint_x))
-    stages.append(StageReport(name="grade_min_cost", termination=res.termination, objective=res.objective,
-                              best_bound=res.best_bound, wall_s=res.wall_s, solver=res.solver))
-    term = res.termination
-    x_red = model.block(res.values, "x") > 0.5 if term.has_solution and res.values is not None else None
-    bound = res.best_bound
     message = ""
-    if x_red is not None and hint_x is not None and r.plan_cost(hint_x) < r.plan_cost(x_red):
-        x_red = hint_x
-    if x_red is None and hint_x is not None and term is Termination.NO_SOLUTION:
-        x_red, term = hint_x, Termination.FEASIBLE
+    x_red: np.ndarray | None
+    bound: float | None
+    core = None
+    if grade_core.applies(r) and Backend(backend) is Backend.ORTOOLS and Engine(engine) is Engine.SCIP:
+        core = grade_core.solve(r, hint_x, deadline=deadline, relative_gap=params.relative_gap, stages=stages,
+                                note=note)
+    if core is not None:
+        x_red, term, bound = core
+    else:  # small instances, or no plan to start from (the rows may not hold together: SCIP decides)
+        model = build_grade(r)
+        res = _run(model, params, deadline, backend=backend, engine=engine,
+                   hint=None if hint_x is None else _full(r, hint_x))
+        stages.append(StageReport(name="grade_min_cost", termination=res.termination, objective=res.objective,
+                                  best_bound=res.best_bound, wall_s=res.wall_s, solver=res.solver))
+        term = res.termination
+        x_red = model.block(res.values, "x") > 0.5 if term.has_solution and res.values is not None else None
+        bound = res.best_bound
+        if x_red is not None and hint_x is not None and r.plan_cost(hint_x) < r.plan_cost(x_red):
+            x_red = hint_x
+        if x_red is None and hint_x is not None and term is Termination.NO_SOLUTION:
+            x_red, term = hint_x, Termination.FEASIBLE
     if term is Termination.INFEASIBLE:
         # the rows cannot hold together: meet as many areas as possible, then at least cost
         model2 = build_grade_most_areas(r)
@@ -139,9 +150,10 @@ def solve_grade(inst: Instance, *, params: SolveParameters, backend: Backend | s
     cost = inst.plan_cost(x)
     if term is Termination.OPTIMAL and bound is not None:
         bound = min(bound, cost)
+    trace.append(TraceEvent(t_s=wall, objective=cost, bound=bound))
     return PlanResult(termination=term, mode=Mode.GRADE, x=x, coverage=inst.coverage_value(x), cost=cost,
                       best_bound=bound, wall_s=wall, stages=stages, sizes=sizes, solver=solver, message=message,
-                      timings={"solve": wall})
+                      timings={"solve": wall}, trace=tuple(trace))
 
 
 def solve_fair(inst: Instance, *, params: SolveParameters, backend: Backend | str = Backend.ORTOOLS,
@@ -198,7 +210,7 @@ def solve_fair(inst: Instance, *, params: SolveParameters, backend: Backend | st
             work = replace(work, targets=replace(wt, pct=pct))
             details["floors_lowered"] = int(low.sum())
     # a plan known to meet the floors: the max-min stage's, or the unconstrained optimum when it does
-    start = x1 if inst.max_min else (free.x if free.x is not None and targets_met(work, free.x).all() else None)
+    start = x1 if inst.max_min else (free.x if free.x is not None and work.targets_met(free.x).all() else None)
     red = reduce_instance(work, cover_mode=False) if reduce else None
     r = red.instance if red is not None else work
     model = build_max_coverage_floors(r)
