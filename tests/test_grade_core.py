@@ -15,7 +15,8 @@ from test_grade_mode import SEEDS, areas_met, plans, rows_met, toy
 import solver.engine.grade_core as grade_core
 from models.instance import Instance
 from models.mode import Mode
-from solver.engine.result import Termination
+from solver.engine.result import SolveParameters, Termination
+from solver.engine.solve import solve_instance
 
 
 def _least_cost(inst: Instance) -> float | None:
@@ -111,3 +112,25 @@ def test_a_district_takes_the_core_end_to_end_and_the_checker_agrees(tmp_path):
     t = inst.targets
     whole = [a for a in np.unique(t.area) if t.reachable()[t.area == a].all()]
     assert whole and areas_met(inst, res.x) == len(whole)  # every street that can reach the target does
+
+
+@pytest.mark.parametrize("seed", SEEDS[:12])
+def test_street_caps_hold_in_the_greedy_and_the_core(seed):
+    from models.instance import GroupCap
+
+    inst = toy(seed, tight_areas=False)
+    inst = replace(inst, site_group=np.arange(inst.n_sites) % 2,
+                   group_caps=(GroupCap(group=0, max_sites=2), GroupCap(group=1, max_cost=90.0)))
+    best = _least_cost(inst)  # plans() keeps the caps
+    x = grade_core.deficit_greedy(inst)
+    if x is not None:
+        assert grade_core.meets(inst, x) and not inst.feasibility_problems(x)
+    out, _ = _solve(inst)
+    if best is None:
+        assert out is None and x is None
+        return
+    if out is not None:
+        assert inst.plan_cost(out[0]) == pytest.approx(best)
+    else:  # the greedy found no plan within the caps: grade mode hands over to SCIP, still exact
+        res = solve_instance(inst, mode=Mode.GRADE, params=SolveParameters(time_limit_s=30))
+        assert res.termination is Termination.OPTIMAL and res.cost == pytest.approx(best)
