@@ -132,14 +132,6 @@ def _ours(case: Case, sc, *, time_limit: float, threads: int, read_s: float) -> 
     }
 
 
-def reachable_rows(inst):
-    """The grade instance without the target rows of streets that no plan can bring to the target
-    (grade mode leaves those streets out: solver/engine/targets.py)."""
-    t = inst.targets
-    keep = ~np.isin(t.area, np.unique(t.area[~t.reachable()]))
-    return replace(inst, targets=t.subset(keep), budget=None)
-
-
 def coverable(inst):
     """The instance without the items no option reaches (the textbook LSCP covers the coverable ones)."""
     keep = np.diff(inst.cover.indptr) > 0
@@ -157,6 +149,7 @@ def _peer(case: Case, sc, solver: str, *, time_limit: float, read_s: float) -> d
     from solver.choices import Backend, Engine
     from solver.engine.result import SolveParameters, Termination
     from solver.engine.solve import PlanResult
+    from solver.engine.targets import reachable_rows
     from solver.errors import CheckError
     from solver.pipeline import prepare
     from solver.travel.targets import with_targets

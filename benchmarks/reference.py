@@ -99,6 +99,9 @@ def load_reference(instances_dir: Path) -> list[RefRow]:
     return rows
 
 
+MINIMIZE = ("LSCP", "GRADE")  # problems whose objective is a cost (full coverage, grade mode)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Case:
     """One benchmark problem. ``source`` says how to get the instance:
@@ -128,7 +131,7 @@ class Case:
     @property
     def minimize(self) -> bool:
         """The objective is a cost (full coverage, grade mode), not a coverage."""
-        return self.problem in ("LSCP", "GRADE")
+        return self.problem in MINIMIZE
 
     @property
     def dense_cells(self) -> int:

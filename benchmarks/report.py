@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from . import hard_rows
-from .reference import Case
+from .reference import MINIMIZE, Case
 
 SOLVERS = ("ours", "highs", "spopt", "scip")
 CSV_COLUMNS = [
@@ -85,7 +85,7 @@ def _better(problem: str, a: float, b: float) -> int:
     """+1 if a is better than b, -1 if worse, 0 if equal (within the reference tolerance)."""
     if abs(a - b) <= _tol(b):
         return 0
-    if problem in ("LSCP", "GRADE"):
+    if problem in MINIMIZE:
         return 1 if a < b else -1
     return 1 if a > b else -1
 

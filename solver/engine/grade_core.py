@@ -40,7 +40,7 @@ from models.linear import LinearModel
 from . import district
 from .backends.highs_lp import solve_mip, solve_relaxation_ipm
 from .bounds import dual_bound
-from .heuristics import Prepared, _State
+from .heuristics import Prepared, _greedy_fill, _State
 from .outcome import StageReport
 from .reduce import aggregate_items, keep_options
 from .result import Termination
@@ -74,10 +74,11 @@ class GradeRoot:
     solver: str = "highs-ipm, no crossover (highspy)"
 
 
-def grade_root(inst: Instance, *, time_limit_s: float) -> GradeRoot | None:
-    """The strengthened LP relaxation and its valid bound; None when the LP gave no duals."""
+def grade_root(inst: Instance, *, time_limit_s: float, model: LinearModel | None = None) -> GradeRoot | None:
+    """The strengthened LP relaxation (``model``: strengthened_grade(inst), when already built) and its valid
+    bound; None when the LP gave no duals."""
     t0 = time.perf_counter()
-    model = strengthened_grade(inst)
+    model = strengthened_grade(inst) if model is None else model
     neg = replace(model, objective=-model.objective, maximize=True)
     lp = solve_relaxation_ipm(neg, time_limit_s=time_limit_s)
     if lp.row_dual is None or lp.values is None:
@@ -121,8 +122,8 @@ def deficit_greedy(inst: Instance, prior: np.ndarray | None = None) -> np.ndarra
     st = _State(inst, prep)
     all_opts = np.arange(inst.n_options)
     if inst.item_must.any():  # must-cover items first: Chvátal's rule on them
-        _fill(st, lambda items: float(np.sum(inst.item_must[items] & ~st.covered[items])), all_opts,
-              done=lambda: bool(st.covered[inst.item_must].all()), prior=None)
+        _greedy_fill(st, inst.item_must.astype(float), all_opts,
+                     stop_when=lambda: bool(st.covered[inst.item_must].all()))
         if not st.covered[inst.item_must].all():
             return None
     for s, count in sorted(inst.must_open.items()):
@@ -192,8 +193,8 @@ def meets(inst: Instance, x: np.ndarray) -> bool:
 
 
 def trim(inst: Instance, x: np.ndarray) -> np.ndarray:
-    """``x`` with options dropped, dearest first (what dropping saves, its space's conversion
-    included when it is the space's last option), while every row and constraint holds."""
+    """``x`` with options dropped, dearest first (by opening cost: its space's conversion plus its
+    fit-out), while every row and constraint holds."""
     x = np.asarray(x, dtype=bool).copy()
     for o in sorted(np.flatnonzero(x).tolist(), key=lambda o: (-inst.opening_cost[o], -o)):
         x[o] = False
@@ -240,7 +241,8 @@ def solve(inst: Instance, hint_x: np.ndarray | None, *, deadline: float, relativ
     def yuan(bound: float) -> float:  # the objective is cost / gamma, a whole number
         return float(np.ceil(bound - 1e-6) * gamma)
 
-    root = grade_root(inst, time_limit_s=remaining(ROOT_SHARE))
+    model = strengthened_grade(inst)
+    root = grade_root(inst, time_limit_s=remaining(ROOT_SHARE), model=model)
     if root is None:
         return None
     note(None, yuan(root.bound))
@@ -260,7 +262,6 @@ def solve(inst: Instance, hint_x: np.ndarray | None, *, deadline: float, relativ
     stages.append(StageReport(name="grade_support", termination=Termination.FEASIBLE,
                               objective=inst.plan_cost(x) / gamma, best_bound=None, wall_s=time.perf_counter() - t,
                               solver="highs branch-and-cut (highspy)"))
-    model = strengthened_grade(inst)
 
     def on_plan(values: np.ndarray) -> None:  # HiGHS's plans: their cost is the model's objective x gamma
         note(float(np.round(model.objective_value(values))) * gamma, None)

@@ -33,10 +33,9 @@ from models.grade import (
 )
 from models.instance import Instance
 from models.mode import Mode
-from models.structure import plan_layout
 
 from ..choices import Backend, Engine
-from . import grade_core
+from . import district, grade_core
 from .backends import solve_linear
 from .heuristics import greedy_cover
 from .outcome import PlanResult, StageReport, solvers_of
@@ -45,11 +44,17 @@ from .result import Settings, SolveParameters, Termination, TraceEvent
 
 
 def _full(inst: Instance, x: np.ndarray, extra: int = 0) -> np.ndarray:
-    layout = plan_layout(inst)
-    open_site = np.zeros(inst.n_sites, dtype=bool)
-    open_site[inst.opt_site[x]] = True
-    return np.concatenate([x.astype(float), open_site[layout.u_sites].astype(float),
-                           inst.covered_items(x).astype(float), np.zeros(extra)])
+    """The variables (x, u, y) of plan ``x`` (district.plan_vector), then ``extra`` zeros."""
+    return np.concatenate([district.plan_vector(inst, x), np.zeros(extra)])
+
+
+def reachable_rows(inst: Instance) -> Instance:
+    """Grade mode's instance: without the target rows of the areas that no plan can bring to the
+    target (those areas are reported, not planned), and without a budget."""
+    t = inst.targets
+    assert t is not None, "grade mode needs targets"
+    keep = ~np.isin(t.area, np.unique(t.area[~t.reachable()]))
+    return replace(inst, targets=t.subset(keep), budget=None)
 
 
 def trimmed_cover(inst: Instance) -> np.ndarray | None:
@@ -58,12 +63,7 @@ def trimmed_cover(inst: Instance) -> np.ndarray | None:
     x = greedy_cover(inst)
     if x is None or not inst.targets_met(x).all():
         return None
-    value = inst.opening_cost
-    for o in sorted(np.flatnonzero(x), key=lambda o: (-value[o], -o)):
-        x[o] = False
-        if not inst.targets_met(x).all() or inst.feasibility_problems(x):
-            x[o] = True
-    return x
+    return grade_core.trim(inst, x)
 
 
 def _run(model, params: SolveParameters, deadline: float, *, backend, engine, hint):
@@ -79,9 +79,7 @@ def solve_grade(inst: Instance, *, params: SolveParameters, backend: Backend | s
     t = inst.targets
     assert t is not None, "grade mode needs targets"
     ok_rows = t.reachable()
-    unmet = np.unique(t.area[~ok_rows])
-    keep = ~np.isin(t.area, unmet)
-    work = replace(inst, targets=t.subset(keep), budget=None)
+    work = reachable_rows(inst)
     red = reduce_instance(work, cover_mode=False) if reduce else None
     r = red.instance if red is not None else work
     sizes = dict(red.sizes) if red is not None else {}
