@@ -14,9 +14,11 @@ from .traces import metrics
 
 PEER_NAMES = {"scip": "plain SCIP", "highs": "plain HiGHS", "ours": "ours"}
 GAP_TARGET = 0.005
+PROOF_TARGET_S = 10.0
 DISTRICT_TARGETS = (
     "district family vs plain SCIP and plain HiGHS, same run: >= 10x faster to a 0.5 % gap on the sum over cases",
     "50 streets, density 2, 4 services, 60 s limit: gap <= 0.5 % at 60 s",
+    "20 streets, 4 services, 1 M yuan per street: proven optimal <= 10 s end to end (every density and seed run)",
     "100 streets: a checked plan with gap <= 1 % within 5 min end to end, peak memory < 4 GB",
     "10-level sweep, 20 streets: <= 3x one solve",
 )
@@ -247,20 +249,35 @@ def targets(rows: list[dict], cases: dict[str, Case]) -> list[tuple[str, str, st
         out.append((DISTRICT_TARGETS[0], "–", "not in this run"))
     ours = [r for r in rows if r["series"] == "district" and r["solver"] == "ours"]
 
-    def pick(prefix: str) -> list[dict]:
-        return [r for r in ours if r["case_id"].startswith(prefix) and r["status"] != "skipped"
-                and cases[r["case_id"]].source.get("kind") == "district"]
+    def pick(**want) -> list[dict]:
+        """Ours' district rows whose case has these source fields (any generator seed); not grade mode, which
+        has its own table (grade_rows): the targets predate it and are about the max-coverage and cover cases."""
+        return [r for r in ours if r["status"] != "skipped" and cases[r["case_id"]].source.get("kind") == "district"
+                and cases[r["case_id"]].source.get("mode") != "grade"
+                and all(cases[r["case_id"]].source.get(k) == v for k, v in want.items())]
 
-    s50 = pick("district/s50-d2/basic4/")
+    s50 = pick(n_streets=50, density=2, catalogue="basic4")
     if s50:
-        gaps = [(r["case_id"].rsplit("/", 1)[1], r.get("gap"), r.get("time_limit")) for r in s50]
+        gaps = [(r["case_id"].split("/", 1)[1], r.get("gap"), r.get("time_limit")) for r in s50]
         met = all(g is not None and g <= GAP_TARGET and (tl or 0) <= 60 for _, g, tl in gaps)
         out.append((DISTRICT_TARGETS[1], ", ".join(f"{w}: {_pct(g)} (limit {tl:g} s)" for w, g, tl in gaps),
                     "met" if met else "not met"))
     else:
         out.append((DISTRICT_TARGETS[1], "–", "not in this run"))
-    s100 = [r for r in ours if r["case_id"].startswith("district/s100-") and r["status"] != "skipped"
-            and cases[r["case_id"]].source.get("kind") == "district"]
+    s20 = pick(n_streets=20, catalogue="basic4", mode="max_coverage", level_m_per_street=1)
+    if s20:
+        parts, met = [], True
+        for r in s20:
+            e2e = None if r.get("t_proof") is None else (r.get("prepare_s") or 0.0) + r["t_proof"]
+            met = met and e2e is not None and e2e <= PROOF_TARGET_S
+            parts.append(f"{r['case_id'].split('/')[1]}: {'not proven' if e2e is None else f'{e2e:.1f} s'}")
+        n_ok = sum(1 for r in s20 if r.get("t_proof") is not None
+                   and (r.get("prepare_s") or 0.0) + r["t_proof"] <= PROOF_TARGET_S)
+        out.append((DISTRICT_TARGETS[2], f"{n_ok} of {len(s20)} within {PROOF_TARGET_S:g} s (" + ", ".join(parts) + ")",
+                    "met" if met else "not met"))
+    else:
+        out.append((DISTRICT_TARGETS[2], "–", "not in this run"))
+    s100 = pick(n_streets=100)
     if s100:
         parts, met = [], True
         for r in s100:
@@ -271,16 +288,17 @@ def targets(rows: list[dict], cases: dict[str, Case]) -> list[tuple[str, str, st
             met = met and bool(ok)
             parts.append(f"{r['case_id'].split('/', 1)[1]}: gap {_pct(r.get('gap'))}, <= 1 % at "
                          f"{_fmt_s(e2e)} s end to end, {mb:,.0f} MB")
-        out.append((DISTRICT_TARGETS[2], "; ".join(parts), "met" if met else "not met"))
-    else:
-        out.append((DISTRICT_TARGETS[2], "–", "not in this run"))
-    sw = [s for s in sweep_ratio(rows, cases) if s["case_id"].startswith("district/s20-d1/")]
-    if sw and sw[0]["ratio"] is not None:
-        s = sw[0]
-        out.append((DISTRICT_TARGETS[3], f"{s['ratio']:.2f}x ({_fmt_s(s['sweep_s'])} s vs {_fmt_s(s['one_s'])} s)",
-                    "met" if s["ratio"] <= 3 else "not met"))
+        out.append((DISTRICT_TARGETS[3], "; ".join(parts), "met" if met else "not met"))
     else:
         out.append((DISTRICT_TARGETS[3], "–", "not in this run"))
+    sw = [s for s in sweep_ratio(rows, cases) if cases[s["case_id"]].source.get("n_streets") == 20
+          and s["ratio"] is not None]
+    if sw:
+        text = ", ".join(f"{s['case_id'].split('/')[1]}: {s['ratio']:.2f}x ({_fmt_s(s['sweep_s'])} s vs "
+                         f"{_fmt_s(s['one_s'])} s)" for s in sw)
+        out.append((DISTRICT_TARGETS[4], text, "met" if all(s["ratio"] <= 3 for s in sw) else "not met"))
+    else:
+        out.append((DISTRICT_TARGETS[4], "–", "not in this run"))
     return out
 
 

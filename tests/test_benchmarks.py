@@ -561,6 +561,36 @@ def test_grade_rows_compare_the_checked_plan_costs():
     assert out[0]["highs"]["cost"] is None and "ours_cheaper" not in out[0]["highs"]  # a plan that failed its check
 
 
+def test_district_targets_count_every_seed_and_leave_grade_out():
+    from benchmarks import districts
+    from benchmarks.district_report import targets
+
+    def case_row(case, **fields):
+        return {"case_id": case.case_id, "series": "district", "solver": "ours", "status": "optimal",
+                "problem": case.problem, **fields}
+
+    fast = districts.district_case(20, 1, "basic4", "max_coverage", level_m=1)
+    slow = districts.district_case(20, 2, "basic4", "max_coverage", level_m=1, seed=11)
+    other = districts.district_case(20, 1, "basic4", "max_coverage", level_m=2)  # not the 1 M row
+    s50 = districts.district_case(50, 2, "basic4", "max_coverage", level_m=1, seed=11)
+    grade = districts.district_case(50, 2, "basic4", "grade")
+    cases = {c.case_id: c for c in (fast, slow, other, s50, grade)}
+    rows = [case_row(fast, prepare_s=0.8, t_proof=8.4), case_row(slow, prepare_s=1.0, t_proof=38.3),
+            case_row(other, prepare_s=0.8, t_proof=30.0), case_row(s50, gap=0.002, time_limit=60.0),
+            case_row(grade, gap=0.15, time_limit=60.0, status="time_limit")]
+    got = {t: (measured, verdict) for t, measured, verdict in targets(rows, cases)}
+    measured, verdict = next(v for t, v in got.items() if t.startswith("20 streets"))
+    assert verdict == "not met" and measured.startswith("1 of 2 within 10 s")
+    assert "s20-d2-seed11: 39.3 s" in measured and "s20-d1: 9.2 s" in measured
+    measured, verdict = next(v for t, v in got.items() if t.startswith("50 streets"))
+    assert verdict == "met" and "seed11" in measured and "grade" not in measured  # grade has its own table
+    rows[1] = case_row(slow, prepare_s=1.0, t_proof=None, status="time_limit")
+    measured, verdict = next(m for t, *m in targets(rows, cases) if t.startswith("20 streets"))
+    assert verdict == "not met" and "s20-d2-seed11: not proven" in measured
+    rows[1] = case_row(slow, prepare_s=1.0, t_proof=8.0)
+    assert next(m for t, *m in targets(rows, cases) if t.startswith("20 streets"))[1] == "met"
+
+
 # --------------------------------------------------------------------------------------------
 # The district family: a tiny generated district, ours and both plain peers, end to end
 
