@@ -388,17 +388,23 @@ COVER_CASES = CASES + [dict(seed=8, density=0.5, n_items=25), dict(seed=23, dens
 
 
 @pytest.mark.parametrize("threads", [1, 2], ids=["sequential", "concurrent"])
+@pytest.mark.parametrize("stages", [True, False], ids=["two-stages", "lexicographic"])
 @pytest.mark.parametrize("case", COVER_CASES, ids=lambda c: f"seed{c['seed']}")
-def test_cover_mode_with_area_covers_and_its_fallback_through_the_core_are_exact(case, threads, monkeypatch):
+def test_cover_mode_with_area_covers_and_its_fallback_are_exact(case, stages, threads, monkeypatch):
     """Full coverage at least cost on the strengthened cover model; where areas or caps make it impossible,
-    the most coverage at least cost through the district core, without support models (no budget), its
-    cost reported as proven."""
+    the most coverage at least cost by the two stages of most_coverage.py, its bound on cost below the
+    cost; and where stage A hands over, through the district core, without support models (no budget),
+    its cost reported as proven."""
+    from solver.engine import most_coverage
+
     monkeypatch.setattr(district, "ROOT_MIN_OPTIONS", 0)
 
     def no_support(*args, **kwargs):
         raise AssertionError("a support model ran without a budget")
 
     monkeypatch.setattr(district, "support_plan", no_support)
+    if not stages:
+        monkeypatch.setattr(most_coverage, "solve", lambda *args, **kwargs: None)
     inst = _free(case)
     plans = _plans(repr(case), True)
     reach = np.diff(inst.cover.tocsr().indptr) > 0
@@ -410,10 +416,16 @@ def test_cover_mode_with_area_covers_and_its_fallback_through_the_core_are_exact
         assert res.best_bound == pytest.approx(min(full))
         return
     best = max(c for _, c, _ in plans)
-    assert "impossible" in res.message and any(s.name == "district_root" for s in res.stages)
+    names = [s.name for s in res.stages]
+    assert "impossible" in res.message
     assert res.coverage == best
     assert res.cost == pytest.approx(min(k for _, c, k in plans if c == best))
-    assert res.best_bound == pytest.approx(res.cost)
+    if stages:
+        assert names[-2:] == ["most_coverage", "least_cost_at_most_coverage"]
+        assert res.best_bound <= res.cost + 1e-6 and res.best_bound >= res.cost - 1e-6 * res.cost
+    else:
+        assert "district_root" in names and "most_coverage" not in names
+        assert res.best_bound == pytest.approx(res.cost)
 
 
 @pytest.mark.parametrize("case", COVER_CASES, ids=lambda c: f"seed{c['seed']}")

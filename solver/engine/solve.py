@@ -4,7 +4,8 @@
 
 Max-coverage mode solves the lexicographic objective (most coverage, then least
 cost) in one model (see models/mclp.py); cover mode runs the minimum-cost full
-coverage model. A greedy plan improved by local search and a swap tabu search
+coverage model (where that is impossible, the two stages of
+most_coverage.py). A greedy plan improved by local search and a swap tabu search
 is given to the solver as a hint. The plan is
 returned in the indices of the instance passed in, with its coverage and cost
 recomputed from that instance (never read off solver variables).
@@ -25,7 +26,7 @@ from models.mode import Mode
 from models.structure import plan_layout, plan_values
 
 from ..choices import Backend, Engine
-from . import district, lagrangian, warmup
+from . import district, lagrangian, most_coverage, warmup
 from .backends import solve_linear
 from .backends.highs_lp import solve_mip
 from .guard import guard_plan
@@ -126,8 +127,10 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
     def remaining(share: float = 1.0) -> float:  # a solver's limit: STAGE_RESERVE_S for building and returning
         return max(1.0, (deadline - time.perf_counter() - STAGE_RESERVE_S) * share)
 
-    def run(model, hint, share=1.0, settings=None):
+    def run(model, hint, share=1.0, settings=None, gap=None):
         p = replace(params, time_limit_s=remaining(share))
+        if gap is not None:
+            p = replace(p, relative_gap=gap)
         settings = settings or (Settings.CARDINALITY if r.is_cardinality() else Settings.GENERAL)
         return solve_linear(model, p, backend=backend, engine=engine, hint=hint, settings=settings)
 
@@ -148,17 +151,22 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             # (row dominance is exact only for full coverage: reduce afresh without it)
             red = reduce_instance(Instance(**{**inst.__dict__, "budget": None}), cover_mode=False)
             r = red.instance
-            if _district_shaped(r):
+            shaped = _district_shaped(r)
+            hint_r = heuristic_plan(r, cover_mode=False, rooted=shaped)
+            two = most_coverage.solve(r, hint_r, run, stages, settings=Settings.DISTRICT if shaped else None)
+            if two is not None:
+                x_red, term, bound = two  # (its bound is on cost: two exact stages)
+            elif shaped:
                 # (its trace is in coverage, not this mode's cost: not recorded)
-                x_red, term, _ = _district_rooted(r, heuristic_plan(r, cover_mode=False, rooted=True), run,
-                                                  stages, cheapest=True, remaining=remaining, sizes=sizes,
-                                                  timings=timings, note=lambda objective, bound: None,
+                x_red, term, _ = _district_rooted(r, hint_r, run, stages, cheapest=True, remaining=remaining,
+                                                  sizes=sizes, timings=timings, note=lambda objective, bound: None,
                                                   threads=params.threads)
             else:
-                x_red, term, _ = _max_coverage(r, heuristic_plan(r, cover_mode=False), run, stages, cheapest=True)
-            # the primary objective here is coverage: a bound on cost only once the plan is proven (then no
-            # plan covering as much costs less)
-            bound = r.plan_cost(x_red) if term is Termination.OPTIMAL and x_red is not None else None
+                x_red, term, _ = _max_coverage(r, hint_r, run, stages, cheapest=True)
+            if two is None:
+                # the lexicographic model bounds coverage, not cost: a bound on cost only once its plan is
+                # proven (then no plan covering as much costs less)
+                bound = r.plan_cost(x_red) if term is Termination.OPTIMAL and x_red is not None else None
     elif district_core:
         pending = _beside(r, note, timings) if greedy_beside else None
         x_red, term, bound = _district_rooted(r, hint_x if warm_start else None, run, stages, cheapest=cheapest,
