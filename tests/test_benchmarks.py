@@ -574,16 +574,21 @@ def test_district_targets_count_every_seed_and_leave_grade_out():
     other = districts.district_case(20, 1, "basic4", "max_coverage", level_m=2)  # not the 1 M row
     s50 = districts.district_case(50, 2, "basic4", "max_coverage", level_m=1, seed=11)
     grade = districts.district_case(50, 2, "basic4", "grade")
-    cases = {c.case_id: c for c in (fast, slow, other, s50, grade)}
+    full = districts.district_case(50, 2, "tongzhou2022", "max_coverage", level_m=1, seed=23)
+    cases = {c.case_id: c for c in (fast, slow, other, s50, grade, full)}
     rows = [case_row(fast, prepare_s=0.8, t_proof=8.4), case_row(slow, prepare_s=1.0, t_proof=38.3),
             case_row(other, prepare_s=0.8, t_proof=30.0), case_row(s50, gap=0.002, time_limit=60.0),
-            case_row(grade, gap=0.15, time_limit=60.0, status="time_limit")]
+            case_row(grade, gap=0.15, time_limit=60.0, status="time_limit"),
+            case_row(full, gap=0.0212, time_limit=120.0, status="time_limit")]
     got = {t: (measured, verdict) for t, measured, verdict in targets(rows, cases)}
     measured, verdict = next(v for t, v in got.items() if t.startswith("20 streets"))
     assert verdict == "not met" and measured.startswith("1 of 2 within 10 s")
     assert "s20-d2-seed11: 39.3 s" in measured and "s20-d1: 9.2 s" in measured
     measured, verdict = next(v for t, v in got.items() if t.startswith("50 streets"))
     assert verdict == "met" and "seed11" in measured and "grade" not in measured  # grade has its own table
+    assert "tongzhou2022" not in measured  # the full catalogue has its own target
+    measured, verdict = next(v for t, v in got.items() if t.startswith("50 streets, density 2, full"))
+    assert verdict == "not met" and "s50-d2-seed23/tongzhou2022/b1M: 2.12 %" in measured
     rows[1] = case_row(slow, prepare_s=1.0, t_proof=None, status="time_limit")
     measured, verdict = next(m for t, *m in targets(rows, cases) if t.startswith("20 streets"))
     assert verdict == "not met" and "s20-d2-seed11: not proven" in measured
