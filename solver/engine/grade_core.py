@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -192,13 +193,14 @@ def meets(inst: Instance, x: np.ndarray) -> bool:
     return bool(inst.targets_met(x).all()) and not inst.feasibility_problems(x)
 
 
-def trim(inst: Instance, x: np.ndarray) -> np.ndarray:
+def trim(inst: Instance, x: np.ndarray, holds: Callable[[np.ndarray], bool] | None = None) -> np.ndarray:
     """``x`` with options dropped, dearest first (by opening cost: its space's conversion plus its
-    fit-out), while every row and constraint holds."""
+    fit-out), while ``holds(x)`` (default: every row and constraint holds, ``meets``)."""
+    holds = holds or (lambda y: meets(inst, y))
     x = np.asarray(x, dtype=bool).copy()
     for o in sorted(np.flatnonzero(x).tolist(), key=lambda o: (-inst.opening_cost[o], -o)):
         x[o] = False
-        if not meets(inst, x):
+        if not holds(x):
             x[o] = True
     return x
 

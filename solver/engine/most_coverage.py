@@ -35,6 +35,7 @@ from models.mclp import coverage_bound
 from models.structure import plan_layout, plan_values
 
 from . import district
+from .grade_core import trim
 from .outcome import StageReport
 from .result import BackendResult, Settings, Termination
 
@@ -59,22 +60,9 @@ def always_covered(inst: Instance, coverage: float) -> np.ndarray:
 
 
 def trimmed(inst: Instance, x: np.ndarray, coverage: float) -> np.ndarray:
-    """``x`` with options dropped, dearest first (by opening cost), while it covers ``coverage`` and keeps
+    """``x`` with options dropped, dearest first (grade_core.trim), while it covers ``coverage`` and keeps
     every row: a first plan for stage B."""
-    x = np.asarray(x, dtype=bool).copy()
-    cover = inst.cover.tocsc()
-    count = np.asarray(inst.cover @ x.astype(float)).ravel()
-    w = np.asarray(inst.item_weight, dtype=float)
-    for o in sorted(np.flatnonzero(x).tolist(), key=lambda o: (-inst.opening_cost[o], -o)):
-        items = cover.indices[cover.indptr[o]:cover.indptr[o + 1]]
-        if np.any((count[items] <= 1) & (w[items] > 0)):
-            continue  # it alone covers a weighted item: coverage would drop below the most
-        x[o] = False
-        if inst.feasibility_problems(x):
-            x[o] = True
-            continue
-        count[items] -= 1
-    return x
+    return trim(inst, x, lambda y: inst.coverage_value(y) >= coverage and not inst.feasibility_problems(y))
 
 
 def _values(inst: Instance, x: np.ndarray) -> np.ndarray:

@@ -156,14 +156,14 @@ def solve_instance(inst: Instance, *, mode: Mode, params: SolveParameters, backe
             two = most_coverage.solve(r, hint_r, run, stages, settings=Settings.DISTRICT if shaped else None)
             if two is not None:
                 x_red, term, bound = two  # (its bound is on cost: two exact stages)
-            elif shaped:
-                # (its trace is in coverage, not this mode's cost: not recorded)
-                x_red, term, _ = _district_rooted(r, hint_r, run, stages, cheapest=True, remaining=remaining,
-                                                  sizes=sizes, timings=timings, note=lambda objective, bound: None,
-                                                  threads=params.threads)
             else:
-                x_red, term, _ = _max_coverage(r, hint_r, run, stages, cheapest=True)
-            if two is None:
+                if shaped:
+                    # (its trace is in coverage, not this mode's cost: not recorded)
+                    x_red, term, _ = _district_rooted(r, hint_r, run, stages, cheapest=True, remaining=remaining,
+                                                      sizes=sizes, timings=timings,
+                                                      note=lambda objective, bound: None, threads=params.threads)
+                else:
+                    x_red, term, _ = _max_coverage(r, hint_r, run, stages, cheapest=True)
                 # the lexicographic model bounds coverage, not cost: a bound on cost only once its plan is
                 # proven (then no plan covering as much costs less)
                 bound = r.plan_cost(x_red) if term is Termination.OPTIMAL and x_red is not None else None
