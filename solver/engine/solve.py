@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 
@@ -35,6 +36,7 @@ from .local_search import improve, tabu_search
 from .outcome import PlanResult, StageReport, solvers_of
 from .reduce import Reduction, keep_options, reduce_instance
 from .result import BackendResult, Settings, SolveParameters, Termination, TraceEvent
+from .windows import improve_by_windows
 
 
 def full_vector(inst: Instance, x: np.ndarray, *, with_items: bool) -> np.ndarray:
@@ -210,6 +212,18 @@ CONCURRENT_STEPS = ((0.5, 0.05), (0.5, 0.15))
 # District core: of the time left when it starts, the most the Lagrangian subproblem of the budget may
 # take (its bound improves fast after its root LP and slowly after; benchmarks/README.md, "District core").
 LAGRANGE_SHARE = 0.3
+# District core with two or more threads: the rest goes to the solver (SCIP) only when the time left after the
+# LP root is at least this many times the root's interior-point time; SCIP's dual simplex took about ten times
+# as long on these LPs and did not finish the full catalogue's in 90 s (benchmarks/README.md, "District core").
+# Below it, this thread runs the neighbourhood models of LARGE_STEPS after the first support model, then the
+# street windows (solver/engine/windows.py) to the end, and the side's Lagrangian subproblem runs to
+# the end (its bound kept improving there: 4.80 -> 4.78 M in 120 s).
+SCIP_ROOT_RATIO = 4.0
+LARGE_STEPS = ((0.5, 0.05),)
+# District core with two or more threads and a budget: from this many coverage nonzeros (after the exact
+# reductions) the side thread starts at once with the budget's price from PDLP (district.budget_price) and
+# runs the Lagrangian subproblem to the end, instead of waiting for the LP root.
+EARLY_PRICE_MIN_NONZEROS = 400_000
 STAGE_RESERVE_S = 1.0  # seconds kept free before the deadline; a SCIP stage needs at least this many more
 TABU_ITERATIONS = 100  # swap moves of the warm start's tabu search (a count, not a clock: deterministic)
 TABU_MIN_NONZEROS_CARDINALITY = 100_000  # smaller textbook instances (coverage nonzeros) skip the tabu moves
@@ -417,18 +431,15 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
     stop = threading.Event()
     side_out: list = []
     side: list[threading.Thread] = []
+    scip_rest = [True]  # whether the solver of the rest can be expected to get past its root LP in the time left
 
     def side_work(root: district.DistrictRoot, x: np.ndarray, stop: threading.Event | None, steps) -> np.ndarray:
         """The Lagrangian subproblem of the budget (a bound and a plan), then the neighbourhood models."""
         mu = root.budget_dual
         if r.budget is not None and mu is not None:
-            def side_note(cov: float, b: float | None) -> None:
-                if b is not None:
-                    side_bound[0] = min(side_bound[0], b)
-                note(cov, side_bound[0])
-
+            share = 1.0 if not scip_rest[0] else LAGRANGE_SHARE
             x_lag = _budget_lagrangian(r, mu, x, run, side_stages, timings, side_note, remaining=remaining,
-                                       stop=stop)  # (its bounds reach side_bound through side_note)
+                                       stop=stop, share=share)  # (its bounds reach side_bound through side_note)
             if x_lag is not None and _better(r, x_lag, x):
                 x = x_lag
         if stop is not None and stop.is_set():
@@ -438,20 +449,50 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
         return district.improve_by_support(r, root, x, steps=steps, cheapest=cheapest, remaining=remaining,
                                            stop=stop, note=lambda cov: note(cov, side_bound[0]))
 
-    def start_side(root: district.DistrictRoot, x: np.ndarray | None) -> None:
-        """The side work in a worker thread (HiGHS solves, which stop when asked), from ``x``."""
-        if x is None or side:
-            return
-        side_bound[0] = min(side_bound[0], r.floor_coverage(root.bound))
+    def side_note(cov: float, b: float | None) -> None:
+        if b is not None:
+            side_bound[0] = min(side_bound[0], b)
+        note(cov, side_bound[0])
 
+    def early_side() -> np.ndarray | None:
+        """The Lagrangian subproblem at the budget's price from PDLP, from the warm start, to the end."""
+        x = pending.result() if pending is not None else hint_x
+        t = time.perf_counter()
+        mu = district.budget_price(r)
+        timings["budget_price"] = time.perf_counter() - t
+        if x is None or mu is None:
+            return x
+        x_lag = _budget_lagrangian(r, mu, x, run, side_stages, timings, side_note, remaining=remaining,
+                                   stop=stop, share=1.0)
+        return x_lag if x_lag is not None and _better(r, x_lag, x) else x
+
+    def launch(work: Callable[[], np.ndarray | None]) -> None:
         def side_thread() -> None:
             try:
-                side_out.append(side_work(root, x, stop, side_steps))
+                side_out.append(work())
             except BaseException as exc:  # handed to this thread
                 side_out.append(exc)
 
         side.append(threading.Thread(target=side_thread, name="district-side", daemon=True))
         side[0].start()
+
+    def decide_rest() -> None:
+        scip_rest[0] = remaining() >= SCIP_ROOT_RATIO * timings.get("lp_root", 0.0)
+
+    def start_side(root: district.DistrictRoot, x: np.ndarray | None) -> None:
+        """The side work in a worker thread (HiGHS solves, which stop when asked), from ``x``."""
+        if x is None or side:
+            return
+        side_bound[0] = min(side_bound[0], r.floor_coverage(root.bound))
+        decide_rest()
+        launch(lambda: side_work(root, x, stop, side_steps))
+
+    # on a large model the side starts at once: the budget's price from PDLP, then the Lagrangian subproblem,
+    # which needs neither the LP root (its bound is valid at any price) nor its plans
+    early = concurrent and r.budget is not None and r.cover.nnz >= EARLY_PRICE_MIN_NONZEROS
+    sizes["early_price"] = int(early)
+    if early:
+        launch(early_side)
 
     try:
         out = district.root_and_incumbent(r, hint_x, cheapest=cheapest, remaining=remaining, sizes=sizes,
@@ -481,13 +522,31 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
             # this thread's solver works on the rest from x0 (SCIP cannot be stopped from outside: it stays
             # in this thread, where Ctrl-C reaches it); the side's plans are compared only at the end, so a
             # proven rest decides alone
+            if early:
+                decide_rest()
             start_side(root, x0)  # (when there was no warm start to start it from)
-            x0 = district.improve_by_support(r, root, x0, steps=support[:1], cheapest=cheapest,
-                                             remaining=remaining, note=lambda cov: note(cov, lagr))
+            # where the rest is out of the solver's reach this thread searches for plans to the end, and the
+            # side's Lagrangian subproblem (the bound) runs to the end too
+            large = not scip_rest[0] and bool(support)
+            x0 = district.improve_by_support(r, root, x0, steps=support[:1] + LARGE_STEPS if large else support[:1],
+                                             cheapest=cheapest, remaining=remaining,
+                                             note=lambda cov: note(cov, lagr))
+            sizes["street_windows"] = int(large)
+            if large:
+                x_ls = improve(r, x0)  # (the support models keep to their options; the swaps do not)
+                if _better(r, x_ls, x0):
+                    x0 = x_ls
+                    note(r.coverage_value(x0), lagr)
+                x0 = improve_by_windows(r, x0, root.x_lp, deadline=time.perf_counter() + remaining(),
+                                        cheapest=cheapest, note=lambda cov: note(cov, lagr))
             main_best[0] = x0
             z = r.coverage_value(x0)
             timings["support"] = time.perf_counter() - t
-            x_sub, term, bound, opts, back = _district_rest(r, root, x0, run, stages, sizes, cheapest=cheapest)
+            if not large or remaining() > 2 * STAGE_RESERVE_S:  # (the windows ended early: the rest has time)
+                x_sub, term, bound, opts, back = _district_rest(r, root, x0, run, stages, sizes,
+                                                                cheapest=cheapest)
+            else:
+                x_sub, term, bound, opts, back = None, Termination.FEASIBLE, None, None, None
             z_fixed = z
         else:
             x_side = side_work(root, x0, None, support[1:])
@@ -506,7 +565,7 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
     if concurrent:
         if isinstance(side_out[0], BaseException):
             raise side_out[0]
-        x_side = side_out[0]
+        x_side = side_out[0] if side_out[0] is not None else x0
         timings["concurrent"] = time.perf_counter() - t
     stages[after_root:after_root] = side_stages
     lagr = min(lagr, side_bound[0])
@@ -542,9 +601,9 @@ def _join(worker: threading.Thread) -> None:
 
 
 def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list[StageReport], timings: dict,
-                       note, *, remaining, stop: threading.Event | None = None):
+                       note, *, remaining, stop: threading.Event | None = None, share: float = LAGRANGE_SHARE):
     """The Lagrangian subproblem of the budget (district.budget_relaxed_model) at the price ``mu`` (the LP's
-    budget dual), from ``x0`` within LAGRANGE_SHARE of the time left: a plan within the budget from its
+    budget dual), from ``x0`` within ``share`` of the time left: a plan within the budget from its
     plan, or None; the bound  mu B + its bound  on coverage reaches ``note``.
 
     Beside the solver of the rest (``stop`` given) HiGHS solves it: its bound reaches ``note`` as it
@@ -562,11 +621,11 @@ def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list
         return None if raw is None else r.floor_coverage(raw)
 
     if stop is None:
-        res = run(model, full_vector(r, x0, with_items=True), share=LAGRANGE_SHARE, settings=Settings.DISTRICT)
+        res = run(model, full_vector(r, x0, with_items=True), share=share, settings=Settings.DISTRICT)
         term, values, sub_bound, wall, solver = (res.termination, res.values, res.best_bound, res.wall_s,
                                                  res.solver)
     else:
-        sol = solve_mip(model, time_limit_s=remaining(LAGRANGE_SHARE), start=full_vector(r, x0, with_items=True),
+        sol = solve_mip(model, time_limit_s=remaining(share), start=full_vector(r, x0, with_items=True),
                         stop=stop, on_bound=lambda b: note(z0, lagrangian_coverage(b)))
         term = (Termination.OPTIMAL if sol.optimal else
                 Termination.FEASIBLE if sol.values is not None else Termination.NO_SOLUTION)

@@ -1,0 +1,132 @@
+"""Street windows: a plan improved one group of neighbouring streets at a time (fix-and-optimise).
+
+For a window W (a set of streets) and the incumbent plan x, the window model is the district
+model restricted to the options at sites of W, every other option fixed at its value in x:
+
+    max  sum_{k not reached by x outside W} w_k y_k
+    s.t. y_k <= sum_{o in W} a_ko x_o,
+         sum_{j in W} c_j u_j + sum_{o in W} f_o x_o <= B - cost(x outside W),
+         areas and area covers of W's sites, caps of W's streets,
+         sum_{o in W, s(o) = s} x_o >= m_s - (options of s open in x outside W)   (must-open),
+         y_k = 1 for the must-cover items x does not reach outside W,
+
+whose optimum, with the fixed part added back, is the best plan that agrees with x outside W;
+x restricted to W is feasible in it (the start). A site lies in one street, so its conversion
+cost and area belong to one window; the window's budget is what x spends in W plus what x
+leaves unspent, so budget moves between windows through that slack and through windows that
+overlap. A window is a street and the streets that share the most reachable demand with it (the
+households options of both reach) up to WINDOW_OPTIONS options; the next seed is the street where
+the LP root's values differ most from the plan (weighted by the demand the options reach), each
+street once per round; rounds repeat while one improves the plan.
+
+Each window model is solved by HiGHS (the support models' settings) within WINDOW_SECONDS: a
+heuristic, the plans it keeps are checked on the whole instance.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from models.instance import Instance
+
+from .backends.highs_lp import solve_mip
+from .district import SUPPORT_GAP, SUPPORT_OPTIONS, better, plan_vector, strengthened_model
+from .reduce import aggregate_items, keep_options
+
+# Options in a window: up to this many (whole streets); a window of 300-600 options solved in 0.1-1 s on
+# the full catalogue at 50 streets, one of 1,400 did not finish in 8 s (benchmarks/README.md).
+WINDOW_OPTIONS = 600
+# Seconds per window model at most.
+WINDOW_SECONDS = 4.0
+
+
+def street_links(inst: Instance) -> np.ndarray:
+    """Streets x streets: the weight of the items options of both streets reach (dense, streets are few)."""
+    C = inst.cover.tocsr()
+    n_groups = int(inst.site_group.max(initial=-1)) + 1
+    opt_street = inst.site_group[inst.opt_site]
+    rows = np.repeat(np.arange(inst.n_items), np.diff(C.indptr))
+    M = csr_matrix((np.ones(C.nnz), (rows, opt_street[C.indices])), shape=(inst.n_items, n_groups))
+    M.data[:] = 1.0  # (duplicates summed: reached from the street at all)
+    return np.asarray((M.T @ M.multiply(inst.item_weight[:, None]).tocsr()).todense())
+
+
+def window_of(seed: int, links: np.ndarray, options_per_street: np.ndarray, *, max_options: int) -> np.ndarray:
+    """The streets of the window around ``seed``: it and the streets most linked to it, while they fit."""
+    streets = [seed]
+    n = int(options_per_street[seed])
+    for s in np.argsort(-links[seed], kind="stable").tolist():
+        if s == seed or links[seed, s] <= 0:
+            continue
+        if n + options_per_street[s] > max_options:
+            break
+        streets.append(s)
+        n += int(options_per_street[s])
+    return np.asarray(streets)
+
+
+def window_instance(inst: Instance, x: np.ndarray, streets: np.ndarray) -> tuple[Instance, np.ndarray]:
+    """The window model's instance (module docstring) and the options of ``inst`` it keeps."""
+    in_window = np.isin(inst.site_group[inst.opt_site], streets)
+    fixed = x & ~in_window
+    sub, _, opts = keep_options(inst, in_window)
+    free = ~inst.covered_items(fixed)
+    items = np.flatnonzero(free)
+    must_open = {s: max(0, need - int(fixed[inst.opt_service == s].sum())) for s, need in inst.must_open.items()}
+    sub = replace(sub, cover=sub.cover.tocsr()[items], item_weight=inst.item_weight[items],
+                  item_service=inst.item_service[items], item_must=inst.item_must[items],
+                  item_area=None if inst.item_area is None else inst.item_area[items],
+                  item_demand=None if inst.item_demand is None else inst.item_demand[items],
+                  budget=None if inst.budget is None else inst.budget - inst.plan_cost(fixed),
+                  group_caps=tuple(c for c in inst.group_caps if np.isin(c.group, streets)),
+                  must_open={s: m for s, m in must_open.items() if m > 0})
+    sub, _ = aggregate_items(sub)
+    return sub, opts
+
+
+def improve_by_windows(inst: Instance, x: np.ndarray, x_lp: np.ndarray, *, deadline: float, cheapest: bool,
+                       stop: threading.Event | None = None, note=lambda coverage: None) -> np.ndarray:
+    """``x`` improved window by window until ``deadline`` (perf_counter), ``stop`` is set, or a whole round
+    of windows finds nothing; ``x_lp``: the LP root's option values; ``note(coverage)`` is told every
+    improvement."""
+    if inst.n_sites == 0:
+        return x
+    links = street_links(inst)
+    n_streets = links.shape[0]
+    opt_street = inst.site_group[inst.opt_site]
+    per_street = np.bincount(opt_street, minlength=n_streets)
+    value = np.asarray(inst.cover.T @ np.asarray(inst.item_weight, dtype=float)).ravel()
+    improved_in_round = False
+    seen = np.zeros(n_streets, dtype=bool)
+    seen[per_street == 0] = True
+    while time.perf_counter() < deadline - 0.5 and not (stop is not None and stop.is_set()):
+        if seen.all():
+            if not improved_in_round:
+                break
+            seen[:] = per_street == 0
+            improved_in_round = False
+        disagreement = np.bincount(opt_street, weights=np.abs(x_lp - x) * value, minlength=n_streets)
+        disagreement[seen] = -1.0
+        seed = int(np.argmax(disagreement))
+        seen[seed] = True
+        sub, opts = window_instance(inst, x, window_of(seed, links, per_street, max_options=WINDOW_OPTIONS))
+        if sub.n_items == 0:
+            continue
+        model = strengthened_model(sub, cheapest=cheapest)
+        sol = solve_mip(model, time_limit_s=min(WINDOW_SECONDS, deadline - time.perf_counter()),
+                        relative_gap=SUPPORT_GAP, start=plan_vector(sub, x[opts]), stop=stop,
+                        options=SUPPORT_OPTIONS)
+        if sol.values is None:
+            continue
+        y = x.copy()
+        y[opts] = model.block(sol.values, "x") > 0.5
+        if better(inst, y, x) and not inst.feasibility_problems(y):
+            x = y
+            improved_in_round = True
+            note(inst.coverage_value(x))
+    return x
