@@ -37,7 +37,7 @@ def _street_sets(inst):
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c['seed']}")
-def test_a_window_model_is_the_district_model_with_the_rest_fixed(case):
+def test_a_window_model_is_the_district_model_with_the_rest_fixed_or_closed(case):
     inst = _instance(case)
     plans = _plans(repr(case))
     rng = np.random.default_rng(0)
@@ -47,21 +47,20 @@ def test_a_window_model_is_the_district_model_with_the_rest_fixed(case):
         for streets in _street_sets(inst):
             sub, opts = windows.window_instance(inst, x, streets)
             inside = np.isin(inst.site_group[inst.opt_site], streets)
-            assert np.array_equal(opts, np.flatnonzero(inside))
-            agree = [(y, c) for y, c, _ in plans if np.array_equal(y[~inside], x[~inside])]
+            assert np.array_equal(opts, np.flatnonzero(inside | x))
+            # the plans that agree with x outside the window but may close what x opens there
+            agree = [(y, c) for y, c, _ in plans if not np.any(y[~inside] & ~x[~inside])]
             sub_plans = _window_plans(sub)
-            # the same plans: a plan agreeing with x outside the window is feasible iff its window part is
-            assert {y[inside].tobytes() for y, _ in agree} == set(sub_plans)
-            # and its coverage is the window model's plus what the fixed part covers
-            offsets = {round(c - sub_plans[y[inside].tobytes()], 6) for y, c in agree}
-            assert len(offsets) == 1
+            # the same plans, with the same coverage
+            assert {y[opts].tobytes() for y, _ in agree} == set(sub_plans)
+            assert all(abs(c - sub_plans[y[opts].tobytes()]) < 1e-6 for y, c in agree)
             checked += 1
     assert checked >= 8
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"seed{c['seed']}")
 def test_windows_end_at_a_plan_no_window_improves(case, monkeypatch):
-    monkeypatch.setattr(windows, "WINDOW_OPTIONS", 6)  # several windows on a toy
+    monkeypatch.setattr(windows, "WINDOW_OPTIONS", 4)  # several windows on a toy
     inst = _instance(case)
     plans = _plans(repr(case))
     start = min(plans, key=lambda p: p[1])[0]  # the plan covering least
@@ -70,13 +69,13 @@ def test_windows_end_at_a_plan_no_window_improves(case, monkeypatch):
     x = windows.improve_by_windows(inst, start, x_lp, deadline=np.inf, cheapest=False, note=noted.append)
     assert not inst.feasibility_problems(x)
     assert inst.coverage_value(x) >= inst.coverage_value(start)
-    assert all(a < b for a, b in zip(noted, noted[1:]))
+    assert all(a <= b for a, b in zip(noted, noted[1:]))  # (more coverage, or as much for less)
     links = windows.street_links(inst)
     per_street = np.bincount(inst.site_group[inst.opt_site], minlength=links.shape[0])
     for seed in np.flatnonzero(per_street):
         streets = windows.window_of(int(seed), links, per_street, max_options=windows.WINDOW_OPTIONS)
         inside = np.isin(inst.site_group[inst.opt_site], streets)
-        best_here = max(c for y, c, _ in plans if np.array_equal(y[~inside], x[~inside]))
+        best_here = max(c for y, c, _ in plans if not np.any(y[~inside] & ~x[~inside]))
         assert inst.coverage_value(x) >= best_here - 1e-6
 
 

@@ -625,8 +625,10 @@ def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list
         term, values, sub_bound, wall, solver = (res.termination, res.values, res.best_bound, res.wall_s,
                                                  res.solver)
     else:
-        sol = solve_mip(model, time_limit_s=remaining(share), start=full_vector(r, x0, with_items=True),
-                        stop=stop, on_bound=lambda b: note(z0, lagrangian_coverage(b)))
+        limit = remaining(share)
+        sol = solve_mip(model, time_limit_s=limit, start=full_vector(r, x0, with_items=True),
+                        stop=stop, on_bound=lambda b: note(z0, lagrangian_coverage(b)),
+                        deadline=time.perf_counter() + limit)
         term = (Termination.OPTIMAL if sol.optimal else
                 Termination.FEASIBLE if sol.values is not None else Termination.NO_SOLUTION)
         values, sub_bound, wall, solver = sol.values, sol.bound, sol.wall_s, sol.solver

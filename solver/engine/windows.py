@@ -1,23 +1,22 @@
 """Street windows: a plan improved one group of neighbouring streets at a time (fix-and-optimise).
 
 For a window W (a set of streets) and the incumbent plan x, the window model is the district
-model restricted to the options at sites of W, every other option fixed at its value in x:
+model restricted to the options at sites of W and the options x opens elsewhere, every other
+option fixed at 0:
 
-    max  sum_{k not reached by x outside W} w_k y_k
-    s.t. y_k <= sum_{o in W} a_ko x_o,
-         sum_{j in W} c_j u_j + sum_{o in W} f_o x_o <= B - cost(x outside W),
-         areas and area covers of W's sites, caps of W's streets,
-         sum_{o in W, s(o) = s} x_o >= m_s - (options of s open in x outside W)   (must-open),
-         y_k = 1 for the must-cover items x does not reach outside W,
+    max  sum_k w_k y_k
+    s.t. y_k <= sum_{o in W or x_o = 1} a_ko x_o,
+         the budget, areas and area covers, street caps, must-open and must-cover rows of the
+         district model over those options,
 
-whose optimum, with the fixed part added back, is the best plan that agrees with x outside W;
-x restricted to W is feasible in it (the start). A site lies in one street, so its conversion
-cost and area belong to one window; the window's budget is what x spends in W plus what x
-leaves unspent, so budget moves between windows through that slack and through windows that
-overlap. A window is a street and the streets that share the most reachable demand with it (the
-households options of both reach) up to WINDOW_OPTIONS options; the next seed is the street where
-the LP root's values differ most from the plan (weighted by the demand the options reach), each
-street once per round; rounds repeat while one improves the plan.
+so its plans are the plans that agree with x outside W except that they may close options x
+opens there: budget freed anywhere in the district can pay for options in W (the plans spend
+all but a few thousand yuan of the budget, so a window that only reused its own spending could
+hardly move). x restricted to those options is feasible in it (the start). A window is a street
+and the streets that share the most reachable demand with it (the households options of both
+reach) up to WINDOW_OPTIONS options of its own; the next seed is the street where the LP root's
+values differ most from the plan (weighted by the demand the options reach), each street once
+per round; rounds repeat while one improves the plan.
 
 Each window model is solved by HiGHS (the support models' settings) within WINDOW_SECONDS: a
 heuristic, the plans it keeps are checked on the whole instance.
@@ -27,7 +26,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -38,9 +36,9 @@ from .backends.highs_lp import solve_mip
 from .district import SUPPORT_GAP, SUPPORT_OPTIONS, better, plan_vector, strengthened_model
 from .reduce import aggregate_items, keep_options
 
-# Options in a window: up to this many (whole streets); a window of 300-600 options solved in 0.1-1 s on
-# the full catalogue at 50 streets, one of 1,400 did not finish in 8 s (benchmarks/README.md).
-WINDOW_OPTIONS = 600
+# Options of a window's own streets: up to this many (whole streets); with the plan's open options besides
+# (about 300 on the full catalogue at 50 streets) its model solved in 0.1-0.6 s there (benchmarks/README.md).
+WINDOW_OPTIONS = 400
 # Seconds per window model at most.
 WINDOW_SECONDS = 4.0
 
@@ -73,19 +71,8 @@ def window_of(seed: int, links: np.ndarray, options_per_street: np.ndarray, *, m
 def window_instance(inst: Instance, x: np.ndarray, streets: np.ndarray) -> tuple[Instance, np.ndarray]:
     """The window model's instance (module docstring) and the options of ``inst`` it keeps."""
     in_window = np.isin(inst.site_group[inst.opt_site], streets)
-    fixed = x & ~in_window
-    sub, _, opts = keep_options(inst, in_window)
-    free = ~inst.covered_items(fixed)
-    items = np.flatnonzero(free)
-    must_open = {s: max(0, need - int(fixed[inst.opt_service == s].sum())) for s, need in inst.must_open.items()}
-    sub = replace(sub, cover=sub.cover.tocsr()[items], item_weight=inst.item_weight[items],
-                  item_service=inst.item_service[items], item_must=inst.item_must[items],
-                  item_area=None if inst.item_area is None else inst.item_area[items],
-                  item_demand=None if inst.item_demand is None else inst.item_demand[items],
-                  budget=None if inst.budget is None else inst.budget - inst.plan_cost(fixed),
-                  group_caps=tuple(c for c in inst.group_caps if np.isin(c.group, streets)),
-                  must_open={s: m for s, m in must_open.items() if m > 0})
-    sub, _ = aggregate_items(sub)
+    sub, _, opts = keep_options(inst, in_window | x)
+    sub, _ = aggregate_items(sub)  # (drops the items no kept option reaches)
     return sub, opts
 
 
