@@ -418,7 +418,12 @@ def _district_rooted(r: Instance, hint_x, run, stages: list[StageReport], *, che
     it is better), while this one runs the rounding, the first support model and the solver on the rest
     from its plan; the plans are compared at the end (the solver's wins a tie). With one thread they run
     after the first support model and the rest starts from the best plan. ``pending``: the warm start
-    still being computed (``hint_x`` is then None), taken once the LP is solved."""
+    still being computed (``hint_x`` is then None), taken once the LP is solved.
+
+    Large models (two threads): from EARLY_PRICE_MIN_NONZEROS the side thread starts at once with the
+    Lagrangian subproblem at PDLP's price and runs it to the end; where the time left after the root is
+    under SCIP_ROOT_RATIO times the root's, this thread runs a neighbourhood model, the local search and the
+    street windows (solver/engine/windows.py) instead of SCIP, which gets the rest only if time is left."""
     if hint_x is not None:
         note(r.coverage_value(hint_x), None)
     concurrent = threads >= 2
