@@ -113,3 +113,28 @@ def test_a_large_model_without_a_solver_for_the_rest_is_still_exact_on_a_toy(cas
     assert (res.coverage, res.cost) == _optimum(case)
     assert res.best_bound >= best
     assert all(e.bound is None or e.bound >= best for e in res.trace)
+
+
+def test_highs_mip_in_a_process_of_its_own_solves_and_ends_when_asked():
+    import threading
+    import time
+
+    from solver.engine.backends.highs_lp import solve_mip_apart
+
+    case = CASES[1]
+    inst = _instance(case)
+    best = _optimum(case)[0]
+    model = district.strengthened_model(inst, cheapest=False)
+    start = district.plan_vector(inst, np.zeros(inst.n_options, bool))
+    bounds: list[float] = []
+    sol = solve_mip_apart(model, time_limit_s=30, deadline=time.perf_counter() + 60, start=start,
+                          on_bound=bounds.append)
+    assert sol.optimal and inst.coverage_value(model.block(sol.values, "x") > 0.5) == best
+    assert all(b >= best - 1e-6 for b in bounds)  # every bound it told is valid
+    stop = threading.Event()
+    stop.set()
+    t = time.perf_counter()
+    sol = solve_mip_apart(model, time_limit_s=30, deadline=time.perf_counter() + 60, start=start, stop=stop)
+    assert sol.values is None and not sol.optimal and time.perf_counter() - t < 30
+    sol = solve_mip_apart(model, time_limit_s=30, deadline=time.perf_counter() - 1, start=start)
+    assert sol.values is None and not sol.optimal

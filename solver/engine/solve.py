@@ -29,7 +29,7 @@ from models.structure import plan_layout, plan_values
 from ..choices import Backend, Engine
 from . import district, lagrangian, most_coverage, warmup
 from .backends import solve_linear
-from .backends.highs_lp import solve_mip
+from .backends.highs_lp import solve_mip, solve_mip_apart
 from .guard import guard_plan
 from .heuristics import Prepared, conservative_instance, greedy_cover, greedy_max_coverage
 from .local_search import improve, tabu_search
@@ -631,9 +631,11 @@ def _budget_lagrangian(r: Instance, mu: float, x0: np.ndarray, run, stages: list
                                                  res.solver)
     else:
         limit = remaining(share)
-        sol = solve_mip(model, time_limit_s=limit, start=full_vector(r, x0, with_items=True),
-                        stop=stop, on_bound=lambda b: note(z0, lagrangian_coverage(b)),
-                        deadline=time.perf_counter() + limit)
+        # to the end of the time: in a process of its own, which ends on time whatever HiGHS is doing
+        solve = solve_mip_apart if share >= 1.0 else solve_mip
+        sol = solve(model, time_limit_s=limit, start=full_vector(r, x0, with_items=True),
+                    stop=stop, on_bound=lambda b: note(z0, lagrangian_coverage(b)),
+                    deadline=time.perf_counter() + limit)
         term = (Termination.OPTIMAL if sol.optimal else
                 Termination.FEASIBLE if sol.values is not None else Termination.NO_SOLUTION)
         values, sub_bound, wall, solver = sol.values, sol.bound, sol.wall_s, sol.solver

@@ -247,3 +247,62 @@ def solve_mip(model: LinearModel, *, time_limit_s: float, relative_gap: float = 
     return MipSolution(optimal=status == highspy.HighsModelStatus.kOptimal, values=values,
                        objective=None if values is None else model.objective_value(values),
                        bound=bound, wall_s=wall, message=h.modelStatusToString(status))
+
+
+def solve_mip_apart(model: LinearModel, *, time_limit_s: float, deadline: float,
+                    start: np.ndarray | None = None, stop: threading.Event | None = None,
+                    on_bound: Callable[[float], None] | None = None) -> MipSolution:
+    """:func:`solve_mip` in a process of its own, ended at ``deadline`` (time.perf_counter()) or when ``stop``
+    is set, whatever HiGHS is doing: inside some steps of a large model's root HiGHS checks neither its time
+    limit nor its callbacks (22-24 s past a 105-s limit, measured). ``on_bound`` is told HiGHS's dual bounds as
+    they improve; a solve ended from outside returns no values and the best bound it told. In a daemonic
+    process (a Dask worker's), which may not start one, it is :func:`solve_mip` with ``deadline``."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        return solve_mip(model, time_limit_s=time_limit_s, start=start, stop=stop, on_bound=on_bound,
+                         deadline=deadline)
+    t0 = time.perf_counter()
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_solve_mip_child, args=(model, time_limit_s, start, send), name="highs-mip",
+                        daemon=True)
+    child.start()
+    send.close()
+    best: float | None = None
+    result: MipSolution | None = None
+    try:
+        while result is None and time.perf_counter() < deadline and not (stop is not None and stop.is_set()):
+            if not receive.poll(0.1):
+                if not child.is_alive() and not receive.poll(0):
+                    break
+                continue
+            try:
+                kind, payload = receive.recv()
+            except EOFError:
+                break
+            if kind == "bound":
+                best = payload
+                if on_bound is not None:
+                    on_bound(payload)
+            else:
+                result = payload
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        receive.close()
+    if result is not None:
+        return result
+    return MipSolution(optimal=False, values=None, objective=None, bound=best, wall_s=time.perf_counter() - t0,
+                       message="ended from outside at its deadline or when asked")
+
+
+def _solve_mip_child(model: LinearModel, time_limit_s: float, start: np.ndarray | None, send) -> None:
+    """solve_mip_apart's process: HiGHS's bounds and its result through ``send`` (Ctrl-C is the parent's)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sol = solve_mip(model, time_limit_s=time_limit_s, start=start, on_bound=lambda b: send.send(("bound", b)))
+    send.send(("done", sol))
+    send.close()
