@@ -5,6 +5,8 @@ on the small random instances of test_district.py."""
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ import solver.engine.district as district
 import solver.engine.solve as solve_mod
 from models.mode import Mode
 from solver.engine import windows
-from solver.engine.backends.highs_lp import solve_relaxation
+from solver.engine.backends.highs_lp import solve_mip_apart, solve_relaxation
 from solver.engine.backends.pdlp_lp import solve_relaxation_pdlp
 from solver.engine.bounds import dual_bound
 from solver.engine.result import SolveParameters, Termination
@@ -116,11 +118,6 @@ def test_a_large_model_without_a_solver_for_the_rest_is_still_exact_on_a_toy(cas
 
 
 def test_highs_mip_in_a_process_of_its_own_solves_and_ends_when_asked():
-    import threading
-    import time
-
-    from solver.engine.backends.highs_lp import solve_mip_apart
-
     case = CASES[1]
     inst = _instance(case)
     best = _optimum(case)[0]

@@ -242,13 +242,17 @@ def lagrangian_bound(inst: Instance, mu: float, sub_bound: float | None) -> floa
     return float(mu * inst.budget + sub_bound)
 
 
+def reach_value(inst: Instance) -> np.ndarray:
+    """Per option: the weight of the items it reaches (what it covers alone)."""
+    return np.asarray(inst.cover.T @ np.asarray(inst.item_weight, dtype=float)).ravel()
+
+
 def within_budget(inst: Instance, x: np.ndarray, *, prep: Prepared | None = None) -> np.ndarray | None:
     """A plan from ``x`` (e.g. the Lagrangian subproblem's, which may spend more than the budget): its
     options by coverage per yuan while they fit, then the greedy fill and the local search; None when
     that plan misses a must-open service or must-cover item."""
     x = np.asarray(x, dtype=bool)
-    value = np.asarray(inst.cover.T @ np.asarray(inst.item_weight, dtype=float)).ravel()
-    density = value / np.maximum(inst.opening_cost, 1.0)
+    density = reach_value(inst) / np.maximum(inst.opening_cost, 1.0)
     score = np.where(x, 0.5 + 0.5 * density / max(float(density.max(initial=0.0)), 1e-12), 0.0)
     return rounded_plan(inst, score, prep=prep, threshold=0.5)
 

@@ -33,7 +33,7 @@ from scipy.sparse import csr_matrix
 from models.instance import Instance
 
 from .backends.highs_lp import solve_mip
-from .district import SUPPORT_GAP, SUPPORT_OPTIONS, better, plan_vector, strengthened_model
+from .district import SUPPORT_GAP, SUPPORT_OPTIONS, better, plan_vector, reach_value, strengthened_model
 from .reduce import aggregate_items, keep_options
 
 # Options of a window's own streets: up to this many (whole streets); with the plan's open options besides
@@ -87,7 +87,7 @@ def improve_by_windows(inst: Instance, x: np.ndarray, x_lp: np.ndarray, *, deadl
     n_streets = links.shape[0]
     opt_street = inst.site_group[inst.opt_site]
     per_street = np.bincount(opt_street, minlength=n_streets)
-    value = np.asarray(inst.cover.T @ np.asarray(inst.item_weight, dtype=float)).ravel()
+    value = reach_value(inst)
     improved_in_round = False
     seen = np.zeros(n_streets, dtype=bool)
     seen[per_street == 0] = True
